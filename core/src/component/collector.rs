@@ -1,0 +1,224 @@
+//! The collectors components emit through: `OutputCollector`, `SpoutOutputCollector` and
+//! `BasicOutputCollector`. They are thin, typed fronts over an [`Emitter`] that the executor
+//! provides, so this crate stays free of any runtime.
+
+use crate::error::EmitError;
+use crate::ids::TaskId;
+use crate::tuple::{Tuple, Value, Values};
+use crate::DEFAULT_STREAM;
+
+/// Where an emit goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmitTarget<'a> {
+    /// Through the stream's groupings.
+    Stream(&'a str),
+    /// To one task, on a direct stream.
+    Direct(TaskId, &'a str),
+}
+
+/// What executors implement to route, batch and track emitted tuples.
+pub trait Emitter {
+    /// Emits `values` anchored to `anchors` (bolts) or with a spout message id (spouts).
+    fn emit(
+        &mut self,
+        target: EmitTarget<'_>,
+        anchors: &[&Tuple],
+        values: Values,
+        message_id: Option<Value>,
+    ) -> Result<(), EmitError>;
+    /// Acks a received tuple.
+    fn ack(&mut self, tuple: &Tuple);
+    /// Fails a received tuple: its trees are replayed by their spouts.
+    fn fail(&mut self, tuple: &Tuple);
+    /// Asks for more time for the trees of a received tuple.
+    fn reset_timeout(&mut self, tuple: &Tuple);
+    /// Reports an error to the cluster's error log for this component.
+    fn report_error(&mut self, error: &str);
+}
+
+/// A bolt's collector (Storm's `OutputCollector`).
+pub struct OutputCollector<'a> {
+    inner: &'a mut dyn Emitter,
+}
+
+impl<'a> OutputCollector<'a> {
+    /// Wraps an executor's emitter.
+    pub fn new(inner: &'a mut dyn Emitter) -> Self {
+        Self { inner }
+    }
+
+    /// Emits an unanchored tuple on the default stream; its processing is not tracked.
+    pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
+        self.inner
+            .emit(EmitTarget::Stream(DEFAULT_STREAM), &[], values, None)
+    }
+
+    /// Emits on the default stream, anchored to the given inputs.
+    pub fn emit_anchored(&mut self, anchors: &[&Tuple], values: Values) -> Result<(), EmitError> {
+        self.inner
+            .emit(EmitTarget::Stream(DEFAULT_STREAM), anchors, values, None)
+    }
+
+    /// Emits on a named stream, anchored to the given inputs (none for unanchored).
+    pub fn emit_to(
+        &mut self,
+        stream: &str,
+        anchors: &[&Tuple],
+        values: Values,
+    ) -> Result<(), EmitError> {
+        self.inner
+            .emit(EmitTarget::Stream(stream), anchors, values, None)
+    }
+
+    /// Emits to one task on a direct stream.
+    pub fn emit_direct(
+        &mut self,
+        task: TaskId,
+        stream: &str,
+        anchors: &[&Tuple],
+        values: Values,
+    ) -> Result<(), EmitError> {
+        self.inner
+            .emit(EmitTarget::Direct(task, stream), anchors, values, None)
+    }
+
+    /// Acks an input: this bolt is done with it.
+    pub fn ack(&mut self, tuple: &Tuple) {
+        self.inner.ack(tuple);
+    }
+
+    /// Fails an input: the spout tuples it descends from are failed and may be replayed.
+    pub fn fail(&mut self, tuple: &Tuple) {
+        self.inner.fail(tuple);
+    }
+
+    /// Keeps the trees of an input from timing out.
+    pub fn reset_timeout(&mut self, tuple: &Tuple) {
+        self.inner.reset_timeout(tuple);
+    }
+
+    /// Reports an error for this component.
+    pub fn report_error(&mut self, error: &str) {
+        self.inner.report_error(error);
+    }
+
+    /// The executor's emitter, for adapters such as [`crate::BasicBoltAdapter`].
+    pub fn emitter(&mut self) -> &mut dyn Emitter {
+        &mut *self.inner
+    }
+}
+
+/// A spout's collector (Storm's `SpoutOutputCollector`).
+pub struct SpoutOutputCollector<'a> {
+    inner: &'a mut dyn Emitter,
+}
+
+impl<'a> SpoutOutputCollector<'a> {
+    /// Wraps an executor's emitter.
+    pub fn new(inner: &'a mut dyn Emitter) -> Self {
+        Self { inner }
+    }
+
+    /// Emits an untracked tuple on the default stream.
+    pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
+        self.inner
+            .emit(EmitTarget::Stream(DEFAULT_STREAM), &[], values, None)
+    }
+
+    /// Emits a tracked tuple on the default stream: `ack` or `fail` is called later with `message_id`.
+    pub fn emit_with_id(
+        &mut self,
+        values: Values,
+        message_id: impl Into<Value>,
+    ) -> Result<(), EmitError> {
+        self.inner.emit(
+            EmitTarget::Stream(DEFAULT_STREAM),
+            &[],
+            values,
+            Some(message_id.into()),
+        )
+    }
+
+    /// Emits on a named stream, tracked if a message id is given.
+    pub fn emit_to(
+        &mut self,
+        stream: &str,
+        values: Values,
+        message_id: Option<Value>,
+    ) -> Result<(), EmitError> {
+        self.inner
+            .emit(EmitTarget::Stream(stream), &[], values, message_id)
+    }
+
+    /// Emits to one task on a direct stream, tracked if a message id is given.
+    pub fn emit_direct(
+        &mut self,
+        task: TaskId,
+        stream: &str,
+        values: Values,
+        message_id: Option<Value>,
+    ) -> Result<(), EmitError> {
+        self.inner
+            .emit(EmitTarget::Direct(task, stream), &[], values, message_id)
+    }
+
+    /// Reports an error for this component.
+    pub fn report_error(&mut self, error: &str) {
+        self.inner.report_error(error);
+    }
+}
+
+/// A basic bolt's collector: every emit is anchored to the input being processed
+/// (Storm's `BasicOutputCollector`).
+pub struct BasicOutputCollector<'a, 't> {
+    inner: &'a mut dyn Emitter,
+    input: &'t Tuple,
+}
+
+impl<'a, 't> BasicOutputCollector<'a, 't> {
+    /// Wraps an executor's emitter for one input.
+    pub fn new(inner: &'a mut dyn Emitter, input: &'t Tuple) -> Self {
+        Self { inner, input }
+    }
+
+    /// Emits on the default stream, anchored to the input.
+    pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
+        self.inner.emit(
+            EmitTarget::Stream(DEFAULT_STREAM),
+            &[self.input],
+            values,
+            None,
+        )
+    }
+
+    /// Emits on a named stream, anchored to the input.
+    pub fn emit_to(&mut self, stream: &str, values: Values) -> Result<(), EmitError> {
+        self.inner
+            .emit(EmitTarget::Stream(stream), &[self.input], values, None)
+    }
+
+    /// Emits to one task on a direct stream, anchored to the input.
+    pub fn emit_direct(
+        &mut self,
+        task: TaskId,
+        stream: &str,
+        values: Values,
+    ) -> Result<(), EmitError> {
+        self.inner.emit(
+            EmitTarget::Direct(task, stream),
+            &[self.input],
+            values,
+            None,
+        )
+    }
+
+    /// Keeps the input's trees from timing out.
+    pub fn reset_timeout(&mut self) {
+        self.inner.reset_timeout(self.input);
+    }
+
+    /// Reports an error for this component.
+    pub fn report_error(&mut self, error: &str) {
+        self.inner.report_error(error);
+    }
+}

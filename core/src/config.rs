@@ -1,0 +1,295 @@
+//! `Config`: a topology's configuration, with Storm's key names and defaults (`conf/defaults.yaml`).
+//!
+//! Known keys are typed fields; any other key is kept in [`Config::extra`] for the author's own
+//! components to read. Keys under `topology.` that this implementation does not know are
+//! reported by [`Config::validate`] rather than silently ignored.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConfigError;
+
+/// Keys under `topology.` that Storm defines and that this implementation accepts but does not
+/// act on (they have no meaning here, or their behaviour is always on).
+const ACCEPTED_STORM_KEYS: &[&str] = &[
+    "topology.name",
+    "topology.eventlogger.executors",
+    "topology.stats.sample.rate",
+    "topology.spout.wait.strategy",
+    "topology.bolt.wait.strategy",
+    "topology.backpressure.enable",
+    "topology.backpressure.check.millis",
+    "topology.worker.childopts",
+    "topology.fall.back.on.java.serialization",
+    "topology.skip.missing.kryo.registrations",
+    "topology.kryo.register",
+    "topology.testing.always.try.serialize",
+    "topology.builtin.metrics.bucket.size.secs",
+    "topology.error.throttle.interval.secs",
+    "topology.max.error.report.per.interval",
+    "topology.environment",
+    "topology.component.resources.onheap.memory.mb",
+    "topology.worker.max.heap.size.mb",
+    "topology.min.replication.count",
+    "topology.max.replication.wait.time.sec",
+    "topology.spout.recvq.skips",
+    "topology.executor.overflow.limit",
+];
+
+/// A topology's configuration (Storm's `Config`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `topology.workers` (1): worker processes the topology asks for.
+    #[serde(rename = "topology.workers")]
+    pub workers: u32,
+    /// `topology.acker.executors` (null = one per worker; 0 turns tuple tracking off).
+    #[serde(rename = "topology.acker.executors")]
+    pub acker_executors: Option<u32>,
+    /// `topology.max.spout.pending` (null = no cap): un-acked tuple trees per spout task.
+    #[serde(rename = "topology.max.spout.pending")]
+    pub max_spout_pending: Option<u32>,
+    /// `topology.message.timeout.secs` (30): a tuple tree not completed in time is failed.
+    #[serde(rename = "topology.message.timeout.secs")]
+    pub message_timeout_secs: u32,
+    /// `topology.enable.message.timeouts` (true).
+    #[serde(rename = "topology.enable.message.timeouts")]
+    pub enable_message_timeouts: bool,
+    /// `topology.tick.tuple.freq.secs` (null): send tick tuples to every bolt task this often.
+    #[serde(rename = "topology.tick.tuple.freq.secs")]
+    pub tick_tuple_freq_secs: Option<u32>,
+    /// `topology.debug` (false): log every emit, ack and fail.
+    #[serde(rename = "topology.debug")]
+    pub debug: bool,
+    /// `topology.executor.receive.buffer.size` (32768): tuples a task may have queued.
+    #[serde(rename = "topology.executor.receive.buffer.size")]
+    pub executor_receive_buffer_size: u32,
+    /// `topology.transfer.buffer.size` (1000): tuples a worker may have queued for other workers.
+    #[serde(rename = "topology.transfer.buffer.size")]
+    pub transfer_buffer_size: u32,
+    /// `topology.producer.batch.size`: tuples per message between tasks. Storm's default is 1;
+    /// here a batch is the unit of actor messaging and 1000 is the default (see ARCHITECTURE.md).
+    #[serde(rename = "topology.producer.batch.size")]
+    pub producer_batch_size: u32,
+    /// `topology.batch.flush.interval.millis` (1): the longest a part-full batch waits.
+    #[serde(rename = "topology.batch.flush.interval.millis")]
+    pub batch_flush_interval_millis: u32,
+    /// `topology.tasks` (null = the parallelism hint); usually set per component.
+    #[serde(rename = "topology.tasks")]
+    pub tasks: Option<u32>,
+    /// `topology.max.task.parallelism` (null): caps every component's task count.
+    #[serde(rename = "topology.max.task.parallelism")]
+    pub max_task_parallelism: Option<u32>,
+    /// `topology.disable.loadaware.messaging` (false). Shuffle is always Storm's plain
+    /// round-robin `ShuffleGrouping` here; the key is accepted for compatibility.
+    #[serde(rename = "topology.disable.loadaware.messaging")]
+    pub disable_loadaware_messaging: bool,
+    /// `topology.worker.threads` (not a Storm key; null = one per CPU): the actor threads
+    /// (arbiters) a worker spreads its executors over.
+    #[serde(rename = "topology.worker.threads")]
+    pub worker_threads: Option<u32>,
+    /// Every other key, for the author's components.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            workers: 1,
+            acker_executors: None,
+            max_spout_pending: None,
+            message_timeout_secs: 30,
+            enable_message_timeouts: true,
+            tick_tuple_freq_secs: None,
+            debug: false,
+            executor_receive_buffer_size: 32_768,
+            transfer_buffer_size: 1000,
+            producer_batch_size: 1000,
+            batch_flush_interval_millis: 1,
+            tasks: None,
+            max_task_parallelism: None,
+            disable_loadaware_messaging: false,
+            worker_threads: None,
+            extra: BTreeMap::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Storm's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `topology.message.timeout.secs` as a duration.
+    pub fn message_timeout(&self) -> Duration {
+        Duration::from_secs(u64::from(self.message_timeout_secs))
+    }
+
+    /// Sets a key by its Storm name, typed keys included: `conf.set("topology.workers", 4)`.
+    pub fn set(
+        &mut self,
+        key: &str,
+        value: impl Into<serde_json::Value>,
+    ) -> Result<&mut Self, ConfigError> {
+        let mut map = self.to_map()?;
+        map.insert(key.to_owned(), value.into());
+        *self = Self::from_map(map)?;
+        Ok(self)
+    }
+
+    /// A user key, if set.
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.extra.get(key)
+    }
+
+    /// Builds a config from Storm key names; values of the wrong type are errors.
+    pub fn from_map(map: BTreeMap<String, serde_json::Value>) -> Result<Self, ConfigError> {
+        let object: serde_json::Map<String, serde_json::Value> = map.into_iter().collect();
+        serde_json::from_value(serde_json::Value::Object(object))
+            .map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+
+    /// The config as Storm key names.
+    pub fn to_map(&self) -> Result<BTreeMap<String, serde_json::Value>, ConfigError> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => Ok(m.into_iter().collect()),
+            Ok(_) => Err(ConfigError::Invalid("config is not a map".into())),
+            Err(e) => Err(ConfigError::Invalid(e.to_string())),
+        }
+    }
+
+    /// The config as JSON, the form Storm ships topology configs in.
+    pub fn to_json(&self) -> Result<String, ConfigError> {
+        serde_json::to_string(self).map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+
+    /// Parses the JSON form.
+    pub fn from_json(json: &str) -> Result<Self, ConfigError> {
+        serde_json::from_str(json).map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+
+    /// Layers `overrides` (component configuration) over this config.
+    pub fn merged_with(
+        &self,
+        overrides: &BTreeMap<String, serde_json::Value>,
+    ) -> Result<Self, ConfigError> {
+        if overrides.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut map = self.to_map()?;
+        map.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Self::from_map(map)
+    }
+
+    /// Checks values and reports unknown `topology.*` keys (usually a misspelling).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.workers == 0 {
+            return Err(ConfigError::OutOfRange {
+                key: "topology.workers",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.message_timeout_secs == 0 {
+            return Err(ConfigError::OutOfRange {
+                key: "topology.message.timeout.secs",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.executor_receive_buffer_size == 0 {
+            return Err(ConfigError::OutOfRange {
+                key: "topology.executor.receive.buffer.size",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.producer_batch_size == 0 {
+            return Err(ConfigError::OutOfRange {
+                key: "topology.producer.batch.size",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.tick_tuple_freq_secs == Some(0) {
+            return Err(ConfigError::OutOfRange {
+                key: "topology.tick.tuple.freq.secs",
+                reason: "must be at least 1 (leave it unset for no ticks)".into(),
+            });
+        }
+        if self.worker_threads == Some(0) {
+            return Err(ConfigError::OutOfRange {
+                key: "topology.worker.threads",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if let Some(key) = self
+            .extra
+            .keys()
+            .find(|k| k.starts_with("topology.") && !ACCEPTED_STORM_KEYS.contains(&k.as_str()))
+        {
+            return Err(ConfigError::UnknownKey(key.clone()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_storms() {
+        let c = Config::default();
+        assert_eq!(c.workers, 1);
+        assert_eq!(c.message_timeout_secs, 30);
+        assert_eq!(c.executor_receive_buffer_size, 32_768);
+        assert_eq!(c.acker_executors, None);
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn keys_are_set_by_storm_name_and_user_keys_are_kept() {
+        let mut c = Config::new();
+        c.set("topology.max.spout.pending", 100).expect("set");
+        c.set("wordcount.sentences", 5).expect("set");
+        assert_eq!(c.max_spout_pending, Some(100));
+        assert_eq!(c.get("wordcount.sentences"), Some(&serde_json::json!(5)));
+        let back = Config::from_json(&c.to_json().expect("json")).expect("parse");
+        assert_eq!(back, c);
+    }
+
+    #[test]
+    fn a_misspelt_topology_key_is_reported() {
+        let mut c = Config::new();
+        c.set("topology.max.spout.pendng", 10).expect("set");
+        assert_eq!(
+            c.validate(),
+            Err(ConfigError::UnknownKey("topology.max.spout.pendng".into()))
+        );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_an_error() {
+        let mut c = Config::new();
+        assert!(matches!(
+            c.set("topology.workers", "two"),
+            Err(ConfigError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn zero_workers_is_out_of_range() {
+        let c = Config {
+            workers: 0,
+            ..Config::default()
+        };
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::OutOfRange {
+                key: "topology.workers",
+                ..
+            })
+        ));
+    }
+}

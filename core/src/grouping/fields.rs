@@ -1,0 +1,39 @@
+//! Fields grouping: equal values of the grouping fields always reach the same task.
+//!
+//! Storm's `TupleUtils.chooseTaskIndex`: `floorMod(Arrays.deepHashCode(keys), numTasks)` over
+//! the sorted target tasks, with Java's hash codes, so a key lands on the task Storm picks.
+
+use crate::ids::TaskId;
+use crate::tuple::Value;
+use crate::util::java_hash::list_hash;
+
+/// Hashes the grouping fields of each tuple onto the sorted targets.
+pub struct FieldsGrouper {
+    indices: Vec<usize>,
+    targets: Vec<TaskId>,
+}
+
+impl FieldsGrouper {
+    /// Groups on the values at `indices` (positions of the grouping fields, in grouping order).
+    pub fn new(indices: Vec<usize>, targets: Vec<TaskId>) -> Self {
+        Self { indices, targets }
+    }
+
+    /// The task for a tuple.
+    #[inline]
+    pub fn choose(&self, values: &[Value]) -> Option<TaskId> {
+        if self.targets.is_empty() {
+            return None;
+        }
+        let hash = match self.indices.as_slice() {
+            // One key: skip the iterator machinery on the hot path.
+            [i] => 31i32.wrapping_add(values.get(*i).map_or(0, Value::java_hash_code)),
+            many => list_hash(
+                many.iter()
+                    .map(|i| values.get(*i).map_or(0, Value::java_hash_code)),
+            ),
+        };
+        let index = hash.rem_euclid(self.targets.len() as i32) as usize;
+        Some(self.targets[index])
+    }
+}

@@ -1,0 +1,18 @@
+//! Storm's reserved component and stream names (`__system`, `__tick`, `__acker`, ...).
+
+/// The component that emits tick tuples; its task is [`crate::TaskId::SYSTEM`].
+pub const SYSTEM_COMPONENT: &str = "__system";
+/// Tick tuples: `["rate_secs"]`, sent every `topology.tick.tuple.freq.secs`.
+pub const TICK_STREAM: &str = "__tick";
+/// The field of a tick tuple.
+pub const TICK_FIELD: &str = "rate_secs";
+/// The acker bolt.
+pub const ACKER_COMPONENT: &str = "__acker";
+/// Spout → acker: `["id", "init-val", "spout-task"]`.
+pub const ACKER_INIT_STREAM: &str = "__ack_init";
+/// Bolt → acker and acker → spout: `["id", "ack-val"]` / `["id", "time-delta-ms"]`.
+pub const ACKER_ACK_STREAM: &str = "__ack_ack";
+/// Bolt → acker and acker → spout: `["id"]` / `["id", "time-delta-ms"]`.
+pub const ACKER_FAIL_STREAM: &str = "__ack_fail";
+/// Bolt → acker and acker → spout: keep a tree alive.
+pub const ACKER_RESET_TIMEOUT_STREAM: &str = "__ack_reset_timeout";

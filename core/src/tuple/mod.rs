@@ -1,0 +1,14 @@
+//! The data a topology moves: values, their field names, tuples and their tree ids.
+
+mod fields;
+mod message_id;
+#[allow(clippy::module_inception)]
+mod tuple;
+mod value;
+mod values;
+
+pub use fields::Fields;
+pub use message_id::MessageId;
+pub use tuple::{Tuple, TupleSource};
+pub use value::Value;
+pub use values::{Values, INLINE_VALUES};

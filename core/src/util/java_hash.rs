@@ -1,0 +1,67 @@
+//! Java's `hashCode()` for the types tuples carry, with Java's wrapping `int` arithmetic, so that
+//! fields and partial-key groupings send a key to the task Storm would.
+
+/// `String.hashCode()`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units.
+pub fn string_hash(s: &str) -> i32 {
+    let mut h: i32 = 0;
+    if s.is_ascii() {
+        for &b in s.as_bytes() {
+            h = h.wrapping_mul(31).wrapping_add(i32::from(b));
+        }
+    } else {
+        for unit in s.encode_utf16() {
+            h = h.wrapping_mul(31).wrapping_add(i32::from(unit));
+        }
+    }
+    h
+}
+
+/// `Long.hashCode(v)`: `(int)(v ^ (v >>> 32))`.
+pub fn long_hash(v: i64) -> i32 {
+    let u = v as u64;
+    (u ^ (u >> 32)) as u32 as i32
+}
+
+/// `Double.hashCode(v)`: `Long.hashCode(doubleToLongBits(v))`, with NaN canonicalised.
+pub fn double_hash(v: f64) -> i32 {
+    let bits = if v.is_nan() {
+        0x7ff8_0000_0000_0000_i64
+    } else {
+        v.to_bits() as i64
+    };
+    long_hash(bits)
+}
+
+/// `Arrays.hashCode(byte[])`: the 31-rule over signed bytes, starting at 1.
+pub fn bytes_hash(b: &[u8]) -> i32 {
+    b.iter().fold(1i32, |h, &x| {
+        h.wrapping_mul(31).wrapping_add(i32::from(x as i8))
+    })
+}
+
+/// `List.hashCode()` / `Arrays.deepHashCode`, given the elements' hash codes.
+pub fn list_hash(hashes: impl IntoIterator<Item = i32>) -> i32 {
+    hashes
+        .into_iter()
+        .fold(1i32, |h, e| h.wrapping_mul(31).wrapping_add(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_hash_uses_utf16_units() {
+        assert_eq!(string_hash("a"), 97);
+        // "é" is one UTF-16 unit, 0xE9, although it is two UTF-8 bytes.
+        assert_eq!(string_hash("é"), 0xE9);
+        // "😀" is a surrogate pair: 0xD83D, 0xDE00.
+        assert_eq!(string_hash("😀"), 0xD83D * 31 + 0xDE00);
+    }
+
+    #[test]
+    fn bytes_hash_treats_bytes_as_signed() {
+        assert_eq!(bytes_hash(&[]), 1);
+        assert_eq!(bytes_hash(&[0xff]), 31 - 1);
+    }
+}
