@@ -1,0 +1,166 @@
+//! `BoltTask`: the actor that runs one bolt task.
+//!
+//! It takes batches from its mailbox, turns each wire tuple into a [`Tuple`] and calls
+//! `execute`, then flushes its output and returns credit to the sender. While its own output
+//! waits for credit it stashes incoming batches unprocessed and returns no credit for them, so
+//! back-pressure travels upstream batch by batch.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use actix::{Actor, ActorContext, AsyncContext, Context, Handler};
+use storm_core::system::TICK_STREAM;
+use storm_core::{Bolt, OutputCollector, TaskId, Tuple, Value, Values};
+
+use crate::batch::{CreditGrant, TupleBatch};
+use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
+use crate::StreamTable;
+
+/// One bolt task.
+pub struct BoltTask {
+    bolt: Box<dyn Bolt>,
+    env: TaskEnv,
+    emitter: Option<TaskEmitter>,
+    stash: VecDeque<TupleBatch>,
+}
+
+impl BoltTask {
+    /// A task running `bolt`; it waits for [`Wire`] before preparing it.
+    pub fn new(bolt: Box<dyn Bolt>, env: TaskEnv) -> Self {
+        Self {
+            bolt,
+            env,
+            emitter: None,
+            stash: VecDeque::new(),
+        }
+    }
+
+    fn can_process(&self) -> bool {
+        matches!(&self.emitter, Some(e) if !e.is_blocked())
+    }
+
+    fn process(&mut self, batch: TupleBatch) {
+        let Some(emitter) = self.emitter.as_mut() else {
+            self.stash.push_front(batch);
+            return;
+        };
+        let n = batch.tuples.len();
+        let src = batch.src;
+        for wire in batch.tuples {
+            let Some(schema) = self.env.schemas.get(wire.stream as usize) else {
+                let msg = format!("tuple from task {src} on unknown stream #{}; dropped", wire.stream);
+                storm_core::Emitter::report_error(emitter, &msg);
+                continue;
+            };
+            let tuple = Tuple::new(wire.values, schema.clone(), src, wire.message_id);
+            let mut collector = OutputCollector::new(emitter);
+            if let Err(e) = self.bolt.execute(tuple, &mut collector) {
+                collector.report_error(&e.0);
+            }
+        }
+        emitter.flush();
+        self.env.stats.add_executed(n as u64);
+        self.env.return_credit(src, n);
+        self.env.progress.batch_done();
+    }
+
+    fn drain_stash(&mut self) {
+        while self.can_process() {
+            match self.stash.pop_front() {
+                Some(batch) => self.process(batch),
+                None => break,
+            }
+        }
+    }
+
+    fn tick(&mut self, freq_secs: u32) {
+        let Some(emitter) = self.emitter.as_mut() else {
+            return;
+        };
+        let Some(schema) = self.env.schemas.get(StreamTable::TICK as usize) else {
+            return;
+        };
+        debug_assert_eq!(schema.stream.as_str(), TICK_STREAM);
+        let mut values = Values::new();
+        values.push(Value::Int(i64::from(freq_secs)));
+        let tuple = Tuple::new(
+            values,
+            schema.clone(),
+            TaskId::SYSTEM,
+            storm_core::MessageId::unanchored(),
+        );
+        let mut collector = OutputCollector::new(emitter);
+        if let Err(e) = self.bolt.execute(tuple, &mut collector) {
+            collector.report_error(&e.0);
+        }
+        emitter.flush();
+    }
+}
+
+impl Actor for BoltTask {
+    type Context = Context<Self>;
+}
+
+impl Handler<Wire> for BoltTask {
+    type Result = ();
+
+    fn handle(&mut self, msg: Wire, ctx: &mut Context<Self>) {
+        match self.env.make_emitter(&msg.0) {
+            Ok(emitter) => self.emitter = Some(emitter),
+            Err(e) => {
+                tracing::error!(task = %self.env.task, error = %e, "cannot wire bolt task");
+                self.env.stats.record_error(&e.to_string());
+                return;
+            }
+        }
+        self.env.directory = Some(msg.0);
+        self.bolt.prepare(&self.env.config, &self.env.context);
+        if let Some(freq) = self.env.config.tick_tuple_freq_secs {
+            ctx.run_interval(Duration::from_secs(u64::from(freq)), move |act, _| {
+                act.tick(freq)
+            });
+        }
+        self.drain_stash();
+    }
+}
+
+impl Handler<TupleBatch> for BoltTask {
+    type Result = ();
+
+    fn handle(&mut self, batch: TupleBatch, _ctx: &mut Context<Self>) {
+        if self.stash.is_empty() && self.can_process() {
+            self.process(batch);
+        } else {
+            self.stash.push_back(batch);
+        }
+    }
+}
+
+impl Handler<CreditGrant> for BoltTask {
+    type Result = ();
+
+    fn handle(&mut self, grant: CreditGrant, _ctx: &mut Context<Self>) {
+        if let Some(e) = self.emitter.as_mut() {
+            e.transfer().add_credit(grant.from, grant.tuples);
+        }
+        self.drain_stash();
+    }
+}
+
+impl Handler<SetActive> for BoltTask {
+    type Result = ();
+
+    fn handle(&mut self, _msg: SetActive, _ctx: &mut Context<Self>) {}
+}
+
+impl Handler<Shutdown> for BoltTask {
+    type Result = ();
+
+    fn handle(&mut self, msg: Shutdown, ctx: &mut Context<Self>) {
+        if self.emitter.is_some() {
+            self.bolt.cleanup();
+        }
+        let _ = msg.done.send(self.env.task);
+        ctx.stop();
+    }
+}

@@ -1,0 +1,87 @@
+//! `TaskEnv`: everything a task actor is built with: its context, config, stream schemas,
+//! counters and the shared pieces of its topology.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use storm_core::grouping::CustomGroupingFactory;
+use storm_core::{Config, TaskId, TopologyContext, TopologyError, TupleSource};
+
+use crate::batch::CreditGrant;
+use crate::routing::OutputRouting;
+use crate::transfer::Transfer;
+
+use crate::executor::TaskEmitter;
+use crate::progress::Progress;
+use crate::stats::TaskStats;
+use crate::transport::Directory;
+use crate::StreamTable;
+
+/// What a task needs besides its component instance.
+pub struct TaskEnv {
+    /// The task.
+    pub task: TaskId,
+    /// Its view of the topology.
+    pub context: TopologyContext,
+    /// The topology config with the component's overrides.
+    pub config: Config,
+    /// The topology's streams.
+    pub table: Arc<StreamTable>,
+    /// This task's own copy of every stream's schema.
+    pub schemas: Vec<Arc<TupleSource>>,
+    /// Its counters.
+    pub stats: Arc<TaskStats>,
+    /// The topology's in-flight counter.
+    pub progress: Arc<Progress>,
+    /// Custom grouping factories.
+    pub custom_groupings: Arc<BTreeMap<String, CustomGroupingFactory>>,
+    /// The credit window, in tuples, each task grants each of its senders (by task id).
+    pub windows: Arc<Vec<u32>>,
+    /// Links to every task, once wired.
+    pub directory: Option<Arc<Directory>>,
+}
+
+impl TaskEnv {
+    /// Builds the task's emitter once the directory is known.
+    pub fn make_emitter(&self, directory: &Directory) -> Result<TaskEmitter, TopologyError> {
+        let shape = self.context.shape();
+        let routing = OutputRouting::new(
+            shape,
+            &self.table,
+            &self.custom_groupings,
+            self.task,
+            self.context.this_worker_tasks(),
+        )?;
+        let targets = routing.all_targets(shape);
+        let windows = &self.windows;
+        let transfer = Transfer::new(
+            self.task,
+            &targets,
+            |t| windows.get(t.0 as usize).copied().unwrap_or(0),
+            self.config.producer_batch_size as usize,
+            directory,
+            self.progress.clone(),
+        );
+        Ok(TaskEmitter::new(
+            self.task,
+            routing,
+            transfer,
+            self.stats.clone(),
+            self.config.debug,
+        ))
+    }
+
+    /// Returns credit for a processed batch to its sender.
+    pub fn return_credit(&self, sender: TaskId, tuples: usize) {
+        if sender == TaskId::SYSTEM {
+            return;
+        }
+        if let Some(link) = self.directory.as_ref().and_then(|d| d.get(sender)) {
+            link.send_credit(CreditGrant {
+                from: self.task,
+                to: sender,
+                tuples: tuples as u32,
+            });
+        }
+    }
+}

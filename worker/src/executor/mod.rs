@@ -1,0 +1,14 @@
+//! Executors: the actors that run tasks. Every task is one actor ([`SpoutTask`] or
+//! [`BoltTask`]); the tasks of one executor share one arbiter (thread).
+
+mod bolt;
+mod emitter;
+mod env;
+mod messages;
+mod spout;
+
+pub use bolt::BoltTask;
+pub use emitter::TaskEmitter;
+pub use env::TaskEnv;
+pub use messages::{SetActive, Shutdown, Wire};
+pub use spout::SpoutTask;

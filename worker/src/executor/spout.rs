@@ -1,0 +1,198 @@
+//! `SpoutTask`: the actor that runs one spout task.
+//!
+//! While the topology is active it calls `next_tuple` in turns of up to one batch of emits,
+//! flushing after each turn and re-scheduling itself. It pauses when its output waits for
+//! credit (a credit wakes it) and backs off for a millisecond when the spout has nothing to
+//! emit, like Storm's spout wait strategy.
+
+use std::time::Duration;
+
+use actix::{Actor, ActorContext, AsyncContext, Context, Handler, Message};
+use storm_core::{Spout, SpoutOutputCollector};
+
+use crate::batch::{CreditGrant, TupleBatch};
+use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
+
+/// How long a spout that emitted nothing waits before it is asked again.
+const IDLE_BACKOFF: Duration = Duration::from_millis(1);
+
+/// One spout task.
+pub struct SpoutTask {
+    spout: Box<dyn Spout>,
+    env: TaskEnv,
+    emitter: Option<TaskEmitter>,
+    active: bool,
+    spout_active: bool,
+    scheduled: bool,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Turn;
+
+impl SpoutTask {
+    /// A task running `spout`; it opens the spout when wired and runs while active.
+    pub fn new(spout: Box<dyn Spout>, env: TaskEnv, active: bool) -> Self {
+        Self {
+            spout,
+            env,
+            emitter: None,
+            active,
+            spout_active: false,
+            scheduled: false,
+        }
+    }
+
+    fn schedule(&mut self, ctx: &mut Context<Self>, delay: Option<Duration>) {
+        if self.scheduled {
+            return;
+        }
+        self.scheduled = true;
+        match delay {
+            None => ctx.notify(Turn),
+            Some(d) => {
+                ctx.notify_later(Turn, d);
+            }
+        }
+    }
+
+    fn sync_activation(&mut self) {
+        if self.emitter.is_none() || self.active == self.spout_active {
+            return;
+        }
+        self.spout_active = self.active;
+        if self.active {
+            self.spout.activate();
+        } else {
+            self.spout.deactivate();
+        }
+    }
+
+    /// One turn: up to a batch of emits. Returns true if anything was emitted.
+    fn turn(&mut self) -> bool {
+        let Some(emitter) = self.emitter.as_mut() else {
+            return false;
+        };
+        let budget = self.env.config.producer_batch_size.max(1) as u64;
+        let start = emitter.emitted_total();
+        loop {
+            let before = emitter.emitted_total();
+            let result = {
+                let mut collector = SpoutOutputCollector::new(emitter);
+                self.spout.next_tuple(&mut collector)
+            };
+            if let Err(e) = result {
+                storm_core::Emitter::report_error(emitter, &e.0);
+            }
+            let now = emitter.emitted_total();
+            if now == before || now - start >= budget || emitter.is_blocked() {
+                break;
+            }
+        }
+        emitter.flush();
+        let acks = emitter.take_immediate_acks();
+        let emitted = emitter.emitted_total() - start;
+        self.env.stats.add_acked(acks.len() as u64);
+        for id in acks {
+            self.spout.ack(id);
+        }
+        self.env.stats.exhausted.set(self.spout.is_exhausted());
+        emitted > 0
+    }
+}
+
+impl Actor for SpoutTask {
+    type Context = Context<Self>;
+}
+
+impl Handler<Wire> for SpoutTask {
+    type Result = ();
+
+    fn handle(&mut self, msg: Wire, ctx: &mut Context<Self>) {
+        match self.env.make_emitter(&msg.0) {
+            Ok(emitter) => self.emitter = Some(emitter),
+            Err(e) => {
+                tracing::error!(task = %self.env.task, error = %e, "cannot wire spout task");
+                self.env.stats.record_error(&e.to_string());
+                return;
+            }
+        }
+        self.env.directory = Some(msg.0);
+        self.spout.open(&self.env.config, &self.env.context);
+        self.env.stats.exhausted.set(self.spout.is_exhausted());
+        self.sync_activation();
+        self.schedule(ctx, None);
+    }
+}
+
+impl Handler<Turn> for SpoutTask {
+    type Result = ();
+
+    fn handle(&mut self, _msg: Turn, ctx: &mut Context<Self>) {
+        self.scheduled = false;
+        if !self.active {
+            return;
+        }
+        match &self.emitter {
+            Some(e) if !e.is_blocked() => {}
+            _ => return, // a credit or wiring will schedule the next turn
+        }
+        if self.turn() {
+            self.schedule(ctx, None);
+        } else {
+            self.schedule(ctx, Some(IDLE_BACKOFF));
+        }
+    }
+}
+
+impl Handler<TupleBatch> for SpoutTask {
+    type Result = ();
+
+    fn handle(&mut self, batch: TupleBatch, _ctx: &mut Context<Self>) {
+        let n = batch.tuples.len();
+        self.env.stats.add_executed(n as u64);
+        self.env.return_credit(batch.src, n);
+        self.env.progress.batch_done();
+    }
+}
+
+impl Handler<CreditGrant> for SpoutTask {
+    type Result = ();
+
+    fn handle(&mut self, grant: CreditGrant, ctx: &mut Context<Self>) {
+        if let Some(e) = self.emitter.as_mut() {
+            e.transfer().add_credit(grant.from, grant.tuples);
+            if !e.is_blocked() {
+                self.schedule(ctx, None);
+            }
+        }
+    }
+}
+
+impl Handler<SetActive> for SpoutTask {
+    type Result = ();
+
+    fn handle(&mut self, msg: SetActive, ctx: &mut Context<Self>) {
+        self.active = msg.0;
+        self.sync_activation();
+        if self.active {
+            self.schedule(ctx, None);
+        }
+    }
+}
+
+impl Handler<Shutdown> for SpoutTask {
+    type Result = ();
+
+    fn handle(&mut self, msg: Shutdown, ctx: &mut Context<Self>) {
+        if self.emitter.is_some() {
+            if self.spout_active {
+                self.spout.deactivate();
+                self.spout_active = false;
+            }
+            self.spout.close();
+        }
+        let _ = msg.done.send(self.env.task);
+        ctx.stop();
+    }
+}

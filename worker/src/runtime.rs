@@ -1,0 +1,302 @@
+//! `RunningTopology`: starts the tasks of a topology as actors on a pool of arbiters, wires
+//! them together, and activates, deactivates and stops them.
+//!
+//! Placement: the worker has `topology.worker.threads` arbiters (default: one per CPU).
+//! Executor *i* of every component runs on arbiter *i mod threads*, so at parallelism *P* each
+//! arbiter holds one whole spout → bolt → bolt pipeline and only re-partitioning hops (fields
+//! groupings, shuffles) cross threads.
+
+use std::collections::BTreeSet;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::{Actor, Addr, Arbiter};
+use storm_core::topology::ComponentKind;
+use storm_core::{Config, TaskId, TaskLayout, Topology, TopologyContext, TopologyShape};
+
+use crate::error::{Result, WorkerError};
+use crate::executor::{BoltTask, SetActive, Shutdown, SpoutTask, TaskEnv, Wire};
+use crate::progress::Progress;
+use crate::stats::{TaskStats, TaskStatsSnapshot};
+use crate::transport::{Directory, LocalLink};
+use crate::StreamTable;
+
+enum TaskAddr {
+    Spout(Addr<SpoutTask>),
+    Bolt(Addr<BoltTask>),
+}
+
+/// A topology whose tasks run in this process.
+pub struct RunningTopology {
+    shape: Arc<TopologyShape>,
+    arbiters: Vec<Arbiter>,
+    tasks: Vec<(TaskId, TaskAddr)>,
+    stats: Vec<Arc<TaskStats>>,
+    progress: Arc<Progress>,
+    active: bool,
+}
+
+impl RunningTopology {
+    /// Starts every task of `topology`. Must run where an actix `System` is current.
+    pub fn start(
+        topology_id: &str,
+        topology: &Topology,
+        config: Config,
+        active: bool,
+    ) -> Result<Self> {
+        config.validate()?;
+        storm_core::topology::validate(&topology.definition, &topology.custom_groupings)?;
+        let definition = topology.definition.clone();
+        let layout = TaskLayout::new(&definition, &config);
+        let table = Arc::new(StreamTable::new(&definition));
+        let shape = Arc::new(TopologyShape {
+            topology_id: topology_id.to_owned(),
+            topology: definition,
+            layout,
+            config: config.clone(),
+        });
+        let worker_tasks: Arc<Vec<TaskId>> =
+            Arc::new(shape.layout.all_tasks().map(TaskId).collect());
+        let windows = Arc::new(credit_windows(&shape));
+        let custom_groupings = Arc::new(topology.custom_groupings.clone());
+        let progress = Arc::new(Progress::default());
+        let threads = config
+            .worker_threads
+            .map(|t| t as usize)
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
+            })
+            .max(1);
+        let arbiters: Vec<Arbiter> = (0..threads).map(|_| Arbiter::new()).collect();
+
+        let mut tasks = Vec::new();
+        let mut stats = Vec::new();
+        let mut directory = Directory::new();
+        for (component, def) in &shape.topology.components {
+            let component_config = config.merged_with(&def.config)?;
+            for (e, executor) in shape.layout.executors_of(component.as_str()).iter().enumerate() {
+                let arbiter = arbiters[e % threads].handle();
+                for task in executor.tasks() {
+                    let task_stats = Arc::new(TaskStats::new(task, component.clone()));
+                    stats.push(task_stats.clone());
+                    let env = TaskEnv {
+                        task,
+                        context: TopologyContext::new(shape.clone(), task, worker_tasks.clone()),
+                        config: component_config.clone(),
+                        table: table.clone(),
+                        schemas: table.schemas(),
+                        stats: task_stats,
+                        progress: progress.clone(),
+                        custom_groupings: custom_groupings.clone(),
+                        windows: windows.clone(),
+                        directory: None,
+                    };
+                    let addr = match def.kind {
+                        ComponentKind::Spout => {
+                            let factory = topology
+                                .spouts
+                                .get(component)
+                                .cloned()
+                                .ok_or_else(|| WorkerError::MissingFactory(component.to_string()))?;
+                            let addr = SpoutTask::start_in_arbiter(&arbiter, move |_| {
+                                SpoutTask::new(factory(), env, active)
+                            });
+                            directory.insert(
+                                task,
+                                Arc::new(LocalLink::new(
+                                    addr.clone().recipient(),
+                                    addr.clone().recipient(),
+                                )),
+                            );
+                            TaskAddr::Spout(addr)
+                        }
+                        ComponentKind::Bolt => {
+                            let factory = topology
+                                .bolts
+                                .get(component)
+                                .cloned()
+                                .ok_or_else(|| WorkerError::MissingFactory(component.to_string()))?;
+                            let addr = BoltTask::start_in_arbiter(&arbiter, move |_| {
+                                BoltTask::new(factory(), env)
+                            });
+                            directory.insert(
+                                task,
+                                Arc::new(LocalLink::new(
+                                    addr.clone().recipient(),
+                                    addr.clone().recipient(),
+                                )),
+                            );
+                            TaskAddr::Bolt(addr)
+                        }
+                    };
+                    tasks.push((task, addr));
+                }
+            }
+        }
+        let directory = Arc::new(directory);
+        // Bolts first, so a spout's first batch finds its consumers prepared.
+        for (_, addr) in &tasks {
+            if let TaskAddr::Bolt(a) = addr {
+                a.do_send(Wire(directory.clone()));
+            }
+        }
+        for (_, addr) in &tasks {
+            if let TaskAddr::Spout(a) = addr {
+                a.do_send(Wire(directory.clone()));
+            }
+        }
+        tracing::info!(topology = topology_id, tasks = tasks.len(), threads, "topology started");
+        Ok(Self {
+            shape,
+            arbiters,
+            tasks,
+            stats,
+            progress,
+            active,
+        })
+    }
+
+    /// The topology's shape and layout.
+    pub fn shape(&self) -> &Arc<TopologyShape> {
+        &self.shape
+    }
+
+    /// Activates or deactivates the spouts.
+    pub fn set_active(&mut self, active: bool) {
+        self.active = active;
+        for (_, addr) in &self.tasks {
+            if let TaskAddr::Spout(a) = addr {
+                a.do_send(SetActive(active));
+            }
+        }
+    }
+
+    /// True while the spouts are active.
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// The counters of every task.
+    pub fn stats(&self) -> Vec<TaskStatsSnapshot> {
+        self.stats.iter().map(|s| s.snapshot()).collect()
+    }
+
+    /// The live counters of every task.
+    pub fn task_stats(&self) -> &[Arc<TaskStats>] {
+        &self.stats
+    }
+
+    /// The in-flight counters.
+    pub fn progress(&self) -> &Arc<Progress> {
+        &self.progress
+    }
+
+    /// True when every spout is exhausted and nothing it emitted is still being processed.
+    pub fn is_complete(&self) -> bool {
+        let spouts: BTreeSet<_> = self.shape.topology.spout_ids().cloned().collect();
+        let exhausted = self
+            .stats
+            .iter()
+            .filter(|s| spouts.contains(&s.component))
+            .all(|s| s.exhausted.get());
+        exhausted && self.progress.in_flight() == 0 && self.progress.pending_trees() == 0
+    }
+
+    /// Waits, polling, until [`Self::is_complete`]; errors after `timeout`.
+    pub fn wait_until_complete(&self, timeout: Duration) -> Result<()> {
+        let start = Instant::now();
+        let mut pause = Duration::from_micros(200);
+        while !self.is_complete() {
+            if start.elapsed() >= timeout {
+                return Err(WorkerError::Timeout {
+                    what: format!(
+                        "topology {} to complete ({} batches in flight, {} trees pending)",
+                        self.shape.topology_id,
+                        self.progress.in_flight(),
+                        self.progress.pending_trees()
+                    ),
+                    secs: timeout.as_secs_f64(),
+                });
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    /// Closes the spouts, cleans up the bolts, then stops the arbiters.
+    pub fn shutdown(mut self, timeout: Duration) -> Result<()> {
+        self.stop_tasks(timeout)
+    }
+
+    fn stop_tasks(&mut self, timeout: Duration) -> Result<()> {
+        let (tx, rx) = mpsc::channel();
+        let mut expected = 0;
+        for (_, addr) in &self.tasks {
+            let done = tx.clone();
+            let connected = match addr {
+                TaskAddr::Spout(a) => a.connected().then(|| a.do_send(Shutdown { done })),
+                TaskAddr::Bolt(a) => a.connected().then(|| a.do_send(Shutdown { done })),
+            };
+            expected += usize::from(connected.is_some());
+        }
+        drop(tx);
+        self.tasks.clear();
+        let deadline = Instant::now() + timeout;
+        let mut stopped = 0;
+        let mut result = Ok(());
+        while stopped < expected {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(_) => stopped += 1,
+                // Every sender is gone: the remaining tasks died without cleaning up.
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    result = Err(WorkerError::Timeout {
+                        what: format!("{} tasks to clean up", expected - stopped),
+                        secs: timeout.as_secs_f64(),
+                    });
+                    break;
+                }
+            }
+        }
+        for arbiter in self.arbiters.drain(..) {
+            arbiter.stop();
+            if arbiter.join().is_err() {
+                tracing::error!("an arbiter thread panicked");
+            }
+        }
+        tracing::info!(topology = %self.shape.topology_id, "topology stopped");
+        result
+    }
+}
+
+impl Drop for RunningTopology {
+    fn drop(&mut self) {
+        if !self.arbiters.is_empty() {
+            let _ = self.stop_tasks(Duration::from_secs(10));
+        }
+    }
+}
+
+/// The credit window each task grants each sender: its receive buffer shared by its senders.
+fn credit_windows(shape: &TopologyShape) -> Vec<u32> {
+    let buffer = shape.config.executor_receive_buffer_size;
+    let batch = shape.config.producer_batch_size;
+    let mut windows = vec![0u32; shape.layout.task_count() + 1];
+    for (component, def) in &shape.topology.components {
+        let sources: BTreeSet<_> = def.inputs.iter().map(|s| &s.stream.component).collect();
+        let senders: usize = sources
+            .iter()
+            .map(|c| shape.layout.tasks_of(c.as_str()).len())
+            .sum();
+        let window = (buffer / senders.max(1) as u32).max(batch);
+        for task in shape.layout.tasks_of(component.as_str()) {
+            windows[task.0 as usize] = window;
+        }
+    }
+    windows
+}

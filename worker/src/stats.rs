@@ -1,0 +1,137 @@
+//! Per-task counters (emitted, executed, acked, failed, errors), written by the task's own
+//! thread once per batch and readable from anywhere: the base of topology info and metrics.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use storm_core::{ComponentId, TaskId};
+
+use crate::progress::ExhaustedFlag;
+
+/// The counters of one task.
+#[derive(Debug)]
+pub struct TaskStats {
+    /// The task.
+    pub task: TaskId,
+    /// Its component.
+    pub component: ComponentId,
+    emitted: AtomicU64,
+    executed: AtomicU64,
+    acked: AtomicU64,
+    failed: AtomicU64,
+    errors: AtomicU64,
+    complete_latency_micros_total: AtomicU64,
+    last_error: Mutex<Option<String>>,
+    /// Set by finite spouts once they are exhausted.
+    pub exhausted: ExhaustedFlag,
+}
+
+/// A copy of a task's counters at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskStatsSnapshot {
+    /// The task.
+    pub task: TaskId,
+    /// Its component.
+    pub component: ComponentId,
+    /// Tuples emitted (counted once per emit, whatever the number of targets).
+    pub emitted: u64,
+    /// Tuples executed (bolts) or ack messages processed (spouts).
+    pub executed: u64,
+    /// Spout: trees acked. Bolt: inputs acked.
+    pub acked: u64,
+    /// Spout: trees failed or timed out. Bolt: inputs failed.
+    pub failed: u64,
+    /// Errors reported.
+    pub errors: u64,
+    /// Spout: the mean time from emit to ack of acked trees.
+    pub complete_latency: Option<Duration>,
+    /// The last error reported, if any.
+    pub last_error: Option<String>,
+}
+
+impl TaskStats {
+    /// Zeroed counters.
+    pub fn new(task: TaskId, component: ComponentId) -> Self {
+        Self {
+            task,
+            component,
+            emitted: AtomicU64::new(0),
+            executed: AtomicU64::new(0),
+            acked: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            complete_latency_micros_total: AtomicU64::new(0),
+            last_error: Mutex::new(None),
+            exhausted: ExhaustedFlag::default(),
+        }
+    }
+
+    /// Adds emitted tuples.
+    pub fn add_emitted(&self, n: u64) {
+        if n > 0 {
+            self.emitted.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Adds executed tuples.
+    pub fn add_executed(&self, n: u64) {
+        self.executed.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Adds acks.
+    pub fn add_acked(&self, n: u64) {
+        if n > 0 {
+            self.acked.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Adds a spout ack with its complete latency.
+    pub fn add_complete_latency(&self, latency: Duration) {
+        self.complete_latency_micros_total
+            .fetch_add(latency.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Adds fails.
+    pub fn add_failed(&self, n: u64) {
+        if n > 0 {
+            self.failed.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Records an error.
+    pub fn record_error(&self, error: &str) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut last) = self.last_error.lock() {
+            *last = Some(error.to_owned());
+        }
+    }
+
+    /// Tuples emitted so far.
+    pub fn emitted(&self) -> u64 {
+        self.emitted.load(Ordering::Relaxed)
+    }
+
+    /// Tuples executed so far.
+    pub fn executed(&self) -> u64 {
+        self.executed.load(Ordering::Relaxed)
+    }
+
+    /// A copy of the counters.
+    pub fn snapshot(&self) -> TaskStatsSnapshot {
+        let acked = self.acked.load(Ordering::Relaxed);
+        let total = self.complete_latency_micros_total.load(Ordering::Relaxed);
+        TaskStatsSnapshot {
+            task: self.task,
+            component: self.component.clone(),
+            emitted: self.emitted(),
+            executed: self.executed(),
+            acked,
+            failed: self.failed.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            complete_latency: (acked > 0 && total > 0)
+                .then(|| Duration::from_micros(total / acked)),
+            last_error: self.last_error.lock().ok().and_then(|l| l.clone()),
+        }
+    }
+}

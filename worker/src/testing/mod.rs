@@ -1,0 +1,1 @@
+//! Testing API (soon).

@@ -1,0 +1,178 @@
+//! Transfer: per-destination batches and credit-based flow control for one emitting task.
+//!
+//! Emitted tuples are appended to the batch of their destination task. A batch is sealed when
+//! it is full or when the executor flushes (after each input batch or spout turn) and is sent
+//! only while the destination has granted credit for it. Each (sender, receiver) edge has a
+//! window of tuples, the receiver's `topology.executor.receive.buffer.size` shared among its
+//! senders; the receiver returns credit as it processes. A sender whose sealed batches cannot go
+//! out is *blocked*: a bolt then stops taking input and a spout stops being asked for tuples, so
+//! a slow consumer slows its producers and memory stays bounded.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use storm_core::TaskId;
+
+use crate::batch::{TupleBatch, WireTuple};
+use crate::progress::Progress;
+use crate::transport::{Directory, TaskLink};
+
+const NO_SLOT: u32 = u32::MAX;
+
+struct OutQueue {
+    dst: TaskId,
+    link: Option<Arc<dyn TaskLink>>,
+    current: Vec<WireTuple>,
+    ready: VecDeque<Vec<WireTuple>>,
+    credits: u32,
+}
+
+/// The outgoing side of one task.
+pub struct Transfer {
+    src: TaskId,
+    batch_size: usize,
+    slots: Vec<u32>,
+    outs: Vec<OutQueue>,
+    blocked: usize,
+    progress: Arc<Progress>,
+    dropped: u64,
+}
+
+impl Transfer {
+    /// Queues towards `targets`, each with the credit window `window(dst)` in tuples.
+    pub fn new(
+        src: TaskId,
+        targets: &[TaskId],
+        window: impl Fn(TaskId) -> u32,
+        batch_size: usize,
+        directory: &Directory,
+        progress: Arc<Progress>,
+    ) -> Self {
+        let max = targets.iter().map(|t| t.0 as usize).max().map_or(0, |m| m + 1);
+        let mut slots = vec![NO_SLOT; max];
+        let mut outs = Vec::with_capacity(targets.len());
+        for &dst in targets {
+            slots[dst.0 as usize] = outs.len() as u32;
+            outs.push(OutQueue {
+                dst,
+                link: directory.get(dst).cloned(),
+                current: Vec::new(),
+                ready: VecDeque::new(),
+                credits: window(dst).max(batch_size as u32),
+            });
+        }
+        Self {
+            src,
+            batch_size: batch_size.max(1),
+            slots,
+            outs,
+            blocked: 0,
+            progress,
+            dropped: 0,
+        }
+    }
+
+    /// Appends a tuple to the batch of `dst`, sealing the batch when full.
+    #[inline]
+    pub fn push(&mut self, dst: TaskId, tuple: WireTuple) {
+        let slot = self.slots.get(dst.0 as usize).copied().unwrap_or(NO_SLOT);
+        if slot == NO_SLOT {
+            // Routing only yields subscribed tasks, so this is a wiring bug: say so loudly.
+            tracing::error!(src = %self.src, %dst, "tuple routed to a task with no queue; dropped");
+            self.dropped += 1;
+            return;
+        }
+        let batch_size = self.batch_size;
+        let q = &mut self.outs[slot as usize];
+        if q.current.capacity() == 0 {
+            q.current.reserve_exact(batch_size);
+        }
+        q.current.push(tuple);
+        if q.current.len() >= batch_size {
+            self.seal(slot as usize);
+        }
+    }
+
+    /// Seals every part-full batch and sends what credit allows.
+    pub fn flush(&mut self) {
+        for slot in 0..self.outs.len() {
+            if !self.outs[slot].current.is_empty() {
+                self.seal(slot);
+            }
+        }
+    }
+
+    /// Adds credit returned by `from` and sends what it allows.
+    pub fn add_credit(&mut self, from: TaskId, tuples: u32) {
+        let slot = self.slots.get(from.0 as usize).copied().unwrap_or(NO_SLOT);
+        if slot == NO_SLOT {
+            return;
+        }
+        let q = &mut self.outs[slot as usize];
+        q.credits = q.credits.saturating_add(tuples);
+        let was_blocked = !q.ready.is_empty();
+        Self::drain(self.src, q, &self.progress);
+        if was_blocked && q.ready.is_empty() {
+            self.blocked -= 1;
+        }
+    }
+
+    /// True while some sealed batch waits for credit.
+    #[inline]
+    pub fn is_blocked(&self) -> bool {
+        self.blocked > 0
+    }
+
+    /// Tuples that had nowhere to go (a wiring bug if ever non-zero).
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Tuples sealed but waiting for credit.
+    pub fn waiting_tuples(&self) -> usize {
+        self.outs
+            .iter()
+            .map(|q| q.ready.iter().map(Vec::len).sum::<usize>())
+            .sum()
+    }
+
+    fn seal(&mut self, slot: usize) {
+        let batch_size = self.batch_size;
+        let q = &mut self.outs[slot];
+        let full = std::mem::replace(&mut q.current, Vec::with_capacity(batch_size));
+        self.progress.batch_created();
+        let was_blocked = !q.ready.is_empty();
+        q.ready.push_back(full);
+        Self::drain(self.src, q, &self.progress);
+        let now_blocked = !q.ready.is_empty();
+        match (was_blocked, now_blocked) {
+            (false, true) => self.blocked += 1,
+            (true, false) => self.blocked -= 1,
+            _ => {}
+        }
+    }
+
+    fn drain(src: TaskId, q: &mut OutQueue, progress: &Progress) {
+        while let Some(front) = q.ready.front() {
+            let n = front.len() as u32;
+            if q.credits < n {
+                return;
+            }
+            let Some(tuples) = q.ready.pop_front() else {
+                return;
+            };
+            q.credits -= n;
+            match &q.link {
+                Some(link) => link.send_batch(TupleBatch {
+                    src,
+                    dst: q.dst,
+                    tuples,
+                }),
+                None => {
+                    tracing::error!(%src, dst = %q.dst, lost = n, "no link to task; batch dropped");
+                    progress.batch_done();
+                }
+            }
+        }
+    }
+}
