@@ -27,6 +27,12 @@ struct Args {
     /// Track every sentence with the ackers (at-least-once).
     #[arg(long)]
     acked: bool,
+    /// Tuples per batch between tasks (`topology.producer.batch.size`).
+    #[arg(long)]
+    batch_size: Option<u32>,
+    /// Actor threads of the worker (`topology.worker.threads`); default one per CPU.
+    #[arg(long)]
+    threads: Option<u32>,
     /// Without --sentences: how long to run.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
@@ -47,6 +53,10 @@ fn main() -> anyhow::Result<()> {
     if !args.acked {
         config.acker_executors = Some(0);
     }
+    if let Some(b) = args.batch_size {
+        config.producer_batch_size = b;
+    }
+    config.worker_threads = args.threads;
     let cluster = LocalCluster::new()?;
     let started = Instant::now();
     cluster.submit_topology("word-count", config, &topology)?;

@@ -103,6 +103,15 @@ impl OutputRouting {
         &self.component
     }
 
+    /// The slot of the default stream.
+    #[inline]
+    pub fn resolve_default(&self) -> Result<usize, EmitError> {
+        self.default.ok_or_else(|| EmitError::UnknownStream {
+            component: self.component.clone(),
+            stream: storm_core::DEFAULT_STREAM.to_owned(),
+        })
+    }
+
     /// The slot of a declared stream.
     #[inline]
     pub fn resolve(&self, stream: &str) -> Result<usize, EmitError> {

@@ -87,7 +87,6 @@ impl RunningTopology {
                         context: TopologyContext::new(shape.clone(), task, worker_tasks.clone()),
                         config: component_config.clone(),
                         table: table.clone(),
-                        schemas: table.schemas(),
                         stats: task_stats,
                         progress: progress.clone(),
                         custom_groupings: custom_groupings.clone(),

@@ -2,7 +2,7 @@
 //! instead of two strings, and receivers find each stream's field names once.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use storm_core::system::{SYSTEM_COMPONENT, TICK_FIELD, TICK_STREAM};
 use storm_core::{ComponentId, Fields, GlobalStreamId, StormTopology, StreamId, TupleSource};
@@ -57,9 +57,8 @@ impl StreamTable {
         self.sources.get(index as usize)
     }
 
-    /// A private copy of every stream's schema, for one executor: tuples share these `Arc`s,
-    /// and since no other thread touches them their counts never bounce between cores.
-    pub fn schemas(&self) -> Vec<Arc<TupleSource>> {
-        self.sources.iter().cloned().map(Arc::new).collect()
+    /// A private copy of every stream's schema, for one task: its tuples share these `Rc`s.
+    pub fn schemas(&self) -> Vec<Rc<TupleSource>> {
+        self.sources.iter().cloned().map(Rc::new).collect()
     }
 }

@@ -5,11 +5,12 @@
 use crate::error::EmitError;
 use crate::ids::TaskId;
 use crate::tuple::{Tuple, Value, Values};
-use crate::DEFAULT_STREAM;
 
 /// Where an emit goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmitTarget<'a> {
+    /// Through the groupings of the default stream (resolved without a string compare).
+    Default,
     /// Through the stream's groupings.
     Stream(&'a str),
     /// To one task, on a direct stream.
@@ -50,13 +51,13 @@ impl<'a> OutputCollector<'a> {
     /// Emits an unanchored tuple on the default stream; its processing is not tracked.
     pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
         self.inner
-            .emit(EmitTarget::Stream(DEFAULT_STREAM), &[], values, None)
+            .emit(EmitTarget::Default, &[], values, None)
     }
 
     /// Emits on the default stream, anchored to the given inputs.
     pub fn emit_anchored(&mut self, anchors: &[&Tuple], values: Values) -> Result<(), EmitError> {
         self.inner
-            .emit(EmitTarget::Stream(DEFAULT_STREAM), anchors, values, None)
+            .emit(EmitTarget::Default, anchors, values, None)
     }
 
     /// Emits on a named stream, anchored to the given inputs (none for unanchored).
@@ -122,7 +123,7 @@ impl<'a> SpoutOutputCollector<'a> {
     /// Emits an untracked tuple on the default stream.
     pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
         self.inner
-            .emit(EmitTarget::Stream(DEFAULT_STREAM), &[], values, None)
+            .emit(EmitTarget::Default, &[], values, None)
     }
 
     /// Emits a tracked tuple on the default stream: `ack` or `fail` is called later with `message_id`.
@@ -132,7 +133,7 @@ impl<'a> SpoutOutputCollector<'a> {
         message_id: impl Into<Value>,
     ) -> Result<(), EmitError> {
         self.inner.emit(
-            EmitTarget::Stream(DEFAULT_STREAM),
+            EmitTarget::Default,
             &[],
             values,
             Some(message_id.into()),
@@ -184,7 +185,7 @@ impl<'a, 't> BasicOutputCollector<'a, 't> {
     /// Emits on the default stream, anchored to the input.
     pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
         self.inner.emit(
-            EmitTarget::Stream(DEFAULT_STREAM),
+            EmitTarget::Default,
             &[self.input],
             values,
             None,

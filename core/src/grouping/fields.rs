@@ -6,17 +6,24 @@
 use crate::ids::TaskId;
 use crate::tuple::Value;
 use crate::util::java_hash::list_hash;
+use crate::util::FloorMod;
 
 /// Hashes the grouping fields of each tuple onto the sorted targets.
 pub struct FieldsGrouper {
     indices: Vec<usize>,
     targets: Vec<TaskId>,
+    modulo: FloorMod,
 }
 
 impl FieldsGrouper {
     /// Groups on the values at `indices` (positions of the grouping fields, in grouping order).
     pub fn new(indices: Vec<usize>, targets: Vec<TaskId>) -> Self {
-        Self { indices, targets }
+        let modulo = FloorMod::new(targets.len() as u32);
+        Self {
+            indices,
+            targets,
+            modulo,
+        }
     }
 
     /// The task for a tuple.
@@ -33,7 +40,6 @@ impl FieldsGrouper {
                     .map(|i| values.get(*i).map_or(0, Value::java_hash_code)),
             ),
         };
-        let index = hash.rem_euclid(self.targets.len() as i32) as usize;
-        Some(self.targets[index])
+        self.targets.get(self.modulo.apply(hash) as usize).copied()
     }
 }

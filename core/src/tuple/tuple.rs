@@ -1,14 +1,14 @@
 //! `Tuple`: what a bolt receives: values plus where they came from and which trees they belong to.
 
 use std::cell::Cell;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use super::{Fields, MessageId, Value, Values};
 use crate::ids::{ComponentId, StreamId, TaskId};
 use crate::system;
 
-/// The schema of the stream a tuple arrived on. Executors keep one per input stream and share
-/// it between the tuples of that stream.
+/// The schema of the stream a tuple arrived on. Each task keeps its own copy per stream and
+/// shares it between the tuples of that stream, so reference counts stay on one core.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TupleSource {
     /// The emitting component.
@@ -20,10 +20,13 @@ pub struct TupleSource {
 }
 
 /// A tuple as a bolt sees it (Storm's `Tuple`).
+///
+/// A tuple lives on the thread of the task that received it (its schema is shared with `Rc`),
+/// which is also the only place its collector can ack it.
 #[derive(Debug)]
 pub struct Tuple {
     values: Values,
-    source: Arc<TupleSource>,
+    source: Rc<TupleSource>,
     source_task: TaskId,
     message_id: MessageId,
     /// XOR of the edge ids of the tuples anchored to this one (Storm's `outAckVal`).
@@ -34,7 +37,7 @@ impl Tuple {
     /// Assembles a received tuple. Executors call this; authors get tuples from `execute`.
     pub fn new(
         values: Values,
-        source: Arc<TupleSource>,
+        source: Rc<TupleSource>,
         source_task: TaskId,
         message_id: MessageId,
     ) -> Self {
@@ -53,7 +56,7 @@ impl Tuple {
         let fields = fields.unwrap_or_else(|| {
             Fields::new((1..=values.len()).map(|i| format!("field{i}")))
         });
-        let source = Arc::new(TupleSource {
+        let source = Rc::new(TupleSource {
             component: ComponentId::new("component"),
             stream: StreamId::default_stream(),
             fields,

@@ -24,10 +24,10 @@ pub enum Value {
     Float(f64),
     /// A UTF-8 string, inline when short.
     Str(CompactString),
-    /// Raw bytes.
-    Bytes(Vec<u8>),
-    /// A list of values.
-    List(Vec<Value>),
+    /// Raw bytes (boxed, so that a `Value` stays 24 bytes).
+    Bytes(Box<[u8]>),
+    /// A list of values (boxed, so that a `Value` stays 24 bytes).
+    List(Box<[Value]>),
 }
 
 impl Value {
@@ -217,13 +217,19 @@ impl From<f32> for Value {
 
 impl From<Vec<u8>> for Value {
     fn from(b: Vec<u8>) -> Self {
-        Value::Bytes(b)
+        Value::Bytes(b.into_boxed_slice())
+    }
+}
+
+impl From<&[u8]> for Value {
+    fn from(b: &[u8]) -> Self {
+        Value::Bytes(b.into())
     }
 }
 
 impl From<Vec<Value>> for Value {
     fn from(l: Vec<Value>) -> Self {
-        Value::List(l)
+        Value::List(l.into_boxed_slice())
     }
 }
 
@@ -236,6 +242,11 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_is_three_words() {
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+    }
 
     #[test]
     fn short_strings_do_not_allocate() {
@@ -256,7 +267,7 @@ mod tests {
         assert_eq!(Value::Bool(true).java_hash_code(), 1231);
         assert_eq!(Value::Float(1.0).java_hash_code(), 1_072_693_248);
         // Arrays.asList("a", "b").hashCode() = 31 * (31 * 1 + 97) + 98
-        let list = Value::List(vec!["a".into(), "b".into()]);
+        let list = Value::from(vec![Value::from("a"), Value::from("b")]);
         assert_eq!(list.java_hash_code(), 31 * (31 + 97) + 98);
     }
 
@@ -269,8 +280,8 @@ mod tests {
             Value::Float(2.5),
             Value::from("word"),
             Value::from("a string much longer than twenty-four bytes"),
-            Value::Bytes(vec![1, 2, 3]),
-            Value::List(vec![Value::Int(1), Value::from("x")]),
+            Value::from(vec![1u8, 2, 3]),
+            Value::from(vec![Value::Int(1), Value::from("x")]),
         ];
         let cfg = bincode::config::standard();
         let bytes = bincode::serde::encode_to_vec(&vs, cfg).expect("encode");

@@ -6,11 +6,12 @@
 //! back-pressure travels upstream batch by batch.
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 use std::time::Duration;
 
 use actix::{Actor, ActorContext, AsyncContext, Context, Handler};
 use storm_core::system::TICK_STREAM;
-use storm_core::{Bolt, OutputCollector, TaskId, Tuple, Value, Values};
+use storm_core::{Bolt, OutputCollector, TaskId, Tuple, TupleSource, Value, Values};
 
 use crate::batch::{CreditGrant, TupleBatch};
 use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
@@ -22,6 +23,7 @@ pub struct BoltTask {
     env: TaskEnv,
     emitter: Option<TaskEmitter>,
     stash: VecDeque<TupleBatch>,
+    schemas: Vec<Rc<TupleSource>>,
 }
 
 impl BoltTask {
@@ -29,6 +31,7 @@ impl BoltTask {
     pub fn new(bolt: Box<dyn Bolt>, env: TaskEnv) -> Self {
         Self {
             bolt,
+            schemas: env.table.schemas(),
             env,
             emitter: None,
             stash: VecDeque::new(),
@@ -47,7 +50,7 @@ impl BoltTask {
         let n = batch.tuples.len();
         let src = batch.src;
         for wire in batch.tuples {
-            let Some(schema) = self.env.schemas.get(wire.stream as usize) else {
+            let Some(schema) = self.schemas.get(wire.stream as usize) else {
                 let msg = format!("tuple from task {src} on unknown stream #{}; dropped", wire.stream);
                 storm_core::Emitter::report_error(emitter, &msg);
                 continue;
@@ -77,7 +80,7 @@ impl BoltTask {
         let Some(emitter) = self.emitter.as_mut() else {
             return;
         };
-        let Some(schema) = self.env.schemas.get(StreamTable::TICK as usize) else {
+        let Some(schema) = self.schemas.get(StreamTable::TICK as usize) else {
             return;
         };
         debug_assert_eq!(schema.stream.as_str(), TICK_STREAM);

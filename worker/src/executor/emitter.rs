@@ -21,6 +21,8 @@ pub struct TaskEmitter {
     targets: Vec<TaskId>,
     stats: Arc<TaskStats>,
     emitted: u64,
+    acked: u64,
+    failed: u64,
     debug: bool,
     /// Spout message ids to ack at once: with no ackers nothing is tracked (as in Storm).
     immediate_acks: Vec<Value>,
@@ -42,6 +44,8 @@ impl TaskEmitter {
             targets: Vec::new(),
             stats,
             emitted: 0,
+            acked: 0,
+            failed: 0,
             debug,
             immediate_acks: Vec::new(),
         }
@@ -68,6 +72,8 @@ impl TaskEmitter {
         self.transfer.flush();
         let published = self.stats.emitted();
         self.stats.add_emitted(self.emitted.saturating_sub(published));
+        self.stats.add_acked(std::mem::take(&mut self.acked));
+        self.stats.add_failed(std::mem::take(&mut self.failed));
     }
 
     /// Spout message ids that are complete already (no ackers).
@@ -82,32 +88,35 @@ impl TaskEmitter {
         values: Values,
         message_id: Option<Value>,
     ) -> Result<(), EmitError> {
-        let (stream, direct) = match target {
-            EmitTarget::Stream(s) => (s, None),
-            EmitTarget::Direct(t, s) => (s, Some(t)),
+        let (slot, direct) = match target {
+            EmitTarget::Default => (self.routing.resolve_default()?, None),
+            EmitTarget::Stream(s) => (self.routing.resolve(s)?, None),
+            EmitTarget::Direct(t, s) => (self.routing.resolve(s)?, Some(t)),
         };
-        let slot = self.routing.resolve(stream)?;
         self.routing.check_arity(slot, values.len())?;
-        let mut targets = std::mem::take(&mut self.targets);
-        targets.clear();
-        let routed = match direct {
-            Some(t) => self.routing.check_direct(slot, t).map(|()| targets.push(t)),
-            None => self.routing.route(slot, self.task, &values, &mut targets),
-        };
-        if let Err(e) = routed {
-            self.targets = targets;
-            return Err(e);
+        self.targets.clear();
+        match direct {
+            Some(t) => {
+                self.routing.check_direct(slot, t)?;
+                self.targets.push(t);
+            }
+            None => self
+                .routing
+                .route(slot, self.task, &values, &mut self.targets)?,
         }
         let index = self.routing.stream(slot).index;
         if self.debug {
-            tracing::info!(task = %self.task, component = %self.routing.component(), stream, ?values, "emitting");
+            let stream = &self.routing.stream(slot).id;
+            tracing::info!(task = %self.task, component = %self.routing.component(), %stream, ?values, "emitting");
         }
         self.emitted += 1;
         if let Some(id) = message_id {
             self.immediate_acks.push(id);
         }
-        if let Some((&last, rest)) = targets.split_last() {
-            for &dst in rest {
+        let n = self.targets.len();
+        if n > 0 {
+            for i in 0..n - 1 {
+                let dst = self.targets[i];
                 self.transfer.push(
                     dst,
                     WireTuple {
@@ -118,7 +127,7 @@ impl TaskEmitter {
                 );
             }
             self.transfer.push(
-                last,
+                self.targets[n - 1],
                 WireTuple {
                     stream: index,
                     values,
@@ -126,7 +135,6 @@ impl TaskEmitter {
                 },
             );
         }
-        self.targets = targets;
         Ok(())
     }
 }
@@ -144,11 +152,11 @@ impl Emitter for TaskEmitter {
     }
 
     fn ack(&mut self, _tuple: &Tuple) {
-        self.stats.add_acked(1);
+        self.acked += 1;
     }
 
     fn fail(&mut self, _tuple: &Tuple) {
-        self.stats.add_failed(1);
+        self.failed += 1;
     }
 
     fn reset_timeout(&mut self, _tuple: &Tuple) {}

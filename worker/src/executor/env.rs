@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use storm_core::grouping::CustomGroupingFactory;
-use storm_core::{Config, TaskId, TopologyContext, TopologyError, TupleSource};
+use storm_core::{Config, TaskId, TopologyContext, TopologyError};
 
 use crate::batch::CreditGrant;
 use crate::routing::OutputRouting;
@@ -27,8 +27,6 @@ pub struct TaskEnv {
     pub config: Config,
     /// The topology's streams.
     pub table: Arc<StreamTable>,
-    /// This task's own copy of every stream's schema.
-    pub schemas: Vec<Arc<TupleSource>>,
     /// Its counters.
     pub stats: Arc<TaskStats>,
     /// The topology's in-flight counter.
