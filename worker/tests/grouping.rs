@@ -1,0 +1,184 @@
+//! Grouping semantics, end to end through a LocalCluster: which bolt tasks receive what.
+// Reference: Storm's "Concepts" page, section "Stream groupings".
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use common::*;
+use storm_core::*;
+use storm_worker::{KillOptions, LocalCluster};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+fn words(n: usize, distinct: usize) -> Vec<Values> {
+    (0..n).map(|i| values![format!("w{}", i % distinct), i as i64]).collect()
+}
+
+/// Runs spout(2 tasks) → bolt(4 tasks) wired by `wire`, returns what each bolt task saw.
+fn run(
+    name: &str,
+    input: Vec<Values>,
+    wire: impl FnOnce(BoltDeclarer<'_>) -> BoltDeclarer<'_>,
+) -> Vec<(TaskId, Values)> {
+    let seen = log();
+    let mut b = TopologyBuilder::new();
+    b.set_spout("spout", move || ListSpout::new(input.clone(), ["word", "n"]), 2);
+    let sink = seen.clone();
+    wire(b.set_bolt("bolt", move || RecordingBolt::new(sink.clone()), 4));
+    let topology = b.create_topology().expect("valid");
+    let cluster = LocalCluster::new().expect("cluster");
+    cluster
+        .submit_topology(name, Config::new(), &topology)
+        .expect("submit");
+    cluster.wait_until_complete(name, TIMEOUT).expect("complete");
+    cluster
+        .kill_topology_with_opts(name, KillOptions::wait(0))
+        .expect("kill");
+    cluster.shutdown();
+    entries(&seen)
+}
+
+fn bolt_tasks_by_key(seen: &[(TaskId, Values)]) -> BTreeMap<String, BTreeSet<TaskId>> {
+    let mut m: BTreeMap<String, BTreeSet<TaskId>> = BTreeMap::new();
+    for (task, v) in seen {
+        m.entry(v[0].to_string()).or_default().insert(*task);
+    }
+    m
+}
+
+#[test]
+fn fields_grouping_sends_equal_keys_to_one_task() {
+    let seen = run("fields", words(400, 40), |d| d.fields_grouping("spout", ["word"]));
+    assert_eq!(seen.len(), 400);
+    let by_key = bolt_tasks_by_key(&seen);
+    assert_eq!(by_key.len(), 40);
+    assert!(by_key.values().all(|t| t.len() == 1), "{by_key:?}");
+    let used: BTreeSet<_> = seen.iter().map(|(t, _)| *t).collect();
+    assert!(used.len() > 1, "40 keys should use several tasks");
+}
+
+#[test]
+fn all_grouping_reaches_every_task() {
+    let seen = run("all", words(10, 10), |d| d.all_grouping("spout"));
+    assert_eq!(seen.len(), 40);
+    let by_key = bolt_tasks_by_key(&seen);
+    assert!(by_key.values().all(|t| t.len() == 4));
+}
+
+#[test]
+fn global_grouping_goes_to_the_lowest_task_id() {
+    let seen = run("global", words(50, 50), |d| d.global_grouping("spout"));
+    assert_eq!(seen.len(), 50);
+    let tasks: BTreeSet<_> = seen.iter().map(|(t, _)| *t).collect();
+    // Components sort as "bolt" < "spout", so the bolt has tasks 1..=4.
+    assert_eq!(tasks, BTreeSet::from([TaskId(1)]));
+}
+
+#[test]
+fn shuffle_and_none_spread_every_tuple_once() {
+    for (name, none) in [("shuffle", false), ("none", true)] {
+        let seen = run(name, words(400, 400), |d| {
+            if none {
+                d.none_grouping("spout")
+            } else {
+                d.shuffle_grouping("spout")
+            }
+        });
+        assert_eq!(seen.len(), 400);
+        let tasks: BTreeSet<_> = seen.iter().map(|(t, _)| *t).collect();
+        assert_eq!(tasks.len(), 4, "{name} should reach all tasks");
+    }
+}
+
+#[test]
+fn local_or_shuffle_uses_the_tasks_of_this_worker() {
+    // In local mode every task is in the one worker, so all four are candidates.
+    let seen = run("local", words(400, 400), |d| d.local_or_shuffle_grouping("spout"));
+    assert_eq!(seen.len(), 400);
+    let tasks: BTreeSet<_> = seen.iter().map(|(t, _)| *t).collect();
+    assert_eq!(tasks.len(), 4);
+}
+
+#[test]
+fn partial_key_grouping_spreads_a_hot_key_over_two_tasks() {
+    let seen = run("pkg", words(400, 1), |d| d.partial_key_grouping("spout", ["word"]));
+    assert_eq!(seen.len(), 400);
+    let by_key = bolt_tasks_by_key(&seen);
+    assert_eq!(by_key["w0"].len(), 2, "{by_key:?}");
+}
+
+/// Sends each number to the task whose index is the number modulo the task count.
+struct DirectSpout {
+    left: Vec<i64>,
+    targets: Vec<TaskId>,
+}
+
+impl Spout for DirectSpout {
+    fn open(&mut self, _conf: &Config, ctx: &TopologyContext) {
+        self.targets = ctx.component_tasks("bolt").to_vec();
+    }
+    fn next_tuple(&mut self, c: &mut SpoutOutputCollector<'_>) -> ComponentResult {
+        if let Some(n) = self.left.pop() {
+            let task = self.targets[n as usize % self.targets.len()];
+            c.emit_direct(task, "direct", values![n], None)?;
+        }
+        Ok(())
+    }
+    fn declare_output_fields(&self, d: &mut OutputFieldsDeclarer) {
+        d.declare_stream_direct("direct", true, ["n"]);
+    }
+    fn is_exhausted(&self) -> bool {
+        self.left.is_empty()
+    }
+}
+
+#[test]
+fn direct_grouping_goes_where_the_emitter_says() {
+    let seen = log();
+    let mut b = TopologyBuilder::new();
+    b.set_spout(
+        "spout",
+        || DirectSpout {
+            left: (0..40).collect(),
+            targets: Vec::new(),
+        },
+        1,
+    );
+    let sink = seen.clone();
+    b.set_bolt("bolt", move || RecordingBolt::new(sink.clone()), 4)
+        .direct_grouping(("spout", "direct"));
+    let topology = b.create_topology().expect("valid");
+    let cluster = LocalCluster::new().expect("cluster");
+    cluster
+        .submit_topology("direct", Config::new(), &topology)
+        .expect("submit");
+    cluster.wait_until_complete("direct", TIMEOUT).expect("complete");
+    cluster.shutdown();
+    let seen = entries(&seen);
+    assert_eq!(seen.len(), 40);
+    for (task, v) in seen {
+        let n = v[0].as_i64().expect("int");
+        assert_eq!(task, TaskId(1 + (n % 4) as u32));
+    }
+}
+
+struct ByParity;
+impl CustomStreamGrouping for ByParity {
+    fn prepare(&mut self, _s: &GlobalStreamId, _targets: &[TaskId]) {}
+    fn choose_tasks(&mut self, _src: TaskId, values: &[Value], out: &mut Vec<TaskId>) {
+        let n = values[1].as_i64().unwrap_or(0);
+        out.push(TaskId(1 + (n % 2) as u32));
+    }
+}
+
+#[test]
+fn custom_grouping_decides_the_targets() {
+    let seen = run("custom", words(100, 100), |d| d.custom_grouping("spout", || ByParity));
+    assert_eq!(seen.len(), 100);
+    for (task, v) in seen {
+        let n = v[1].as_i64().expect("int");
+        assert_eq!(task, TaskId(1 + (n % 2) as u32));
+    }
+}
