@@ -189,6 +189,21 @@ struct DirWatchers {
     storms: PersistentWatcher,
 }
 
+/// Arms a persistent recursive watch on every watched directory.
+async fn arm_watches(client: &Client) -> Result<DirWatchers> {
+    let watch = |dir: WatchedDir| async move {
+        client
+            .watch(dir.path(), AddWatchMode::PersistentRecursive)
+            .await
+            .map_err(|e| Error::zk("watch", dir.path(), e))
+    };
+    Ok(DirWatchers {
+        supervisors: watch(WatchedDir::Supervisors).await?,
+        assignments: watch(WatchedDir::Assignments).await?,
+        storms: watch(WatchedDir::Storms).await?,
+    })
+}
+
 /// Makes a fresh session usable: directories, ephemerals, watches.
 async fn prepare(shared: &Shared, client: &Client) -> Result<DirWatchers> {
     for dir in paths::DIRS {
@@ -205,17 +220,7 @@ async fn prepare(shared: &Shared, client: &Client) -> Result<DirWatchers> {
             debug!(path, "re-created ephemeral node");
         }
     }
-    let watch = |dir: WatchedDir| async move {
-        client
-            .watch(dir.path(), AddWatchMode::PersistentRecursive)
-            .await
-            .map_err(|e| Error::zk("watch", dir.path(), e))
-    };
-    Ok(DirWatchers {
-        supervisors: watch(WatchedDir::Supervisors).await?,
-        assignments: watch(WatchedDir::Assignments).await?,
-        storms: watch(WatchedDir::Storms).await?,
-    })
+    arm_watches(client).await
 }
 
 /// What ended serving a session.
@@ -293,40 +298,81 @@ pub(crate) async fn run(shared: Arc<Shared>, first: Client, mut shutdown: watch:
 }
 
 /// Serves one session until it ends or the state shuts down.
+///
+/// After every reconnect within the session the persistent watches are armed anew.
+/// zookeeper-client 0.11.2 re-sends only one-shot watches on reconnect (its `resend_watches`
+/// never picks `SetWatches2`), so a server that restarted, or another server of the ensemble,
+/// would otherwise never learn of them. Events between the reconnect and the re-arming are
+/// covered by a resync.
 async fn serve(
     shared: &Shared,
     client: &Client,
-    mut w: DirWatchers,
+    watchers: DirWatchers,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Served {
     let mut states = client.state_watcher();
+    let mut watchers = Some(watchers);
+    let mut rearm = Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
+    let mut connected = true;
     loop {
+        if connected && watchers.is_none() {
+            match arm_watches(client).await {
+                Ok(w) => {
+                    watchers = Some(w);
+                    rearm.reset();
+                    debug!("watches re-armed");
+                    shared.emit(StorageEvent::Resync);
+                }
+                Err(e) if client.state().is_terminated() => {
+                    debug!(error = %e, "session ended while re-arming watches");
+                    return Served::SessionOver(client.state());
+                }
+                Err(e) => {
+                    debug!(error = %e, "re-arming watches failed; retrying");
+                    tokio::select! {
+                        _ = shutdown.wait_for(|s| *s) => return Served::Shutdown,
+                        _ = rearm.wait() => {}
+                    }
+                }
+            }
+            continue;
+        }
         let event = tokio::select! {
             _ = shutdown.wait_for(|s| *s) => return Served::Shutdown,
             state = states.changed() => {
                 if state.is_terminated() {
                     return Served::SessionOver(state);
                 }
-                let connected = matches!(state, SessionState::SyncConnected | SessionState::ConnectedReadOnly);
-                shared.status.send_modify(|s| s.connected = connected);
-                if connected {
-                    // Reconnected within the session: watches were re-sent, but a persistent
-                    // watch can miss events across a reconnect (ZOOKEEPER-4698), so re-read.
+                let now_connected = matches!(state, SessionState::SyncConnected | SessionState::ConnectedReadOnly);
+                shared.status.send_modify(|s| s.connected = now_connected);
+                if now_connected && !connected {
                     info!("zookeeper connection restored");
-                    shared.emit(StorageEvent::Resync);
-                } else {
+                    // Dropping the watchers unregisters them; they are armed again above.
+                    watchers = None;
+                } else if !now_connected {
                     warn!(%state, "zookeeper connection lost; retrying");
                 }
+                connected = now_connected;
                 continue;
             }
-            e = w.supervisors.changed() => e,
-            e = w.assignments.changed() => e,
-            e = w.storms.changed() => e,
+            e = next_event(&mut watchers) => e,
         };
         if let Some(over) = forward(shared, event) {
             // A watcher is never polled after its terminal event: its channel closes then.
             return over;
         }
+    }
+}
+
+/// The next event of any watched directory; pending while the watches are not armed.
+async fn next_event(watchers: &mut Option<DirWatchers>) -> WatchedEvent {
+    match watchers {
+        Some(w) => tokio::select! {
+            e = w.supervisors.changed() => e,
+            e = w.assignments.changed() => e,
+            e = w.storms.changed() => e,
+        },
+        None => std::future::pending().await,
     }
 }
 
