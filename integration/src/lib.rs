@@ -1,4 +1,27 @@
 //! Integration harness: starts a real ZooKeeper server (Debian's package, as a plain process on
-//! a free loopback port with its own data directory), Nimbus and supervisors as real processes,
-//! and tears every process down by its id even when a test fails. Cluster tests live in this
-//! crate's `tests/`; the harness grows with the cluster work (issue 5).
+//! a free loopback port with its own data directory), and later Nimbus and supervisors as real
+//! processes, and tears every process down by its id even when a test fails. Cluster tests live
+//! in this crate's `tests/`.
+//!
+//! ZooKeeper must be installed: run `scripts/install-zookeeper.sh` (the tests fail with that
+//! advice when it is missing; they never skip).
+
+pub mod fixtures;
+pub mod ports;
+pub mod scenarios;
+pub mod wait;
+pub mod zookeeper;
+
+pub use wait::{wait_until, TimedOut};
+pub use zookeeper::{HarnessError, ServerOptions, ZooKeeperServer};
+
+/// Sends `tracing` output to the test's captured stderr, filtered by `RUST_LOG` (default
+/// `warn`). Safe to call from every test.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
