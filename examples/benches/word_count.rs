@@ -1,1 +1,123 @@
-fn main() {}
+//! Word-count benchmark in local mode: words per second reaching the sink, sustained over
+//! `WC_BENCH_SECS` (30) after `WC_BENCH_WARMUP` (10) seconds, at parallelism 1 and 2, unacked
+//! and acked, with each run's peak RSS. Every configuration runs in a fresh child process so
+//! that peak RSS is its own.
+//!
+//! Run `cargo bench -p storm-starter --bench word_count`. If `WC_LIMIT` names the `wc-limit`
+//! binary (../shared/bench), `wc-limit fused` runs first and the ratios are printed too.
+//! It prints figures; it asserts nothing.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use storm::{Config, KillOptions, LocalCluster};
+use storm_starter::word_count::{topology, SinkProbe, WordCountOptions};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const CHILD: &str = "WC_BENCH_CHILD";
+
+fn env_secs(key: &str, default: u64) -> u64 {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Runs one configuration and prints `words_per_s=<n> peak_rss_kb=<n>`.
+fn child(spec: &str) -> anyhow::Result<()> {
+    let (p, acked) = spec
+        .split_once(',')
+        .ok_or_else(|| anyhow::anyhow!("bad {CHILD} value {spec:?}"))?;
+    let parallelism: u32 = p.parse()?;
+    let acked = acked == "acked";
+    let probe = Arc::new(SinkProbe::default());
+    let options = WordCountOptions {
+        sentences: None,
+        parallelism,
+        acked,
+        keep_counts: false,
+    };
+    let topology = topology(options, probe.clone())?;
+    let mut config = Config::new();
+    if !acked {
+        config.acker_executors = Some(0);
+    }
+    let cluster = LocalCluster::new()?;
+    cluster.submit_topology("wc-bench", config, &topology)?;
+    std::thread::sleep(Duration::from_secs(env_secs("WC_BENCH_WARMUP", 10)));
+    let (start_words, start) = (probe.words(), Instant::now());
+    std::thread::sleep(Duration::from_secs(env_secs("WC_BENCH_SECS", 30)));
+    let (words, elapsed) = (probe.words() - start_words, start.elapsed());
+    cluster.kill_topology_with_opts("wc-bench", KillOptions::wait(0))?;
+    println!(
+        "words_per_s={:.0} peak_rss_kb={}",
+        words as f64 / elapsed.as_secs_f64(),
+        peak_rss_kb()
+    );
+    cluster.shutdown();
+    Ok(())
+}
+
+fn field(output: &str, key: &str) -> Option<f64> {
+    output
+        .split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
+}
+
+fn main() -> anyhow::Result<()> {
+    if let Ok(spec) = std::env::var(CHILD) {
+        return child(&spec);
+    }
+    let secs = env_secs("WC_BENCH_SECS", 30);
+    let limit = match std::env::var("WC_LIMIT") {
+        Ok(bin) => {
+            let out = Command::new(&bin).args(["fused", &secs.to_string()]).output()?;
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            let rate = field(&text, "fused words_per_s").or_else(|| field(&text, "words_per_s"));
+            println!("wc-limit fused {secs}: {}", text.trim());
+            rate
+        }
+        Err(_) => {
+            println!("(set WC_LIMIT to the wc-limit binary to print ratios to `wc-limit fused`)");
+            None
+        }
+    };
+    let exe = std::env::current_exe()?;
+    println!("{:<22} {:>14} {:>10} {:>14}", "configuration", "words/s", "ratio", "peak RSS MB");
+    for spec in ["1,unacked", "2,unacked", "1,acked", "2,acked"] {
+        let out = Command::new(&exe).env(CHILD, spec).output()?;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let (Some(rate), Some(rss)) = (field(&text, "words_per_s"), field(&text, "peak_rss_kb"))
+        else {
+            println!(
+                "{spec}: failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            continue;
+        };
+        let ratio = limit.map_or("-".to_string(), |l| format!("{:.2}x", rate / l));
+        println!(
+            "P={:<20} {:>14.0} {:>10} {:>14.1}",
+            spec.replace(',', " "),
+            rate,
+            ratio,
+            rss / 1024.0
+        );
+    }
+    Ok(())
+}
