@@ -142,7 +142,7 @@ pub trait ClusterState: Send + Sync {
     /// Every registered Nimbus.
     fn nimbuses(&self) -> BoxFuture<'_, Result<Vec<NimbusInfo>>>;
     /// Joins the leader latch as `info`; resolves once `info` leads. Cancelling the future
-    /// leaves the latch.
+    /// leaves the latch. The returned [`Leadership`] keeps its session open until dropped.
     fn contend_leadership<'a>(&'a self, info: &'a NimbusInfo) -> BoxFuture<'a, Result<Leadership>>;
     /// The current leader, if any participant holds the latch.
     fn leader(&self) -> BoxFuture<'_, Result<Option<NimbusInfo>>>;

@@ -79,8 +79,9 @@ impl Tree {
     }
 
     fn mkdirs(&mut self, path: &str, events: &mut Vec<StorageEvent>) {
+        // The root always exists and is not a node of the map.
         let mut at = 0;
-        while at < path.len() {
+        while at + 1 < path.len() {
             let end = path[at + 1..].find('/').map_or(path.len(), |i| at + 1 + i);
             let prefix = &path[..end];
             if !self.nodes.contains_key(prefix) {
@@ -145,7 +146,9 @@ impl Tree {
             .range(prefix.clone()..)
             .map(|(k, _)| k.as_str())
             .take_while(move |k| k.starts_with(&prefix))
-            .filter_map(move |k| Some(&k[len..]).filter(|rest| !rest.contains('/')))
+            .filter_map(move |k| {
+                Some(&k[len..]).filter(|rest| !rest.is_empty() && !rest.contains('/'))
+            })
     }
 
     fn remove_subtree(&mut self, path: &str, ev: &mut Vec<StorageEvent>) {
@@ -300,11 +303,9 @@ struct LatchGuard {
 
 impl Drop for LatchGuard {
     fn drop(&mut self) {
+        let path = std::mem::take(&mut *lock(&self.path));
         let mut ev = Vec::new();
-        {
-            let path = lock(&self.path);
-            lock(&self.shared.tree).remove(&path, &mut ev);
-        }
+        lock(&self.shared.tree).remove(&path, &mut ev);
         self.shared.emit(ev);
     }
 }
@@ -653,6 +654,9 @@ mod tests {
         assert!(a < b, "{a} < {b}");
         assert_eq!(s.get_children("/x").await.expect("list"), vec![a, b]);
         assert_eq!(s.get_children("/").await.expect("list"), vec!["x"]);
+        s.set_data("/y", vec![3]).await.expect("write at the top");
+        assert_eq!(s.get_children("/").await.expect("list"), vec!["x", "y"]);
+        s.mkdirs("/").await.expect("the root exists");
         s.delete_node("/x").await.expect("delete");
         assert_eq!(s.get_data("/x").await.expect("read"), None);
     }

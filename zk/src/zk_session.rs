@@ -131,6 +131,22 @@ async fn ensure_root(client: &Client, config: &ZkConfig) -> Result<(), ZkError> 
     }
 }
 
+/// Creates the parent of `path` and its ancestors when missing (the root always exists).
+pub(crate) async fn mkdir_parent(
+    client: &Client,
+    path: &str,
+    options: &CreateOptions<'_>,
+) -> Result<()> {
+    let parent = paths::parent(path);
+    if parent == "/" {
+        return Ok(());
+    }
+    client
+        .mkdir(parent, options)
+        .await
+        .map_err(|e| Error::zk("mkdir", parent, e))
+}
+
 /// Creates or rewrites an ephemeral node of this client's session. A node left by another
 /// session (an expired one of ours that the server has not reaped yet) is replaced.
 pub(crate) async fn put_ephemeral(
@@ -146,10 +162,7 @@ pub(crate) async fn put_ephemeral(
         match client.create(path, data, &ephemeral).await {
             Ok(_) => return Ok(()),
             Err(ZkError::NoNode) => {
-                client
-                    .mkdir(paths::parent(path), &shared.persistent())
-                    .await
-                    .map_err(|e| zk("mkdir", e))?;
+                mkdir_parent(client, path, &shared.persistent()).await?;
             }
             Err(ZkError::NodeExists) => match client.get_data(path).await {
                 Ok((_, stat)) if stat.ephemeral_owner == client.session_id().0 => {

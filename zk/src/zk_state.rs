@@ -24,7 +24,7 @@ use crate::retry::Backoff;
 use crate::storage::StateStorage;
 use crate::storm_state::StormClusterState;
 use crate::watch::{ChangeWatch, WatchedDir, EVENT_BUFFER};
-use crate::zk_session::{self, put_ephemeral, Shared, ZkStatus};
+use crate::zk_session::{self, mkdir_parent, put_ephemeral, Shared, ZkStatus};
 
 /// The cluster state in ZooKeeper.
 pub type ZkClusterState = StormClusterState<ZkStorage>;
@@ -289,9 +289,7 @@ impl StateStorage for ZkStorage {
                     Ok(_) => return Ok(()),
                     Err(ZkError::NodeExists) => {}
                     Err(ZkError::NoNode) => {
-                        c.mkdir(paths::parent(path), options)
-                            .await
-                            .zk("mkdir", paths::parent(path))?;
+                        mkdir_parent(&c, path, options).await?;
                     }
                     Err(e) => return Err(Error::zk("create", path, e)),
                 }
@@ -369,9 +367,7 @@ impl StateStorage for ZkStorage {
                 match c.create(prefix, data, options).await {
                     Ok((_, seq)) => return Ok(format!("{name}{seq}")),
                     Err(ZkError::NoNode) => {
-                        c.mkdir(paths::parent(prefix), dir_options)
-                            .await
-                            .zk("mkdir", paths::parent(prefix))?;
+                        mkdir_parent(&c, prefix, dir_options).await?;
                     }
                     Err(e) => return Err(Error::zk("create", prefix, e)),
                 }
