@@ -130,7 +130,9 @@ pub enum EmitError {
         stream: String,
     },
     /// `emit_direct` on a stream not declared direct (Storm: "Cannot emitDirect to a task expecting a regular grouping").
-    #[error("cannot emit_direct on {stream:?} of {component:?}: the stream is not declared direct")]
+    #[error(
+        "cannot emit_direct on {stream:?} of {component:?}: the stream is not declared direct"
+    )]
     NotDirect {
         /// The emitting component.
         component: ComponentId,
@@ -138,7 +140,9 @@ pub enum EmitError {
         stream: StreamId,
     },
     /// A regular emit on a direct stream (Storm: "Cannot do regular emit to direct stream").
-    #[error("cannot do a regular emit on direct stream {stream:?} of {component:?}; use emit_direct")]
+    #[error(
+        "cannot do a regular emit on direct stream {stream:?} of {component:?}; use emit_direct"
+    )]
     DirectStream {
         /// The emitting component.
         component: ComponentId,

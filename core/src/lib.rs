@@ -16,16 +16,14 @@ pub mod tuple;
 pub mod util;
 
 pub use component::{
-    BasicBolt, BasicBoltAdapter, BasicOutputCollector, Bolt, EmitTarget, Emitter,
-    OutputCollector, OutputFieldsDeclarer, Spout, SpoutOutputCollector, StreamInfo,
-    TopologyContext, TopologyShape,
+    BasicBolt, BasicBoltAdapter, BasicOutputCollector, Bolt, EmitTarget, Emitter, OutputCollector,
+    OutputFieldsDeclarer, Spout, SpoutOutputCollector, StreamInfo, TopologyContext, TopologyShape,
 };
 pub use config::Config;
 pub use error::{ComponentResult, ConfigError, EmitError, FailedException, TopologyError};
 pub use grouping::{CustomStreamGrouping, Grouping};
 pub use ids::{ComponentId, GlobalStreamId, StreamId, TaskId, TopologyId, DEFAULT_STREAM};
 pub use topology::{
-    BoltDeclarer, ExecutorInfo, SpoutDeclarer, StormTopology, TaskLayout, Topology,
-    TopologyBuilder,
+    BoltDeclarer, ExecutorInfo, SpoutDeclarer, StormTopology, TaskLayout, Topology, TopologyBuilder,
 };
 pub use tuple::{Fields, MessageId, Tuple, TupleSource, Value, Values};

@@ -72,7 +72,8 @@ fn unknown_component() {
 fn undeclared_stream() {
     let e = err(|b| {
         b.set_spout("spout", || S, 1);
-        b.set_bolt("bolt", || B, 1).shuffle_grouping(("spout", "missing"));
+        b.set_bolt("bolt", || B, 1)
+            .shuffle_grouping(("spout", "missing"));
     });
     assert_eq!(
         e,
@@ -88,7 +89,8 @@ fn undeclared_stream() {
 fn fields_grouping_on_an_undeclared_field() {
     let e = err(|b| {
         b.set_spout("spout", || S, 1);
-        b.set_bolt("bolt", || B, 1).fields_grouping("spout", ["wrod"]);
+        b.set_bolt("bolt", || B, 1)
+            .fields_grouping("spout", ["wrod"]);
     });
     assert_eq!(
         e,
@@ -101,7 +103,8 @@ fn fields_grouping_on_an_undeclared_field() {
     );
     let e = err(|b| {
         b.set_spout("spout", || S, 1);
-        b.set_bolt("bolt", || B, 1).partial_key_grouping("spout", ["nope"]);
+        b.set_bolt("bolt", || B, 1)
+            .partial_key_grouping("spout", ["nope"]);
     });
     assert!(matches!(e, TopologyError::UnknownField { field, .. } if field == "nope"));
 }
@@ -120,7 +123,9 @@ fn zero_parallelism_and_zero_tasks() {
     );
     let e = err(|b| {
         b.set_spout("spout", || S, 1);
-        b.set_bolt("bolt", || B, 1).set_num_tasks(0).shuffle_grouping("spout");
+        b.set_bolt("bolt", || B, 1)
+            .set_num_tasks(0)
+            .shuffle_grouping("spout");
     });
     assert_eq!(
         e,
@@ -140,7 +145,8 @@ fn duplicate_ids() {
     assert_eq!(e, TopologyError::DuplicateComponent("x".into()));
     let e = err(|b| {
         b.set_spout("spout", || S, 1);
-        b.set_bolt("twice", || TwiceDeclared, 1).shuffle_grouping("spout");
+        b.set_bolt("twice", || TwiceDeclared, 1)
+            .shuffle_grouping("spout");
     });
     assert_eq!(
         e,
@@ -177,12 +183,25 @@ fn direct_grouping_must_match_a_direct_stream() {
         b.set_spout("spout", || S, 1);
         b.set_bolt("bolt", || B, 1).direct_grouping("spout");
     });
-    assert!(matches!(e, TopologyError::DirectMismatch { declared: "not direct", .. }));
+    assert!(matches!(
+        e,
+        TopologyError::DirectMismatch {
+            declared: "not direct",
+            ..
+        }
+    ));
     let e = err(|b| {
         b.set_spout("spout", || S, 1);
-        b.set_bolt("bolt", || B, 1).shuffle_grouping(("spout", "direct"));
+        b.set_bolt("bolt", || B, 1)
+            .shuffle_grouping(("spout", "direct"));
     });
-    assert!(matches!(e, TopologyError::DirectMismatch { declared: "direct", .. }));
+    assert!(matches!(
+        e,
+        TopologyError::DirectMismatch {
+            declared: "direct",
+            ..
+        }
+    ));
 }
 
 #[test]

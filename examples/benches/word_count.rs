@@ -86,7 +86,9 @@ fn main() -> anyhow::Result<()> {
     let secs = env_secs("WC_BENCH_SECS", 30);
     let limit = match std::env::var("WC_LIMIT") {
         Ok(bin) => {
-            let out = Command::new(&bin).args(["fused", &secs.to_string()]).output()?;
+            let out = Command::new(&bin)
+                .args(["fused", &secs.to_string()])
+                .output()?;
             let text = String::from_utf8_lossy(&out.stdout).to_string();
             let rate = field(&text, "fused words_per_s").or_else(|| field(&text, "words_per_s"));
             println!("wc-limit fused {secs}: {}", text.trim());
@@ -98,7 +100,10 @@ fn main() -> anyhow::Result<()> {
         }
     };
     let exe = std::env::current_exe()?;
-    println!("{:<22} {:>14} {:>10} {:>14}", "configuration", "words/s", "ratio", "peak RSS MB");
+    println!(
+        "{:<22} {:>14} {:>10} {:>14}",
+        "configuration", "words/s", "ratio", "peak RSS MB"
+    );
     for spec in ["1,unacked", "2,unacked", "1,acked", "2,acked"] {
         let out = Command::new(&exe).env(CHILD, spec).output()?;
         let text = String::from_utf8_lossy(&out.stdout).to_string();

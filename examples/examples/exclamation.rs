@@ -8,7 +8,8 @@ use storm::testing::{complete_topology, CompleteTopologyParam, MockedSources};
 use storm::LocalCluster;
 
 fn main() -> anyhow::Result<()> {
-    let topology = storm_starter::exclamation::topology(Some(5)).context("building the topology")?;
+    let topology =
+        storm_starter::exclamation::topology(Some(5)).context("building the topology")?;
     let cluster = LocalCluster::new()?;
     let mut param = CompleteTopologyParam::new(MockedSources::new());
     param.timeout = Duration::from_secs(30);

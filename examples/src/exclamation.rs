@@ -1,11 +1,10 @@
 //! The exclamation topology: a spout of words and two bolts that each append `"!!!"`.
 
-use storm::{
-    values, BasicBolt, BasicOutputCollector, ComponentResult, OutputFieldsDeclarer, Spout,
-    SpoutOutputCollector, Topology, TopologyBuilder, TopologyContext, TopologyError, Tuple,
-    Config,
-};
 use storm::util::SplitMix64;
+use storm::{
+    values, BasicBolt, BasicOutputCollector, ComponentResult, Config, OutputFieldsDeclarer, Spout,
+    SpoutOutputCollector, Topology, TopologyBuilder, TopologyContext, TopologyError, Tuple,
+};
 
 /// The words `TestWordSpout` picks from, as in Storm.
 pub const WORDS: [&str; 5] = ["nathan", "mike", "jackson", "golda", "bertels"];
@@ -56,7 +55,11 @@ impl Spout for TestWordSpout {
 pub struct ExclamationBolt;
 
 impl BasicBolt for ExclamationBolt {
-    fn execute(&mut self, input: &Tuple, collector: &mut BasicOutputCollector<'_, '_>) -> ComponentResult {
+    fn execute(
+        &mut self,
+        input: &Tuple,
+        collector: &mut BasicOutputCollector<'_, '_>,
+    ) -> ComponentResult {
         let word = input.get_str(0).ok_or("expected a string")?;
         collector.emit(values![format!("{word}!!!")])?;
         Ok(())

@@ -14,9 +14,8 @@ use rustc_hash::FxHashMap;
 use storm::compact_str::CompactString;
 use storm::util::SplitMix64;
 use storm::{
-    values, BasicBolt, BasicOutputCollector, ComponentResult, Config, OutputFieldsDeclarer,
-    Spout, SpoutOutputCollector, Topology, TopologyBuilder, TopologyContext, TopologyError,
-    Tuple, Value,
+    values, BasicBolt, BasicOutputCollector, ComponentResult, Config, OutputFieldsDeclarer, Spout,
+    SpoutOutputCollector, Topology, TopologyBuilder, TopologyContext, TopologyError, Tuple, Value,
 };
 
 /// Words in the vocabulary.
@@ -135,7 +134,8 @@ impl Spout for RandomSentenceSpout {
     }
 
     fn is_exhausted(&self) -> bool {
-        self.limit.is_some_and(|l| self.emitted >= l && self.pending == 0)
+        self.limit
+            .is_some_and(|l| self.emitted >= l && self.pending == 0)
     }
 }
 
@@ -147,7 +147,11 @@ fn tracing_fail(message_id: &Value) {
 pub struct SplitSentence;
 
 impl BasicBolt for SplitSentence {
-    fn execute(&mut self, input: &Tuple, collector: &mut BasicOutputCollector<'_, '_>) -> ComponentResult {
+    fn execute(
+        &mut self,
+        input: &Tuple,
+        collector: &mut BasicOutputCollector<'_, '_>,
+    ) -> ComponentResult {
         let sentence = input.get_str(0).ok_or("sentence is not a string")?;
         for word in sentence.split(' ') {
             collector.emit(values![word])?;
@@ -167,7 +171,11 @@ pub struct WordCount {
 }
 
 impl BasicBolt for WordCount {
-    fn execute(&mut self, input: &Tuple, collector: &mut BasicOutputCollector<'_, '_>) -> ComponentResult {
+    fn execute(
+        &mut self,
+        input: &Tuple,
+        collector: &mut BasicOutputCollector<'_, '_>,
+    ) -> ComponentResult {
         let word = input.get_str(0).ok_or("word is not a string")?;
         let count = match self.counts.get_mut(word) {
             Some(c) => c,
@@ -204,13 +212,19 @@ impl CountingSink {
     }
 
     fn publish(&mut self) {
-        self.probe.words.fetch_add(self.unpublished, Ordering::Relaxed);
+        self.probe
+            .words
+            .fetch_add(self.unpublished, Ordering::Relaxed);
         self.unpublished = 0;
     }
 }
 
 impl BasicBolt for CountingSink {
-    fn execute(&mut self, input: &Tuple, _collector: &mut BasicOutputCollector<'_, '_>) -> ComponentResult {
+    fn execute(
+        &mut self,
+        input: &Tuple,
+        _collector: &mut BasicOutputCollector<'_, '_>,
+    ) -> ComponentResult {
         self.unpublished += 1;
         if self.unpublished >= 1024 {
             self.publish();
@@ -256,7 +270,10 @@ pub struct WordCountOptions {
 
 /// sentences → split (shuffle) → count (fields on `word`) → sink (fields on `word`, so each
 /// count task feeds the sink task on its own thread).
-pub fn topology(options: WordCountOptions, probe: Arc<SinkProbe>) -> Result<Topology, TopologyError> {
+pub fn topology(
+    options: WordCountOptions,
+    probe: Arc<SinkProbe>,
+) -> Result<Topology, TopologyError> {
     let p = options.parallelism;
     let mut builder = TopologyBuilder::new();
     builder.set_spout(

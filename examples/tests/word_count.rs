@@ -17,7 +17,10 @@ fn the_vocabulary_is_the_specified_one() {
     text.push('\n');
     let digest = Sha256::digest(text.as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(hex, "c808052d743d13ca0f121e482fa92ece505e03f56197646937b539d74510f186");
+    assert_eq!(
+        hex,
+        "c808052d743d13ca0f121e482fa92ece505e03f56197646937b539d74510f186"
+    );
 }
 
 #[test]
@@ -71,7 +74,9 @@ fn counts_of_the_benchmark_workload_are_exact() {
     let cluster = LocalCluster::new().expect("cluster");
     let mut config = Config::new();
     config.acker_executors = Some(0);
-    cluster.submit_topology("wc", config, &topology).expect("submit");
+    cluster
+        .submit_topology("wc", config, &topology)
+        .expect("submit");
     cluster
         .wait_until_complete("wc", Duration::from_secs(30))
         .expect("completes");

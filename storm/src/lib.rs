@@ -41,7 +41,9 @@
 //! cluster.shutdown();
 //! ```
 
-pub use storm_core::*;
 /// Inline strings, the representation of [`Value::Str`].
 pub use compact_str;
-pub use storm_worker::{testing, KillOptions, LocalCluster, RunningTopology, TaskStatsSnapshot, WorkerError};
+pub use storm_core::*;
+pub use storm_worker::{
+    testing, KillOptions, LocalCluster, RunningTopology, TaskStatsSnapshot, WorkerError,
+};

@@ -173,7 +173,11 @@ impl LocalCluster {
     }
 
     /// Runs `f` on a running topology.
-    pub fn with_topology<T>(&self, name: &str, f: impl FnOnce(&mut RunningTopology) -> T) -> Result<T> {
+    pub fn with_topology<T>(
+        &self,
+        name: &str,
+        f: impl FnOnce(&mut RunningTopology) -> T,
+    ) -> Result<T> {
         let mut topologies = self.topologies();
         let t = topologies
             .get_mut(name)
@@ -187,7 +191,9 @@ impl LocalCluster {
     }
 
     fn stop(&mut self) {
-        let running: Vec<_> = std::mem::take(&mut *self.topologies()).into_values().collect();
+        let running: Vec<_> = std::mem::take(&mut *self.topologies())
+            .into_values()
+            .collect();
         for mut t in running {
             t.set_active(false);
             if let Err(e) = t.shutdown(CLEANUP_TIMEOUT) {
@@ -214,10 +220,12 @@ impl Drop for LocalCluster {
 /// Storm's rule for topology names: `^[^/.:\\]+$`.
 pub fn validate_name(name: &str) -> Result<()> {
     if name.is_empty() || name.contains(['/', '.', ':', '\\']) {
-        return Err(WorkerError::Topology(storm_core::TopologyError::InvalidId {
-            id: name.to_owned(),
-            reason: "topology names may not be empty or contain '/', '.', ':' or '\\'",
-        }));
+        return Err(WorkerError::Topology(
+            storm_core::TopologyError::InvalidId {
+                id: name.to_owned(),
+                reason: "topology names may not be empty or contain '/', '.', ':' or '\\'",
+            },
+        ));
     }
     Ok(())
 }

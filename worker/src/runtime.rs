@@ -77,7 +77,12 @@ impl RunningTopology {
         let mut directory = Directory::new();
         for (component, def) in &shape.topology.components {
             let component_config = config.merged_with(&def.config)?;
-            for (e, executor) in shape.layout.executors_of(component.as_str()).iter().enumerate() {
+            for (e, executor) in shape
+                .layout
+                .executors_of(component.as_str())
+                .iter()
+                .enumerate()
+            {
                 let arbiter = arbiters[e % threads].handle();
                 for task in executor.tasks() {
                     let task_stats = Arc::new(TaskStats::new(task, component.clone()));
@@ -95,11 +100,10 @@ impl RunningTopology {
                     };
                     let addr = match def.kind {
                         ComponentKind::Spout => {
-                            let factory = topology
-                                .spouts
-                                .get(component)
-                                .cloned()
-                                .ok_or_else(|| WorkerError::MissingFactory(component.to_string()))?;
+                            let factory =
+                                topology.spouts.get(component).cloned().ok_or_else(|| {
+                                    WorkerError::MissingFactory(component.to_string())
+                                })?;
                             let addr = SpoutTask::start_in_arbiter(&arbiter, move |_| {
                                 SpoutTask::new(factory(), env, active)
                             });
@@ -113,11 +117,10 @@ impl RunningTopology {
                             TaskAddr::Spout(addr)
                         }
                         ComponentKind::Bolt => {
-                            let factory = topology
-                                .bolts
-                                .get(component)
-                                .cloned()
-                                .ok_or_else(|| WorkerError::MissingFactory(component.to_string()))?;
+                            let factory =
+                                topology.bolts.get(component).cloned().ok_or_else(|| {
+                                    WorkerError::MissingFactory(component.to_string())
+                                })?;
                             let addr = BoltTask::start_in_arbiter(&arbiter, move |_| {
                                 BoltTask::new(factory(), env)
                             });
@@ -147,7 +150,12 @@ impl RunningTopology {
                 a.do_send(Wire(directory.clone()));
             }
         }
-        tracing::info!(topology = topology_id, tasks = tasks.len(), threads, "topology started");
+        tracing::info!(
+            topology = topology_id,
+            tasks = tasks.len(),
+            threads,
+            "topology started"
+        );
         Ok(Self {
             shape,
             arbiters,

@@ -48,7 +48,11 @@ impl Transfer {
         directory: &Directory,
         progress: Arc<Progress>,
     ) -> Self {
-        let max = targets.iter().map(|t| t.0 as usize).max().map_or(0, |m| m + 1);
+        let max = targets
+            .iter()
+            .map(|t| t.0 as usize)
+            .max()
+            .map_or(0, |m| m + 1);
         let mut slots = vec![NO_SLOT; max];
         let mut outs = Vec::with_capacity(targets.len());
         for &dst in targets {

@@ -47,11 +47,21 @@ fn a_slow_bolt_bounds_what_its_spout_emits() {
     let bound = u64::from(config.executor_receive_buffer_size + 2 * config.producer_batch_size);
 
     let cluster = LocalCluster::new().expect("cluster");
-    cluster.submit_topology("bp", config, &topology).expect("submit");
+    cluster
+        .submit_topology("bp", config, &topology)
+        .expect("submit");
     let in_flight = || {
         let stats = cluster.topology_stats("bp").expect("stats");
-        let emitted: u64 = stats.iter().filter(|s| s.component == "firehose").map(|s| s.emitted).sum();
-        let executed: u64 = stats.iter().filter(|s| s.component == "slow").map(|s| s.executed).sum();
+        let emitted: u64 = stats
+            .iter()
+            .filter(|s| s.component == "firehose")
+            .map(|s| s.emitted)
+            .sum();
+        let executed: u64 = stats
+            .iter()
+            .filter(|s| s.component == "slow")
+            .map(|s| s.executed)
+            .sum();
         (emitted, executed)
     };
     // Run until the bolt has done a good amount of work, sampling the gap all along.

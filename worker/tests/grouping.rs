@@ -13,7 +13,9 @@ use storm_worker::{KillOptions, LocalCluster};
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 fn words(n: usize, distinct: usize) -> Vec<Values> {
-    (0..n).map(|i| values![format!("w{}", i % distinct), i as i64]).collect()
+    (0..n)
+        .map(|i| values![format!("w{}", i % distinct), i as i64])
+        .collect()
 }
 
 /// Runs spout(2 tasks) → bolt(4 tasks) wired by `wire`, returns what each bolt task saw.
@@ -24,7 +26,11 @@ fn run(
 ) -> Vec<(TaskId, Values)> {
     let seen = log();
     let mut b = TopologyBuilder::new();
-    b.set_spout("spout", move || ListSpout::new(input.clone(), ["word", "n"]), 2);
+    b.set_spout(
+        "spout",
+        move || ListSpout::new(input.clone(), ["word", "n"]),
+        2,
+    );
     let sink = seen.clone();
     wire(b.set_bolt("bolt", move || RecordingBolt::new(sink.clone()), 4));
     let topology = b.create_topology().expect("valid");
@@ -32,7 +38,9 @@ fn run(
     cluster
         .submit_topology(name, Config::new(), &topology)
         .expect("submit");
-    cluster.wait_until_complete(name, TIMEOUT).expect("complete");
+    cluster
+        .wait_until_complete(name, TIMEOUT)
+        .expect("complete");
     cluster
         .kill_topology_with_opts(name, KillOptions::wait(0))
         .expect("kill");
@@ -50,7 +58,9 @@ fn bolt_tasks_by_key(seen: &[(TaskId, Values)]) -> BTreeMap<String, BTreeSet<Tas
 
 #[test]
 fn fields_grouping_sends_equal_keys_to_one_task() {
-    let seen = run("fields", words(400, 40), |d| d.fields_grouping("spout", ["word"]));
+    let seen = run("fields", words(400, 40), |d| {
+        d.fields_grouping("spout", ["word"])
+    });
     assert_eq!(seen.len(), 400);
     let by_key = bolt_tasks_by_key(&seen);
     assert_eq!(by_key.len(), 40);
@@ -95,7 +105,9 @@ fn shuffle_and_none_spread_every_tuple_once() {
 #[test]
 fn local_or_shuffle_uses_the_tasks_of_this_worker() {
     // In local mode every task is in the one worker, so all four are candidates.
-    let seen = run("local", words(400, 400), |d| d.local_or_shuffle_grouping("spout"));
+    let seen = run("local", words(400, 400), |d| {
+        d.local_or_shuffle_grouping("spout")
+    });
     assert_eq!(seen.len(), 400);
     let tasks: BTreeSet<_> = seen.iter().map(|(t, _)| *t).collect();
     assert_eq!(tasks.len(), 4);
@@ -103,7 +115,9 @@ fn local_or_shuffle_uses_the_tasks_of_this_worker() {
 
 #[test]
 fn partial_key_grouping_spreads_a_hot_key_over_two_tasks() {
-    let seen = run("pkg", words(400, 1), |d| d.partial_key_grouping("spout", ["word"]));
+    let seen = run("pkg", words(400, 1), |d| {
+        d.partial_key_grouping("spout", ["word"])
+    });
     assert_eq!(seen.len(), 400);
     let by_key = bolt_tasks_by_key(&seen);
     assert_eq!(by_key["w0"].len(), 2, "{by_key:?}");
@@ -154,7 +168,9 @@ fn direct_grouping_goes_where_the_emitter_says() {
     cluster
         .submit_topology("direct", Config::new(), &topology)
         .expect("submit");
-    cluster.wait_until_complete("direct", TIMEOUT).expect("complete");
+    cluster
+        .wait_until_complete("direct", TIMEOUT)
+        .expect("complete");
     cluster.shutdown();
     let seen = entries(&seen);
     assert_eq!(seen.len(), 40);
@@ -175,7 +191,9 @@ impl CustomStreamGrouping for ByParity {
 
 #[test]
 fn custom_grouping_decides_the_targets() {
-    let seen = run("custom", words(100, 100), |d| d.custom_grouping("spout", || ByParity));
+    let seen = run("custom", words(100, 100), |d| {
+        d.custom_grouping("spout", || ByParity)
+    });
     assert_eq!(seen.len(), 100);
     for (task, v) in seen {
         let n = v[1].as_i64().expect("int");

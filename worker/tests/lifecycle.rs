@@ -69,7 +69,11 @@ impl Bolt for EventBolt {
     fn declare_output_fields(&self, _d: &mut OutputFieldsDeclarer) {}
 }
 
-fn topology(spout_events: Log<String>, bolt_events: Log<String>, calls: Arc<AtomicU64>) -> Topology {
+fn topology(
+    spout_events: Log<String>,
+    bolt_events: Log<String>,
+    calls: Arc<AtomicU64>,
+) -> Topology {
     let mut b = TopologyBuilder::new();
     b.set_spout(
         "spout",
@@ -97,7 +101,11 @@ fn prepare_comes_before_execute_and_cleanup_runs_on_kill() {
     let (se, be, calls) = (log(), log(), Arc::new(AtomicU64::new(0)));
     let cluster = LocalCluster::new().expect("cluster");
     cluster
-        .submit_topology("life", Config::new(), &topology(se.clone(), be.clone(), calls))
+        .submit_topology(
+            "life",
+            Config::new(),
+            &topology(se.clone(), be.clone(), calls),
+        )
         .expect("submit");
     assert!(wait_until(TIMEOUT, || entries(&be).len() >= 2));
     cluster
@@ -117,14 +125,20 @@ fn deactivate_stops_next_tuple_and_activate_resumes_it() {
     let (se, be, calls) = (log(), log(), Arc::new(AtomicU64::new(0)));
     let cluster = LocalCluster::new().expect("cluster");
     cluster
-        .submit_topology("act", Config::new(), &topology(se.clone(), be, calls.clone()))
+        .submit_topology(
+            "act",
+            Config::new(),
+            &topology(se.clone(), be, calls.clone()),
+        )
         .expect("submit");
     assert!(wait_until(TIMEOUT, || calls.load(Ordering::SeqCst) > 100));
     cluster.deactivate("act").expect("deactivate");
     assert!(wait_until(TIMEOUT, || entries(&se).contains(&"deactivate".to_string())));
     // Once the spout has seen the deactivation, next_tuple is never called again...
     let frozen = calls.load(Ordering::SeqCst);
-    let still = wait_until(Duration::from_millis(300), || calls.load(Ordering::SeqCst) != frozen);
+    let still = wait_until(Duration::from_millis(300), || {
+        calls.load(Ordering::SeqCst) != frozen
+    });
     assert!(!still, "next_tuple was called while inactive");
     // ...until the topology is activated again.
     cluster.activate("act").expect("activate");
@@ -141,10 +155,17 @@ fn a_topology_submitted_inactive_waits_for_activate() {
     let (se, be, calls) = (log(), log(), Arc::new(AtomicU64::new(0)));
     let cluster = LocalCluster::new().expect("cluster");
     cluster
-        .submit_topology_with_state("idle", Config::new(), &topology(se.clone(), be, calls.clone()), false)
+        .submit_topology_with_state(
+            "idle",
+            Config::new(),
+            &topology(se.clone(), be, calls.clone()),
+            false,
+        )
         .expect("submit");
     assert!(wait_until(TIMEOUT, || entries(&se).contains(&"open".to_string())));
-    assert!(!wait_until(Duration::from_millis(200), || calls.load(Ordering::SeqCst) > 0));
+    assert!(!wait_until(Duration::from_millis(200), || calls
+        .load(Ordering::SeqCst)
+        > 0));
     cluster.activate("idle").expect("activate");
     assert!(wait_until(TIMEOUT, || calls.load(Ordering::SeqCst) > 0));
     cluster.shutdown();
@@ -156,7 +177,9 @@ fn names_are_checked_and_unique() {
     let t = topology(se, be, calls);
     let cluster = LocalCluster::new().expect("cluster");
     assert!(cluster.submit_topology("a/b", Config::new(), &t).is_err());
-    cluster.submit_topology("one", Config::new(), &t).expect("submit");
+    cluster
+        .submit_topology("one", Config::new(), &t)
+        .expect("submit");
     let again = cluster.submit_topology("one", Config::new(), &t);
     assert!(matches!(again, Err(storm_worker::WorkerError::AlreadyRunning(n)) if n == "one"));
     assert!(matches!(

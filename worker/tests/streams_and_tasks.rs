@@ -43,7 +43,8 @@ fn tuples_go_out_on_their_named_streams() {
     let evens = log();
     let mut b = TopologyBuilder::new();
     b.set_spout("numbers", || NoSpout, 1);
-    b.set_basic_bolt("parity", || ParityBolt, 3).shuffle_grouping("numbers");
+    b.set_basic_bolt("parity", || ParityBolt, 3)
+        .shuffle_grouping("numbers");
     let sink = evens.clone();
     b.set_bolt("evens", move || RecordingBolt::new(sink.clone()), 1)
         .shuffle_grouping(("parity", "even"));
@@ -59,19 +60,27 @@ fn tuples_go_out_on_their_named_streams() {
     };
     assert_eq!(
         sorted(out.read_tuples("parity", "even")),
-        (1..=5).map(|k| values![2 * k, 4 * k * k]).collect::<Vec<_>>()
+        (1..=5)
+            .map(|k| values![2 * k, 4 * k * k])
+            .collect::<Vec<_>>()
     );
     assert_eq!(sorted(out.read_tuples("parity", "odd")).len(), 5);
     assert!(out.read_tuples("parity", "default").is_empty());
     assert_eq!(out.read_tuples("numbers", "default").len(), 10);
     // Only the "even" stream reached the bolt subscribed to it.
-    let got: BTreeSet<i64> = entries(&evens).iter().filter_map(|(_, v)| v[0].as_i64()).collect();
+    let got: BTreeSet<i64> = entries(&evens)
+        .iter()
+        .filter_map(|(_, v)| v[0].as_i64())
+        .collect();
     assert_eq!(got, BTreeSet::from([2, 4, 6, 8, 10]));
     cluster.shutdown();
 }
 
+/// (task id, task index, the component's tasks) as each task saw them in `prepare`.
+type TaskInfos = Arc<Mutex<Vec<(TaskId, usize, Vec<TaskId>)>>>;
+
 /// Records the task id and the component's task list it was given.
-struct TaskInfoBolt(Arc<Mutex<Vec<(TaskId, usize, Vec<TaskId>)>>>);
+struct TaskInfoBolt(TaskInfos);
 impl Bolt for TaskInfoBolt {
     fn prepare(&mut self, _c: &Config, ctx: &TopologyContext) {
         self.0.lock().expect("log").push((
@@ -101,7 +110,9 @@ fn a_component_runs_its_task_count_not_its_parallelism() {
     assert_eq!(layout.tasks_of("bolt").len(), 5);
     assert_eq!(layout.executors_of("bolt").len(), 2);
     let cluster = LocalCluster::new().expect("cluster");
-    cluster.submit_topology("tasks", Config::new(), &topology).expect("submit");
+    cluster
+        .submit_topology("tasks", Config::new(), &topology)
+        .expect("submit");
     assert!(wait_until(TIMEOUT, || infos.lock().expect("log").len() == 5));
     let mut got = infos.lock().expect("log").clone();
     got.sort();
@@ -119,7 +130,10 @@ impl Bolt for TickCounter {
     fn execute(&mut self, t: Tuple, c: &mut OutputCollector<'_>) -> ComponentResult {
         if t.is_tick() {
             assert_eq!(t.source_component().as_str(), "__system");
-            self.0.lock().expect("log").push((t.source_task(), t.values().clone()));
+            self.0
+                .lock()
+                .expect("log")
+                .push((t.source_task(), t.values().clone()));
         }
         c.ack(&t);
         Ok(())
@@ -138,8 +152,12 @@ fn bolts_get_tick_tuples_at_the_configured_frequency() {
         .shuffle_grouping("spout");
     let topology = b.create_topology().expect("valid");
     let cluster = LocalCluster::new().expect("cluster");
-    cluster.submit_topology("ticks", Config::new(), &topology).expect("submit");
-    assert!(wait_until(Duration::from_secs(10), || entries(&ticks).len() >= 2));
+    cluster
+        .submit_topology("ticks", Config::new(), &topology)
+        .expect("submit");
+    assert!(wait_until(Duration::from_secs(10), || entries(&ticks)
+        .len()
+        >= 2));
     let first = entries(&ticks)[0].clone();
     assert_eq!(first, (TaskId::SYSTEM, values![1]));
     cluster.shutdown();
@@ -195,23 +213,38 @@ fn bad_emits_are_refused_with_clear_errors_and_send_nothing() {
         .direct_grouping(("bad", "direct"));
     let topology = b.create_topology().expect("valid");
     let cluster = LocalCluster::new().expect("cluster");
-    cluster.submit_topology("bad", Config::new(), &topology).expect("submit");
-    cluster.wait_until_complete("bad", TIMEOUT).expect("complete");
-    cluster.kill_topology_with_opts("bad", KillOptions::wait(0)).expect("kill");
+    cluster
+        .submit_topology("bad", Config::new(), &topology)
+        .expect("submit");
+    cluster
+        .wait_until_complete("bad", TIMEOUT)
+        .expect("complete");
+    cluster
+        .kill_topology_with_opts("bad", KillOptions::wait(0))
+        .expect("kill");
     let errors = entries(&errors);
     let bad = ComponentId::new("bad");
     assert_eq!(
         errors,
         vec![
-            EmitError::UnknownStream { component: bad.clone(), stream: "nope".into() },
+            EmitError::UnknownStream {
+                component: bad.clone(),
+                stream: "nope".into()
+            },
             EmitError::WrongArity {
                 component: bad.clone(),
                 stream: StreamId::new("default"),
                 got: 2,
                 expected: 1
             },
-            EmitError::NotDirect { component: bad.clone(), stream: StreamId::new("default") },
-            EmitError::DirectStream { component: bad.clone(), stream: StreamId::new("direct") },
+            EmitError::NotDirect {
+                component: bad.clone(),
+                stream: StreamId::new("default")
+            },
+            EmitError::DirectStream {
+                component: bad.clone(),
+                stream: StreamId::new("direct")
+            },
             EmitError::NotSubscribed {
                 component: bad,
                 stream: StreamId::new("direct"),
@@ -219,6 +252,9 @@ fn bad_emits_are_refused_with_clear_errors_and_send_nothing() {
             },
         ]
     );
-    assert!(entries(&seen).is_empty(), "a refused emit must send nothing");
+    assert!(
+        entries(&seen).is_empty(),
+        "a refused emit must send nothing"
+    );
     cluster.shutdown();
 }

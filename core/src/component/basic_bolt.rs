@@ -13,8 +13,11 @@ pub trait BasicBolt: 'static {
     /// Called once on the task's thread before the first `execute`.
     fn prepare(&mut self, _conf: &Config, _context: &TopologyContext) {}
     /// Processes one input. An `Err` fails the input, so its spout tuples are replayed.
-    fn execute(&mut self, input: &Tuple, collector: &mut BasicOutputCollector<'_, '_>)
-        -> ComponentResult;
+    fn execute(
+        &mut self,
+        input: &Tuple,
+        collector: &mut BasicOutputCollector<'_, '_>,
+    ) -> ComponentResult;
     /// Called when the topology is killed.
     fn cleanup(&mut self) {}
     /// Names the streams this bolt emits and their fields.

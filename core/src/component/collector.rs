@@ -50,14 +50,12 @@ impl<'a> OutputCollector<'a> {
 
     /// Emits an unanchored tuple on the default stream; its processing is not tracked.
     pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
-        self.inner
-            .emit(EmitTarget::Default, &[], values, None)
+        self.inner.emit(EmitTarget::Default, &[], values, None)
     }
 
     /// Emits on the default stream, anchored to the given inputs.
     pub fn emit_anchored(&mut self, anchors: &[&Tuple], values: Values) -> Result<(), EmitError> {
-        self.inner
-            .emit(EmitTarget::Default, anchors, values, None)
+        self.inner.emit(EmitTarget::Default, anchors, values, None)
     }
 
     /// Emits on a named stream, anchored to the given inputs (none for unanchored).
@@ -122,8 +120,7 @@ impl<'a> SpoutOutputCollector<'a> {
 
     /// Emits an untracked tuple on the default stream.
     pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
-        self.inner
-            .emit(EmitTarget::Default, &[], values, None)
+        self.inner.emit(EmitTarget::Default, &[], values, None)
     }
 
     /// Emits a tracked tuple on the default stream: `ack` or `fail` is called later with `message_id`.
@@ -132,12 +129,8 @@ impl<'a> SpoutOutputCollector<'a> {
         values: Values,
         message_id: impl Into<Value>,
     ) -> Result<(), EmitError> {
-        self.inner.emit(
-            EmitTarget::Default,
-            &[],
-            values,
-            Some(message_id.into()),
-        )
+        self.inner
+            .emit(EmitTarget::Default, &[], values, Some(message_id.into()))
     }
 
     /// Emits on a named stream, tracked if a message id is given.
@@ -184,12 +177,8 @@ impl<'a, 't> BasicOutputCollector<'a, 't> {
 
     /// Emits on the default stream, anchored to the input.
     pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
-        self.inner.emit(
-            EmitTarget::Default,
-            &[self.input],
-            values,
-            None,
-        )
+        self.inner
+            .emit(EmitTarget::Default, &[self.input], values, None)
     }
 
     /// Emits on a named stream, anchored to the input.

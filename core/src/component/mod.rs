@@ -10,7 +10,9 @@ mod spout;
 
 pub use basic_bolt::{BasicBolt, BasicBoltAdapter};
 pub use bolt::Bolt;
-pub use collector::{BasicOutputCollector, EmitTarget, Emitter, OutputCollector, SpoutOutputCollector};
+pub use collector::{
+    BasicOutputCollector, EmitTarget, Emitter, OutputCollector, SpoutOutputCollector,
+};
 pub use context::{TopologyContext, TopologyShape};
 pub use declarer::{OutputFieldsDeclarer, StreamInfo};
 pub use spout::Spout;

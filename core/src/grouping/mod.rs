@@ -156,7 +156,7 @@ impl Grouper {
     #[inline]
     pub fn choose_tasks(&mut self, source_task: TaskId, values: &[Value], out: &mut Vec<TaskId>) {
         match self {
-            Grouper::Shuffle(g) => out.extend(g.next()),
+            Grouper::Shuffle(g) => out.extend(g.next_task()),
             Grouper::Fields(g) => out.extend(g.choose(values)),
             Grouper::Global(t) => out.push(*t),
             Grouper::All(ts) => out.extend_from_slice(ts),

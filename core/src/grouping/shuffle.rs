@@ -27,7 +27,7 @@ impl ShuffleGrouper {
 
     /// The next task. As in Storm the first pick is the second choice, wrapping to the first.
     #[inline]
-    pub fn next(&mut self) -> Option<TaskId> {
+    pub fn next_task(&mut self) -> Option<TaskId> {
         if self.choices.is_empty() {
             return None;
         }

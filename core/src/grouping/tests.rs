@@ -36,7 +36,12 @@ fn choose(g: &mut Grouper, values: &[Value]) -> Vec<TaskId> {
 fn fields_grouping_sends_equal_keys_to_one_task() {
     let fields = Fields::from(["word", "n"]);
     let targets = tasks(3..=6);
-    let mut g = grouper(Grouping::Fields(Fields::from(["word"])), &fields, &targets, &[]);
+    let mut g = grouper(
+        Grouping::Fields(Fields::from(["word"])),
+        &fields,
+        &targets,
+        &[],
+    );
     let mut seen: BTreeMap<String, BTreeSet<TaskId>> = BTreeMap::new();
     for i in 0..2000 {
         let word = format!("w{}", i % 50);
@@ -44,7 +49,10 @@ fn fields_grouping_sends_equal_keys_to_one_task() {
         assert_eq!(t.len(), 1);
         seen.entry(word).or_default().insert(t[0]);
     }
-    assert!(seen.values().all(|s| s.len() == 1), "a key reached two tasks");
+    assert!(
+        seen.values().all(|s| s.len() == 1),
+        "a key reached two tasks"
+    );
     let used: BTreeSet<TaskId> = seen.values().flatten().copied().collect();
     assert_eq!(used.len(), 4, "50 keys should cover all 4 tasks");
 }
@@ -61,7 +69,10 @@ fn fields_grouping_picks_the_task_storm_picks() {
     let h = Value::from("polygenelubricants").java_hash_code();
     assert!(h.wrapping_add(31) < 0);
     let expected = targets[(h.wrapping_add(31)).rem_euclid(3) as usize];
-    assert_eq!(choose(&mut g, &values!["polygenelubricants"]), vec![expected]);
+    assert_eq!(
+        choose(&mut g, &values!["polygenelubricants"]),
+        vec![expected]
+    );
 }
 
 #[test]
@@ -147,8 +158,15 @@ fn partial_key_spreads_a_hot_key_over_two_tasks() {
         assert_eq!(t.len(), 1);
         *counts.entry(t[0]).or_default() += 1;
     }
-    assert_eq!(counts.len(), 2, "a hot key uses exactly its two candidates: {counts:?}");
-    assert!(counts.values().all(|c| *c == 500), "and balances them: {counts:?}");
+    assert_eq!(
+        counts.len(),
+        2,
+        "a hot key uses exactly its two candidates: {counts:?}"
+    );
+    assert!(
+        counts.values().all(|c| *c == 500),
+        "and balances them: {counts:?}"
+    );
 }
 
 #[test]

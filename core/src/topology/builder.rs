@@ -11,8 +11,8 @@ use crate::error::TopologyError;
 use crate::grouping::{CustomGroupingFactory, CustomStreamGrouping, Grouping};
 use crate::ids::{ComponentId, GlobalStreamId, StreamId};
 use crate::topology::{
-    validate, BoltFactory, ComponentDef, ComponentKind, SpoutFactory, StormTopology,
-    Subscription, Topology,
+    validate, BoltFactory, ComponentDef, ComponentKind, SpoutFactory, StormTopology, Subscription,
+    Topology,
 };
 use crate::tuple::Fields;
 
@@ -152,7 +152,8 @@ impl TopologyBuilder {
             });
         }
         if self.topology.components.contains_key(&id) {
-            self.errors.push(TopologyError::DuplicateComponent(id.clone()));
+            self.errors
+                .push(TopologyError::DuplicateComponent(id.clone()));
             return;
         }
         self.topology.components.insert(
@@ -228,7 +229,11 @@ impl BoltDeclarer<'_> {
     }
 
     /// Tuples with equal values in `fields` go to the same task.
-    pub fn fields_grouping(self, source: impl Into<GlobalStreamId>, fields: impl Into<Fields>) -> Self {
+    pub fn fields_grouping(
+        self,
+        source: impl Into<GlobalStreamId>,
+        fields: impl Into<Fields>,
+    ) -> Self {
         self.grouping(source.into(), Grouping::Fields(fields.into()))
     }
 

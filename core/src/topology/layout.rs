@@ -185,9 +185,18 @@ mod tests {
         assert_eq!(
             e,
             vec![
-                ExecutorInfo { start: TaskId(1), end: TaskId(3) },
-                ExecutorInfo { start: TaskId(4), end: TaskId(5) },
-                ExecutorInfo { start: TaskId(6), end: TaskId(7) },
+                ExecutorInfo {
+                    start: TaskId(1),
+                    end: TaskId(3)
+                },
+                ExecutorInfo {
+                    start: TaskId(4),
+                    end: TaskId(5)
+                },
+                ExecutorInfo {
+                    start: TaskId(6),
+                    end: TaskId(7)
+                },
             ]
         );
     }

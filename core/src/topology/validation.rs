@@ -45,12 +45,12 @@ pub fn validate(
                 source,
             })?;
         for sub in &def.inputs {
-            let source = topology.component(sub.stream.component.as_str()).ok_or_else(|| {
-                TopologyError::UnknownComponent {
+            let source = topology
+                .component(sub.stream.component.as_str())
+                .ok_or_else(|| TopologyError::UnknownComponent {
                     component: sub.stream.component.clone(),
                     referenced_by: id.clone(),
-                }
-            })?;
+                })?;
             let info = source.streams.get(&sub.stream.stream).ok_or_else(|| {
                 TopologyError::UndeclaredStream {
                     component: sub.stream.component.clone(),

@@ -53,9 +53,8 @@ impl Tuple {
     /// A standalone tuple for unit-testing a bolt (Storm's `Testing.testTuple`): component
     /// `"component"`, task 1, the default stream, fields `field1..fieldN` unless given.
     pub fn for_test(values: Values, fields: Option<Fields>) -> Self {
-        let fields = fields.unwrap_or_else(|| {
-            Fields::new((1..=values.len()).map(|i| format!("field{i}")))
-        });
+        let fields =
+            fields.unwrap_or_else(|| Fields::new((1..=values.len()).map(|i| format!("field{i}"))));
         let source = Rc::new(TupleSource {
             component: ComponentId::new("component"),
             stream: StreamId::default_stream(),

@@ -101,7 +101,10 @@ mod tests {
     #[test]
     fn the_macro_converts_each_expression() {
         let vs = values!["word", 3, true];
-        assert_eq!(&vs[..], &[Value::from("word"), Value::Int(3), Value::Bool(true)]);
+        assert_eq!(
+            &vs[..],
+            &[Value::from("word"), Value::Int(3), Value::Bool(true)]
+        );
         assert!(values![].is_empty());
     }
 }

@@ -50,7 +50,18 @@ mod tests {
 
     #[test]
     fn matches_rem_euclid_for_all_kinds_of_values() {
-        let hs = [0, 1, -1, 7, -7, 99_162_353, i32::MAX, i32::MIN, i32::MIN + 1, -123_456_789];
+        let hs = [
+            0,
+            1,
+            -1,
+            7,
+            -7,
+            99_162_353,
+            i32::MAX,
+            i32::MIN,
+            i32::MIN + 1,
+            -123_456_789,
+        ];
         for n in 1..=37u32 {
             let f = FloorMod::new(n);
             for &h in &hs {

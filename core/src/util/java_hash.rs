@@ -76,7 +76,16 @@ mod tests {
 
     #[test]
     fn the_four_byte_steps_equal_the_plain_rule() {
-        for s in ["", "a", "ab", "abc", "abcd", "abcde", "hello world, this is storm", "~~~~~~~~~"] {
+        for s in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "hello world, this is storm",
+            "~~~~~~~~~",
+        ] {
             let plain = s
                 .bytes()
                 .fold(0i32, |h, b| h.wrapping_mul(31).wrapping_add(i32::from(b)));

@@ -1,7 +1,7 @@
 //! Small self-contained algorithms the model needs: Java's hash codes and `Random`, and SplitMix64.
 
-pub mod java_hash;
 pub mod fast_mod;
+pub mod java_hash;
 pub mod java_random;
 pub mod split_mix;
 

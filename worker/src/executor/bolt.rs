@@ -51,7 +51,10 @@ impl BoltTask {
         let src = batch.src;
         for wire in batch.tuples {
             let Some(schema) = self.schemas.get(wire.stream as usize) else {
-                let msg = format!("tuple from task {src} on unknown stream #{}; dropped", wire.stream);
+                let msg = format!(
+                    "tuple from task {src} on unknown stream #{}; dropped",
+                    wire.stream
+                );
                 storm_core::Emitter::report_error(emitter, &msg);
                 continue;
             };

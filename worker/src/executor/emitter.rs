@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use storm_core::{
-    EmitError, EmitTarget, Emitter, MessageId, TaskId, Tuple, Value, Values,
-};
+use storm_core::{EmitError, EmitTarget, Emitter, MessageId, TaskId, Tuple, Value, Values};
 
 use crate::batch::WireTuple;
 use crate::routing::OutputRouting;
@@ -71,7 +69,8 @@ impl TaskEmitter {
     pub fn flush(&mut self) {
         self.transfer.flush();
         let published = self.stats.emitted();
-        self.stats.add_emitted(self.emitted.saturating_sub(published));
+        self.stats
+            .add_emitted(self.emitted.saturating_sub(published));
         self.stats.add_acked(std::mem::take(&mut self.acked));
         self.stats.add_failed(std::mem::take(&mut self.failed));
     }
