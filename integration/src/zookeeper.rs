@@ -29,8 +29,9 @@ const PROBE_INTERVAL: Duration = Duration::from_millis(50);
 /// Attempts with a new port when the chosen one was taken before the server bound it.
 const PORT_ATTEMPTS: u32 = 5;
 
-/// Why the harness could not provide a server.
-#[derive(Debug, thiserror::Error)]
+/// Why the harness could not provide a server. Its `Debug` is its message, so a test's
+/// `expect` prints the advice (such as running `scripts/install-zookeeper.sh`).
+#[derive(thiserror::Error)]
 pub enum HarnessError {
     /// ZooKeeper or Java is missing.
     #[error("ZooKeeper is not installed ({missing}): run scripts/install-zookeeper.sh")]
@@ -67,6 +68,12 @@ pub enum HarnessError {
         /// The end of its log.
         log_tail: String,
     },
+}
+
+impl std::fmt::Debug for HarnessError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> HarnessError {
