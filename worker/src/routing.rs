@@ -13,6 +13,15 @@ use storm_core::{
 
 use crate::StreamTable;
 
+/// Where [`OutputRouting::route_fast`] sent a tuple.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// To exactly this task.
+    One(TaskId),
+    /// To the tasks in the caller's list (possibly none).
+    Listed,
+}
+
 /// One output stream of the emitting task.
 pub struct OutStream {
     /// The stream's id.
@@ -148,6 +157,32 @@ impl OutputRouting {
                 expected: s.arity,
             })
         }
+    }
+
+    /// The targets of a regular emit: one task decided without a list when the stream has a
+    /// single single-target subscription, else appended to `out`.
+    #[inline]
+    pub fn route_fast(
+        &mut self,
+        slot: usize,
+        source_task: TaskId,
+        values: &[Value],
+        out: &mut Vec<TaskId>,
+    ) -> Result<Route, EmitError> {
+        let s = &mut self.streams[slot];
+        if let [only] = s.groupers.as_mut_slice() {
+            if !s.direct {
+                if let Ok(one) = only.choose_one(values) {
+                    return Ok(match one {
+                        Some(t) => Route::One(t),
+                        None => Route::Listed,
+                    });
+                }
+            }
+        }
+        out.clear();
+        self.route(slot, source_task, values, out)?;
+        Ok(Route::Listed)
     }
 
     /// Appends the targets of a regular emit.

@@ -77,7 +77,7 @@ impl Transfer {
     }
 
     /// Appends a tuple to the batch of `dst`, sealing the batch when full.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, dst: TaskId, tuple: WireTuple) {
         let slot = self.slots.get(dst.0 as usize).copied().unwrap_or(NO_SLOT);
         if slot == NO_SLOT {
@@ -140,6 +140,7 @@ impl Transfer {
             .sum()
     }
 
+    #[inline(never)]
     fn seal(&mut self, slot: usize) {
         let batch_size = self.batch_size;
         let q = &mut self.outs[slot];

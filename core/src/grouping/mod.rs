@@ -171,6 +171,24 @@ impl Grouper {
         }
     }
 
+    /// The one target of a tuple, for groupings that always pick at most one task: the common
+    /// case, routed without a target list. `Err(())` means "may pick several; use
+    /// [`Self::choose_tasks`]".
+    #[inline]
+    pub fn choose_one(&mut self, values: &[Value]) -> Result<Option<TaskId>, ()> {
+        match self {
+            Grouper::Shuffle(g) => Ok(g.next_task()),
+            Grouper::Fields(g) => Ok(g.choose(values)),
+            Grouper::Global(t) => Ok(Some(*t)),
+            Grouper::Random(ts, rng) => {
+                Ok((!ts.is_empty()).then(|| ts[rng.below(ts.len() as u64) as usize]))
+            }
+            Grouper::PartialKey(g) => Ok(g.choose(values)),
+            Grouper::Direct => Ok(None),
+            Grouper::All(_) | Grouper::Custom(_) => Err(()),
+        }
+    }
+
     /// True for direct groupings, which only `emit_direct` reaches.
     pub fn is_direct(&self) -> bool {
         matches!(self, Grouper::Direct)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use storm_core::{EmitError, EmitTarget, Emitter, MessageId, TaskId, Tuple, Value, Values};
 
 use crate::batch::WireTuple;
-use crate::routing::OutputRouting;
+use crate::routing::{OutputRouting, Route};
 use crate::stats::TaskStats;
 use crate::transfer::Transfer;
 
@@ -93,16 +93,15 @@ impl TaskEmitter {
             EmitTarget::Direct(t, s) => (self.routing.resolve(s)?, Some(t)),
         };
         self.routing.check_arity(slot, values.len())?;
-        self.targets.clear();
-        match direct {
+        let route = match direct {
             Some(t) => {
                 self.routing.check_direct(slot, t)?;
-                self.targets.push(t);
+                Route::One(t)
             }
             None => self
                 .routing
-                .route(slot, self.task, &values, &mut self.targets)?,
-        }
+                .route_fast(slot, self.task, &values, &mut self.targets)?,
+        };
         let index = self.routing.stream(slot).index;
         if self.debug {
             let stream = &self.routing.stream(slot).id;
@@ -111,6 +110,17 @@ impl TaskEmitter {
         self.emitted += 1;
         if let Some(id) = message_id {
             self.immediate_acks.push(id);
+        }
+        if let Route::One(dst) = route {
+            self.transfer.push(
+                dst,
+                WireTuple {
+                    stream: index,
+                    values,
+                    message_id: MessageId::unanchored(),
+                },
+            );
+            return Ok(());
         }
         let n = self.targets.len();
         if n > 0 {
