@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use storm_core::grouping::{CustomGroupingFactory, Grouper, GrouperParams};
+use storm_core::grouping::{CustomGroupingFactory, Grouper, GrouperParams, SingleChoice};
 use storm_core::{
     ComponentId, EmitError, GlobalStreamId, Grouping, StreamId, TaskId, TopologyError,
     TopologyShape, Value,
@@ -172,7 +172,7 @@ impl OutputRouting {
         let s = &mut self.streams[slot];
         if let [only] = s.groupers.as_mut_slice() {
             if !s.direct {
-                if let Ok(one) = only.choose_one(values) {
+                if let SingleChoice::AtMostOne(one) = only.choose_one(values) {
                     return Ok(match one {
                         Some(t) => Route::One(t),
                         None => Route::Listed,

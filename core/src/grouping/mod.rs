@@ -85,6 +85,15 @@ pub struct GrouperParams<'a> {
     pub custom: Option<Box<dyn CustomStreamGrouping>>,
 }
 
+/// The answer of [`Grouper::choose_one`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SingleChoice {
+    /// This task, or none.
+    AtMostOne(Option<TaskId>),
+    /// The grouping may pick several tasks: ask [`Grouper::choose_tasks`].
+    Several,
+}
+
 /// A running grouping.
 pub enum Grouper {
     /// See [`Grouping::Shuffle`] and [`Grouping::LocalOrShuffle`].
@@ -171,22 +180,22 @@ impl Grouper {
         }
     }
 
-    /// The one target of a tuple, for groupings that always pick at most one task: the common
-    /// case, routed without a target list. `Err(())` means "may pick several; use
-    /// [`Self::choose_tasks`]".
+    /// The one target of a tuple, for groupings that pick at most one task (the common case,
+    /// routed without a target list).
     #[inline]
-    pub fn choose_one(&mut self, values: &[Value]) -> Result<Option<TaskId>, ()> {
-        match self {
-            Grouper::Shuffle(g) => Ok(g.next_task()),
-            Grouper::Fields(g) => Ok(g.choose(values)),
-            Grouper::Global(t) => Ok(Some(*t)),
+    pub fn choose_one(&mut self, values: &[Value]) -> SingleChoice {
+        let one = match self {
+            Grouper::Shuffle(g) => g.next_task(),
+            Grouper::Fields(g) => g.choose(values),
+            Grouper::Global(t) => Some(*t),
             Grouper::Random(ts, rng) => {
-                Ok((!ts.is_empty()).then(|| ts[rng.below(ts.len() as u64) as usize]))
+                (!ts.is_empty()).then(|| ts[rng.below(ts.len() as u64) as usize])
             }
-            Grouper::PartialKey(g) => Ok(g.choose(values)),
-            Grouper::Direct => Ok(None),
-            Grouper::All(_) | Grouper::Custom(_) => Err(()),
-        }
+            Grouper::PartialKey(g) => g.choose(values),
+            Grouper::Direct => None,
+            Grouper::All(_) | Grouper::Custom(_) => return SingleChoice::Several,
+        };
+        SingleChoice::AtMostOne(one)
     }
 
     /// True for direct groupings, which only `emit_direct` reaches.
