@@ -14,11 +14,13 @@
 //! [`LocalCluster`] runs whole topologies in this process; [`testing`] feeds fixed tuples
 //! through a topology and captures everything it emits.
 
+pub mod acker;
 pub mod batch;
 pub mod error;
 pub mod executor;
 pub mod local_cluster;
 pub mod progress;
+pub mod rotating_map;
 pub mod routing;
 pub mod runtime;
 pub mod stats;

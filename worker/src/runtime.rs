@@ -13,8 +13,13 @@ use std::time::{Duration, Instant};
 
 use actix::{Actor, Addr, Arbiter};
 use storm_core::topology::ComponentKind;
-use storm_core::{Config, TaskId, TaskLayout, Topology, TopologyContext, TopologyShape};
+use storm_core::{Config, TaskId, Topology, TopologyContext, TopologyShape};
 
+use storm_core::system::ACKER_COMPONENT;
+use storm_core::topology::BoltFactory;
+use storm_core::Bolt;
+
+use crate::acker::Acker;
 use crate::error::{Result, WorkerError};
 use crate::executor::{BoltTask, SetActive, Shutdown, SpoutTask, TaskEnv, Wire};
 use crate::progress::Progress;
@@ -45,19 +50,36 @@ impl RunningTopology {
         config: Config,
         active: bool,
     ) -> Result<Self> {
+        Self::start_assigned(topology_id, topology, config, None, active)
+    }
+
+    /// Starts the tasks of `topology` that `assigned` names (all when `None`): a worker process
+    /// runs the tasks its assignment gives it. Tuples for tasks not started here have no link
+    /// yet (see ARCHITECTURE.md). Must run where an actix `System` is current.
+    pub fn start_assigned(
+        topology_id: &str,
+        topology: &Topology,
+        config: Config,
+        assigned: Option<&[TaskId]>,
+        active: bool,
+    ) -> Result<Self> {
         config.validate()?;
         storm_core::topology::validate(&topology.definition, &topology.custom_groupings)?;
-        let definition = topology.definition.clone();
-        let layout = TaskLayout::new(&definition, &config);
-        let table = Arc::new(StreamTable::new(&definition));
-        let shape = Arc::new(TopologyShape {
-            topology_id: topology_id.to_owned(),
-            topology: definition,
-            layout,
-            config: config.clone(),
+        let shape = Arc::new(TopologyShape::new(
+            topology_id,
+            &topology.definition,
+            &config,
+        ));
+        let table = Arc::new(StreamTable::new(&shape.topology));
+        let worker_tasks: Arc<Vec<TaskId>> = Arc::new(match assigned {
+            Some(tasks) => {
+                let mut tasks = tasks.to_vec();
+                tasks.sort_unstable();
+                tasks.dedup();
+                tasks
+            }
+            None => shape.layout.all_tasks().map(TaskId).collect(),
         });
-        let worker_tasks: Arc<Vec<TaskId>> =
-            Arc::new(shape.layout.all_tasks().map(TaskId).collect());
         let windows = Arc::new(credit_windows(&shape));
         let custom_groupings = Arc::new(topology.custom_groupings.clone());
         let progress = Arc::new(Progress::default());
@@ -85,6 +107,9 @@ impl RunningTopology {
             {
                 let arbiter = arbiters[e % threads].handle();
                 for task in executor.tasks() {
+                    if worker_tasks.binary_search(&task).is_err() {
+                        continue;
+                    }
                     let task_stats = Arc::new(TaskStats::new(task, component.clone()));
                     stats.push(task_stats.clone());
                     let env = TaskEnv {
@@ -117,10 +142,13 @@ impl RunningTopology {
                             TaskAddr::Spout(addr)
                         }
                         ComponentKind::Bolt => {
-                            let factory =
+                            let factory = if component.as_str() == ACKER_COMPONENT {
+                                acker_factory()
+                            } else {
                                 topology.bolts.get(component).cloned().ok_or_else(|| {
                                     WorkerError::MissingFactory(component.to_string())
-                                })?;
+                                })?
+                            };
                             let addr = BoltTask::start_in_arbiter(&arbiter, move |_| {
                                 BoltTask::new(factory(), env)
                             });
@@ -287,6 +315,10 @@ impl Drop for RunningTopology {
             let _ = self.stop_tasks(Duration::from_secs(10));
         }
     }
+}
+
+fn acker_factory() -> BoltFactory {
+    Arc::new(|| Box::new(Acker::default()) as Box<dyn Bolt>)
 }
 
 /// The credit window each task grants each sender: its receive buffer shared by its senders.

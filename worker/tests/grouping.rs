@@ -24,6 +24,15 @@ fn run(
     input: Vec<Values>,
     wire: impl FnOnce(BoltDeclarer<'_>) -> BoltDeclarer<'_>,
 ) -> Vec<(TaskId, Values)> {
+    run_with_tasks(name, input, wire).0
+}
+
+/// Like [`run`], also returning the bolt's task ids, ascending.
+fn run_with_tasks(
+    name: &str,
+    input: Vec<Values>,
+    wire: impl FnOnce(BoltDeclarer<'_>) -> BoltDeclarer<'_>,
+) -> (Vec<(TaskId, Values)>, Vec<TaskId>) {
     let seen = log();
     let mut b = TopologyBuilder::new();
     b.set_spout(
@@ -41,11 +50,14 @@ fn run(
     cluster
         .wait_until_complete(name, TIMEOUT)
         .expect("complete");
+    let tasks = cluster
+        .with_topology(name, |t| t.shape().layout.tasks_of("bolt").to_vec())
+        .expect("running");
     cluster
         .kill_topology_with_opts(name, KillOptions::wait(0))
         .expect("kill");
     cluster.shutdown();
-    entries(&seen)
+    (entries(&seen), tasks)
 }
 
 fn bolt_tasks_by_key(seen: &[(TaskId, Values)]) -> BTreeMap<String, BTreeSet<TaskId>> {
@@ -79,11 +91,12 @@ fn all_grouping_reaches_every_task() {
 
 #[test]
 fn global_grouping_goes_to_the_lowest_task_id() {
-    let seen = run("global", words(50, 50), |d| d.global_grouping("spout"));
+    let (seen, bolt_tasks) =
+        run_with_tasks("global", words(50, 50), |d| d.global_grouping("spout"));
     assert_eq!(seen.len(), 50);
     let tasks: BTreeSet<_> = seen.iter().map(|(t, _)| *t).collect();
-    // Components sort as "bolt" < "spout", so the bolt has tasks 1..=4.
-    assert_eq!(tasks, BTreeSet::from([TaskId(1)]));
+    assert_eq!(bolt_tasks.len(), 4);
+    assert_eq!(tasks, BTreeSet::from([bolt_tasks[0]]));
 }
 
 #[test]
@@ -171,32 +184,39 @@ fn direct_grouping_goes_where_the_emitter_says() {
     cluster
         .wait_until_complete("direct", TIMEOUT)
         .expect("complete");
+    let bolt_tasks = cluster
+        .with_topology("direct", |t| t.shape().layout.tasks_of("bolt").to_vec())
+        .expect("running");
     cluster.shutdown();
     let seen = entries(&seen);
     assert_eq!(seen.len(), 40);
     for (task, v) in seen {
         let n = v[0].as_i64().expect("int");
-        assert_eq!(task, TaskId(1 + (n % 4) as u32));
+        assert_eq!(task, bolt_tasks[(n % 4) as usize]);
     }
 }
 
-struct ByParity;
+/// Even numbers to the first target task, odd ones to the second.
+#[derive(Default)]
+struct ByParity(Vec<TaskId>);
 impl CustomStreamGrouping for ByParity {
-    fn prepare(&mut self, _s: &GlobalStreamId, _targets: &[TaskId]) {}
+    fn prepare(&mut self, _s: &GlobalStreamId, targets: &[TaskId]) {
+        self.0 = targets.to_vec();
+    }
     fn choose_tasks(&mut self, _src: TaskId, values: &[Value], out: &mut Vec<TaskId>) {
         let n = values[1].as_i64().unwrap_or(0);
-        out.push(TaskId(1 + (n % 2) as u32));
+        out.push(self.0[(n % 2) as usize]);
     }
 }
 
 #[test]
 fn custom_grouping_decides_the_targets() {
-    let seen = run("custom", words(100, 100), |d| {
-        d.custom_grouping("spout", || ByParity)
+    let (seen, bolt_tasks) = run_with_tasks("custom", words(100, 100), |d| {
+        d.custom_grouping("spout", ByParity::default)
     });
     assert_eq!(seen.len(), 100);
     for (task, v) in seen {
         let n = v[1].as_i64().expect("int");
-        assert_eq!(task, TaskId(1 + (n % 2) as u32));
+        assert_eq!(task, bolt_tasks[(n % 2) as usize]);
     }
 }

@@ -106,9 +106,15 @@ fn a_component_runs_its_task_count_not_its_parallelism() {
         .set_num_tasks(5)
         .shuffle_grouping("spout");
     let topology = b.create_topology().expect("valid");
-    let layout = TaskLayout::new(&topology.definition, &Config::new());
+    // The shape every process computes: the user's components plus one acker (task 1,
+    // since "__acker" sorts first), then "bolt" and "spout".
+    let shape = TopologyShape::new("tasks", &topology.definition, &Config::new());
+    let layout = &shape.layout;
+    assert_eq!(layout.tasks_of("__acker"), &[TaskId(1)]);
     assert_eq!(layout.tasks_of("bolt").len(), 5);
     assert_eq!(layout.executors_of("bolt").len(), 2);
+    let expected_tasks: Vec<TaskId> = (2..=6).map(TaskId).collect();
+    assert_eq!(layout.tasks_of("bolt"), expected_tasks.as_slice());
     let cluster = LocalCluster::new().expect("cluster");
     cluster
         .submit_topology("tasks", Config::new(), &topology)
@@ -116,9 +122,8 @@ fn a_component_runs_its_task_count_not_its_parallelism() {
     assert!(wait_until(TIMEOUT, || infos.lock().expect("log").len() == 5));
     let mut got = infos.lock().expect("log").clone();
     got.sort();
-    let expected_tasks: Vec<TaskId> = (1..=5).map(TaskId).collect();
     for (i, (task, index, all)) in got.iter().enumerate() {
-        assert_eq!(*task, TaskId(i as u32 + 1));
+        assert_eq!(*task, expected_tasks[i]);
         assert_eq!(*index, i);
         assert_eq!(all, &expected_tasks);
     }

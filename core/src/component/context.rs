@@ -21,6 +21,21 @@ pub struct TopologyShape {
     pub config: Config,
 }
 
+impl TopologyShape {
+    /// The shape every process of a cluster computes alike from the user's topology: the
+    /// system topology (ackers added) and its task layout.
+    pub fn new(topology_id: impl Into<String>, user: &StormTopology, config: &Config) -> Self {
+        let topology = crate::topology::system_topology(user, config);
+        let layout = TaskLayout::new(&topology, config);
+        Self {
+            topology_id: topology_id.into(),
+            topology,
+            layout,
+            config: config.clone(),
+        }
+    }
+}
+
 /// A task's view of the topology (Storm's `TopologyContext`).
 #[derive(Debug, Clone)]
 pub struct TopologyContext {

@@ -4,6 +4,7 @@
 mod builder;
 mod definition;
 mod layout;
+mod system;
 mod validation;
 
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 pub use builder::{BoltDeclarer, SpoutDeclarer, TopologyBuilder};
 pub use definition::{ComponentDef, ComponentKind, StormTopology, Subscription};
 pub use layout::{ComponentTasks, ExecutorInfo, TaskLayout};
+pub use system::{acker_count, system_topology};
 pub use validation::validate;
 
 use crate::component::{Bolt, Spout};

@@ -1,15 +1,40 @@
 //! `TaskEmitter`: the [`Emitter`] behind a task's collector. It resolves the stream, checks the
 //! values, asks routing for the targets, gives each copy its tuple-tree ids and appends it to
-//! the transfer's batches.
+//! the transfer's batches. With ackers it also does the task's part of Storm's XOR algorithm:
+//! spouts start trees (`__ack_init`), bolts anchor edges and send `__ack_ack`/`__ack_fail`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
+use storm_core::system::{
+    ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM,
+};
+use storm_core::util::SplitMix64;
 use storm_core::{EmitError, EmitTarget, Emitter, MessageId, TaskId, Tuple, Value, Values};
 
 use crate::batch::WireTuple;
+use crate::progress::Progress;
+use crate::rotating_map::RotatingMap;
 use crate::routing::{OutputRouting, Route};
 use crate::stats::TaskStats;
 use crate::transfer::Transfer;
+
+/// A spout tuple whose tree is not complete yet.
+#[derive(Debug)]
+pub struct PendingTree {
+    /// The id the spout gave the tuple.
+    pub message_id: Value,
+    /// When it was emitted (for the complete latency).
+    pub emitted_at: Instant,
+}
+
+/// The acking streams of this task, as routing slots.
+struct AckSlots {
+    init: Option<usize>,
+    ack: Option<usize>,
+    fail: Option<usize>,
+    reset: Option<usize>,
+}
 
 /// The emitting side of one task.
 pub struct TaskEmitter {
@@ -18,10 +43,15 @@ pub struct TaskEmitter {
     transfer: Transfer,
     targets: Vec<TaskId>,
     stats: Arc<TaskStats>,
+    progress: Arc<Progress>,
     emitted: u64,
     acked: u64,
     failed: u64,
     debug: bool,
+    rng: SplitMix64,
+    acking: Option<AckSlots>,
+    /// Spout trees not yet complete, rotated once per message timeout.
+    pending: RotatingMap<u64, PendingTree>,
     /// Spout message ids to ack at once: with no ackers nothing is tracked (as in Storm).
     immediate_acks: Vec<Value>,
 }
@@ -33,18 +63,31 @@ impl TaskEmitter {
         routing: OutputRouting,
         transfer: Transfer,
         stats: Arc<TaskStats>,
+        progress: Arc<Progress>,
         debug: bool,
     ) -> Self {
+        let slot = |s: &str| routing.resolve(s).ok();
+        let slots = AckSlots {
+            init: slot(ACKER_INIT_STREAM),
+            ack: slot(ACKER_ACK_STREAM),
+            fail: slot(ACKER_FAIL_STREAM),
+            reset: slot(ACKER_RESET_TIMEOUT_STREAM),
+        };
+        let acking = (slots.init.is_some() || slots.ack.is_some()).then_some(slots);
         Self {
             task,
             routing,
             transfer,
             targets: Vec::new(),
             stats,
+            progress,
             emitted: 0,
             acked: 0,
             failed: 0,
             debug,
+            rng: SplitMix64::from_entropy(),
+            acking,
+            pending: RotatingMap::new(2),
             immediate_acks: Vec::new(),
         }
     }
@@ -60,9 +103,40 @@ impl TaskEmitter {
         self.transfer.is_blocked()
     }
 
+    /// True when tuple trees are tracked (the topology has ackers).
+    pub fn is_acking(&self) -> bool {
+        self.acking.is_some()
+    }
+
     /// Tuples emitted since the task started.
     pub fn emitted_total(&self) -> u64 {
         self.emitted
+    }
+
+    /// Spout trees emitted and not yet acked, failed or timed out.
+    pub fn pending_count(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Removes a pending spout tree (its ack or fail arrived).
+    pub fn take_pending(&mut self, root: u64) -> Option<PendingTree> {
+        let tree = self.pending.remove(&root)?;
+        self.progress.tree_ended();
+        Some(tree)
+    }
+
+    /// Restarts the timeout of a pending spout tree.
+    pub fn touch_pending(&mut self, root: u64) {
+        self.pending.touch(root);
+    }
+
+    /// Rotates the pending trees; returns the ones that timed out.
+    pub fn expire_pending(&mut self) -> Vec<PendingTree> {
+        let expired: Vec<PendingTree> = self.pending.rotate().into_values().collect();
+        for _ in &expired {
+            self.progress.tree_ended();
+        }
+        expired
     }
 
     /// Seals part-full batches, sends what credit allows and publishes the counters.
@@ -80,10 +154,60 @@ impl TaskEmitter {
         std::mem::take(&mut self.immediate_acks)
     }
 
+    /// The tree ids of one copy of a bolt's tuple: a fresh edge per anchor, XORed into every
+    /// root of that anchor and into the anchor's `out_ack_val` (Storm's `BoltOutputCollector`).
+    fn anchored_id(&mut self, anchors: &[&Tuple]) -> MessageId {
+        let mut id = MessageId::unanchored();
+        for anchor in anchors {
+            if anchor.message_id().is_unanchored() {
+                continue;
+            }
+            let edge = self.rng.next_nonzero();
+            anchor.xor_out_ack_val(edge);
+            for &(root, _) in anchor.message_id().anchors() {
+                id.xor_edge(root, edge);
+            }
+        }
+        id
+    }
+
+    /// Sends a system tuple (to the ackers) through routing, untracked.
+    fn emit_system(&mut self, slot: usize, values: Values) {
+        let index = self.routing.stream(slot).index;
+        match self
+            .routing
+            .route_fast(slot, self.task, &values, &mut self.targets)
+        {
+            Ok(Route::One(dst)) => self.transfer.push(
+                dst,
+                WireTuple {
+                    stream: index,
+                    values,
+                    message_id: MessageId::unanchored(),
+                },
+            ),
+            Ok(Route::Listed) => {
+                for i in 0..self.targets.len() {
+                    let dst = self.targets[i];
+                    self.transfer.push(
+                        dst,
+                        WireTuple {
+                            stream: index,
+                            values: values.clone(),
+                            message_id: MessageId::unanchored(),
+                        },
+                    );
+                }
+            }
+            Err(e) => tracing::error!(task = %self.task, error = %e, "cannot route a system tuple"),
+        }
+    }
+
     #[inline]
     fn emit_inner(
         &mut self,
         target: EmitTarget<'_>,
+        anchors: &[&Tuple],
         values: Values,
         message_id: Option<Value>,
     ) -> Result<(), EmitError> {
@@ -108,43 +232,98 @@ impl TaskEmitter {
             tracing::info!(task = %self.task, component = %self.routing.component(), %stream, ?values, "emitting");
         }
         self.emitted += 1;
-        if let Some(id) = message_id {
-            self.immediate_acks.push(id);
-        }
+
+        // A spout tuple with a message id starts a tree when there are ackers.
+        let root = match (message_id, &self.acking) {
+            (Some(id), Some(_)) => {
+                let root = self.rng.next_nonzero();
+                self.pending.insert(
+                    root,
+                    PendingTree {
+                        message_id: id,
+                        emitted_at: Instant::now(),
+                    },
+                );
+                self.progress.tree_started();
+                Some(root)
+            }
+            (Some(id), None) => {
+                self.immediate_acks.push(id);
+                None
+            }
+            (None, _) => None,
+        };
+        let tracked = root.is_some()
+            || (self.acking.is_some() && anchors.iter().any(|a| !a.message_id().is_unanchored()));
+
+        let mut init_xor = 0u64;
         if let Route::One(dst) = route {
+            let message_id = match root {
+                Some(r) => {
+                    let edge = self.rng.next_nonzero();
+                    init_xor ^= edge;
+                    MessageId::root(r, edge)
+                }
+                None if tracked => self.anchored_id(anchors),
+                None => MessageId::unanchored(),
+            };
             self.transfer.push(
                 dst,
                 WireTuple {
                     stream: index,
                     values,
-                    message_id: MessageId::unanchored(),
+                    message_id,
                 },
             );
-            return Ok(());
-        }
-        let n = self.targets.len();
-        if n > 0 {
-            for i in 0..n - 1 {
+        } else {
+            let n = self.targets.len();
+            let mut values = Some(values);
+            for i in 0..n {
                 let dst = self.targets[i];
+                let message_id = match root {
+                    Some(r) => {
+                        let edge = self.rng.next_nonzero();
+                        init_xor ^= edge;
+                        MessageId::root(r, edge)
+                    }
+                    None if tracked => self.anchored_id(anchors),
+                    None => MessageId::unanchored(),
+                };
+                let v = if i + 1 == n {
+                    values.take().unwrap_or_default()
+                } else {
+                    values.clone().unwrap_or_default()
+                };
                 self.transfer.push(
                     dst,
                     WireTuple {
                         stream: index,
-                        values: values.clone(),
-                        message_id: MessageId::unanchored(),
+                        values: v,
+                        message_id,
                     },
                 );
             }
-            self.transfer.push(
-                self.targets[n - 1],
-                WireTuple {
-                    stream: index,
-                    values,
-                    message_id: MessageId::unanchored(),
-                },
-            );
+        }
+        if let (Some(r), Some(init)) = (root, self.acking.as_ref().and_then(|a| a.init)) {
+            let task = i64::from(self.task.0);
+            self.emit_system(init, storm_core::values![r as i64, init_xor as i64, task]);
         }
         Ok(())
+    }
+
+    fn send_for_roots(&mut self, slot: Option<usize>, tuple: &Tuple, with_value: bool) {
+        let Some(slot) = slot else {
+            return;
+        };
+        let out = tuple.out_ack_val();
+        for &(root, value) in tuple.message_id().anchors() {
+            let values = if with_value {
+                storm_core::values![root as i64, (value ^ out) as i64]
+            } else {
+                storm_core::values![root as i64]
+            };
+            self.emit_system(slot, values);
+        }
     }
 }
 
@@ -153,22 +332,32 @@ impl Emitter for TaskEmitter {
     fn emit(
         &mut self,
         target: EmitTarget<'_>,
-        _anchors: &[&Tuple],
+        anchors: &[&Tuple],
         values: Values,
         message_id: Option<Value>,
     ) -> Result<(), EmitError> {
-        self.emit_inner(target, values, message_id)
+        self.emit_inner(target, anchors, values, message_id)
     }
 
-    fn ack(&mut self, _tuple: &Tuple) {
+    fn ack(&mut self, tuple: &Tuple) {
         self.acked += 1;
+        if let Some(slot) = self.acking.as_ref().map(|a| a.ack) {
+            self.send_for_roots(slot, tuple, true);
+        }
     }
 
-    fn fail(&mut self, _tuple: &Tuple) {
+    fn fail(&mut self, tuple: &Tuple) {
         self.failed += 1;
+        if let Some(slot) = self.acking.as_ref().map(|a| a.fail) {
+            self.send_for_roots(slot, tuple, false);
+        }
     }
 
-    fn reset_timeout(&mut self, _tuple: &Tuple) {}
+    fn reset_timeout(&mut self, tuple: &Tuple) {
+        if let Some(slot) = self.acking.as_ref().map(|a| a.reset) {
+            self.send_for_roots(slot, tuple, false);
+        }
+    }
 
     fn report_error(&mut self, error: &str) {
         tracing::error!(task = %self.task, component = %self.routing.component(), error, "component reported an error");

@@ -65,6 +65,7 @@ impl TaskEnv {
             routing,
             transfer,
             self.stats.clone(),
+            self.progress.clone(),
             self.config.debug,
         ))
     }

@@ -2,13 +2,20 @@
 //!
 //! While the topology is active it calls `next_tuple` in turns of up to one batch of emits,
 //! flushing after each turn and re-scheduling itself. It pauses when its output waits for
-//! credit (a credit wakes it) and backs off for a millisecond when the spout has nothing to
-//! emit, like Storm's spout wait strategy.
+//! credit (a credit wakes it) or when `topology.max.spout.pending` trees are in flight (an ack
+//! wakes it), and backs off for a millisecond when the spout has nothing to emit, like Storm's
+//! spout wait strategy. Acks and fails from the ackers arrive as batches and are handled even
+//! while the spout is paused; pending trees time out after one to two message timeouts.
 
 use std::time::Duration;
 
 use actix::{Actor, ActorContext, AsyncContext, Context, Handler, Message};
 use storm_core::{Spout, SpoutOutputCollector};
+
+use storm_core::system::{
+    ACKER_ACK_STREAM, ACKER_COMPONENT, ACKER_FAIL_STREAM, ACKER_RESET_TIMEOUT_STREAM,
+};
+use storm_core::GlobalStreamId;
 
 use crate::batch::{CreditGrant, TupleBatch};
 use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
@@ -24,6 +31,8 @@ pub struct SpoutTask {
     active: bool,
     spout_active: bool,
     scheduled: bool,
+    max_pending: Option<usize>,
+    ack_streams: [Option<u32>; 3],
 }
 
 #[derive(Message)]
@@ -33,6 +42,17 @@ struct Turn;
 impl SpoutTask {
     /// A task running `spout`; it opens the spout when wired and runs while active.
     pub fn new(spout: Box<dyn Spout>, env: TaskEnv, active: bool) -> Self {
+        let stream = |s: &str| env.table.index_of(&GlobalStreamId::new(ACKER_COMPONENT, s));
+        let ack_streams = [
+            stream(ACKER_ACK_STREAM),
+            stream(ACKER_FAIL_STREAM),
+            stream(ACKER_RESET_TIMEOUT_STREAM),
+        ];
+        let max_pending = env
+            .config
+            .max_spout_pending
+            .filter(|m| *m > 0)
+            .map(|m| m as usize);
         Self {
             spout,
             env,
@@ -40,6 +60,8 @@ impl SpoutTask {
             active,
             spout_active: false,
             scheduled: false,
+            max_pending,
+            ack_streams,
         }
     }
 
@@ -68,6 +90,61 @@ impl SpoutTask {
         }
     }
 
+    fn at_max_pending(&self) -> bool {
+        match (&self.emitter, self.max_pending) {
+            (Some(e), Some(max)) => e.is_acking() && e.pending_count() >= max,
+            _ => false,
+        }
+    }
+
+    /// Acks, fails or re-times the trees the ackers report on.
+    fn handle_acker_batch(&mut self, batch: TupleBatch) {
+        let Some(emitter) = self.emitter.as_mut() else {
+            return;
+        };
+        let [ack, fail, reset] = self.ack_streams;
+        for wire in batch.tuples {
+            let Some(root) = wire.values.first().and_then(|v| v.as_i64()) else {
+                continue;
+            };
+            let root = root as u64;
+            let stream = Some(wire.stream);
+            if stream == ack {
+                if let Some(tree) = emitter.take_pending(root) {
+                    self.env.stats.add_acked(1);
+                    self.env
+                        .stats
+                        .add_complete_latency(tree.emitted_at.elapsed());
+                    self.spout.ack(tree.message_id);
+                }
+            } else if stream == fail {
+                if let Some(tree) = emitter.take_pending(root) {
+                    self.env.stats.add_failed(1);
+                    self.spout.fail(tree.message_id);
+                }
+            } else if stream == reset {
+                emitter.touch_pending(root);
+            }
+        }
+        // ack and fail may emit (a replaying spout re-emits from fail).
+        emitter.flush();
+    }
+
+    fn expire_pending(&mut self) {
+        let Some(emitter) = self.emitter.as_mut() else {
+            return;
+        };
+        let expired = emitter.expire_pending();
+        if expired.is_empty() {
+            return;
+        }
+        self.env.stats.add_failed(expired.len() as u64);
+        for tree in expired {
+            self.spout.fail(tree.message_id);
+        }
+        emitter.flush();
+    }
+
     /// One turn: up to a batch of emits. Returns true if anything was emitted.
     fn turn(&mut self) -> bool {
         let Some(emitter) = self.emitter.as_mut() else {
@@ -85,7 +162,10 @@ impl SpoutTask {
                 storm_core::Emitter::report_error(emitter, &e.0);
             }
             let now = emitter.emitted_total();
-            if now == before || now - start >= budget || emitter.is_blocked() {
+            let full = self
+                .max_pending
+                .is_some_and(|m| emitter.is_acking() && emitter.pending_count() >= m);
+            if now == before || now - start >= budget || emitter.is_blocked() || full {
                 break;
             }
         }
@@ -120,6 +200,13 @@ impl Handler<Wire> for SpoutTask {
         self.env.directory = Some(msg.0);
         self.spout.open(&self.env.config, &self.env.context);
         self.env.stats.exhausted.set(self.spout.is_exhausted());
+        let tracks = self.emitter.as_ref().is_some_and(TaskEmitter::is_acking);
+        if tracks && self.env.config.enable_message_timeouts {
+            ctx.run_interval(self.env.config.message_timeout(), |act, ctx| {
+                act.expire_pending();
+                act.schedule(ctx, None);
+            });
+        }
         self.sync_activation();
         self.schedule(ctx, None);
     }
@@ -137,6 +224,9 @@ impl Handler<Turn> for SpoutTask {
             Some(e) if !e.is_blocked() => {}
             _ => return, // a credit or wiring will schedule the next turn
         }
+        if self.at_max_pending() {
+            return; // an ack, fail or timeout will schedule the next turn
+        }
         if self.turn() {
             self.schedule(ctx, None);
         } else {
@@ -148,11 +238,17 @@ impl Handler<Turn> for SpoutTask {
 impl Handler<TupleBatch> for SpoutTask {
     type Result = ();
 
-    fn handle(&mut self, batch: TupleBatch, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, batch: TupleBatch, ctx: &mut Context<Self>) {
         let n = batch.tuples.len();
+        let src = batch.src;
         self.env.stats.add_executed(n as u64);
-        self.env.return_credit(batch.src, n);
+        self.handle_acker_batch(batch);
+        self.env.stats.exhausted.set(self.spout.is_exhausted());
+        self.env.return_credit(src, n);
         self.env.progress.batch_done();
+        if self.active && !self.at_max_pending() {
+            self.schedule(ctx, None);
+        }
     }
 }
 

@@ -1,0 +1,123 @@
+//! The acker bolt (`__acker`): Storm's XOR algorithm for guaranteed processing.
+//!
+//! Every edge of a tuple tree gets a random 64-bit id. Per root the acker keeps the XOR of the
+//! ids it is told about: the spout's `__ack_init` (XOR of the edges it emitted) and each bolt's
+//! `__ack_ack` (the input's edge XOR the edges anchored to it). Every edge appears exactly
+//! twice, so the value returns to zero exactly when the whole tree is processed; then the acker
+//! tells the spout task on the direct `__ack_ack` stream. A `__ack_fail` fails the tree at once.
+//! Entries rotate through three buckets, one per tick (`topology.message.timeout.secs`), and
+//! expire silently: the spout times the tree out on its own.
+
+use std::time::Instant;
+
+use storm_core::system::{
+    ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM,
+};
+use storm_core::{
+    values, Bolt, ComponentResult, OutputCollector, OutputFieldsDeclarer, TaskId, Tuple,
+};
+
+use crate::rotating_map::RotatingMap;
+
+struct AckEntry {
+    value: u64,
+    started: Instant,
+    spout_task: Option<TaskId>,
+    failed: bool,
+}
+
+/// The acker bolt.
+pub struct Acker {
+    pending: RotatingMap<u64, AckEntry>,
+}
+
+impl Default for Acker {
+    fn default() -> Self {
+        Self {
+            pending: RotatingMap::new(3),
+        }
+    }
+}
+
+fn id_of(tuple: &Tuple) -> Option<u64> {
+    tuple.get_i64(0).map(|v| v as u64)
+}
+
+impl Bolt for Acker {
+    fn execute(&mut self, input: Tuple, collector: &mut OutputCollector<'_>) -> ComponentResult {
+        if input.is_tick() {
+            // Expired trees are dropped silently; their spouts time them out.
+            self.pending.rotate();
+            return Ok(());
+        }
+        let Some(id) = id_of(&input) else {
+            collector.report_error("acker input without an id");
+            return Ok(());
+        };
+        let stream = input.source_stream_id().as_str();
+        if self.pending.get_mut(&id).is_none() {
+            self.pending.insert(
+                id,
+                AckEntry {
+                    value: 0,
+                    started: Instant::now(),
+                    spout_task: None,
+                    failed: false,
+                },
+            );
+        }
+        let mut reset = false;
+        if let Some(entry) = self.pending.get_mut(&id) {
+            match stream {
+                ACKER_INIT_STREAM => {
+                    entry.value ^= input.get_i64(1).unwrap_or(0) as u64;
+                    entry.spout_task = input.get_i64(2).map(|t| TaskId(t as u32));
+                }
+                ACKER_ACK_STREAM => entry.value ^= input.get_i64(1).unwrap_or(0) as u64,
+                ACKER_FAIL_STREAM => entry.failed = true,
+                ACKER_RESET_TIMEOUT_STREAM => reset = true,
+                other => {
+                    let msg = format!("acker got a tuple on unexpected stream {other:?}");
+                    collector.report_error(&msg);
+                }
+            }
+        }
+        if reset {
+            self.pending.touch(id);
+        }
+        let Some(entry) = self.pending.get_mut(&id) else {
+            return Ok(());
+        };
+        let Some(spout) = entry.spout_task else {
+            // An ack or fail that overtook the init waits for it.
+            return Ok(());
+        };
+        let elapsed = entry.started.elapsed().as_millis() as i64;
+        let id_value = id as i64;
+        if entry.value == 0 {
+            self.pending.remove(&id);
+            collector.emit_direct(spout, ACKER_ACK_STREAM, &[], values![id_value, elapsed])?;
+        } else if entry.failed {
+            self.pending.remove(&id);
+            collector.emit_direct(spout, ACKER_FAIL_STREAM, &[], values![id_value, elapsed])?;
+        } else if reset {
+            collector.emit_direct(
+                spout,
+                ACKER_RESET_TIMEOUT_STREAM,
+                &[],
+                values![id_value, elapsed],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn declare_output_fields(&self, declarer: &mut OutputFieldsDeclarer) {
+        for s in [
+            ACKER_ACK_STREAM,
+            ACKER_FAIL_STREAM,
+            ACKER_RESET_TIMEOUT_STREAM,
+        ] {
+            declarer.declare_stream_direct(s, true, ["id", "time-delta-ms"]);
+        }
+    }
+}
