@@ -3,4 +3,5 @@
 //! `benches/` build their topologies from here, so tests can check them too.
 
 pub mod exclamation;
+pub mod reliable;
 pub mod word_count;
