@@ -14,9 +14,6 @@ use std::time::{Duration, Instant};
 use storm::{Config, KillOptions, LocalCluster};
 use storm_starter::word_count::{topology, SinkProbe, WordCountOptions};
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const CHILD: &str = "WC_BENCH_CHILD";
 
 fn env_secs(key: &str, default: u64) -> u64 {

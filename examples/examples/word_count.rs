@@ -13,9 +13,6 @@ use clap::Parser;
 use storm::{Config, KillOptions, LocalCluster};
 use storm_starter::word_count::{topology, SinkProbe, WordCountOptions};
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 struct Args {
     /// Sentences per spout task; run until all are processed, then print the counts.
@@ -33,6 +30,9 @@ struct Args {
     /// Actor threads of the worker (`topology.worker.threads`); default one per CPU.
     #[arg(long)]
     threads: Option<u32>,
+    /// Extra topology config, Storm style: `-c topology.max.spout.pending=1000` (repeatable).
+    #[arg(short = 'c', value_parser = parse_key_value)]
+    config: Vec<(String, String)>,
     /// Without --sentences: how long to run.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
@@ -57,6 +57,14 @@ fn main() -> anyhow::Result<()> {
         config.producer_batch_size = b;
     }
     config.worker_threads = args.threads;
+    for (key, value) in &args.config {
+        let value: serde_json::Value =
+            serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::from(value.as_str()));
+        config
+            .set(key, value)
+            .with_context(|| format!("setting {key}"))?;
+    }
+    config.validate().context("topology config")?;
     let cluster = LocalCluster::new()?;
     let started = Instant::now();
     cluster.submit_topology("word-count", config, &topology)?;
@@ -97,6 +105,12 @@ fn main() -> anyhow::Result<()> {
     }
     cluster.shutdown();
     Ok(())
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected key=value, got {s:?}"))
 }
 
 fn tracing_subscriber_init() {

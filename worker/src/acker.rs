@@ -55,49 +55,41 @@ impl Bolt for Acker {
             return Ok(());
         };
         let stream = input.source_stream_id().as_str();
-        if self.pending.get_mut(&id).is_none() {
-            self.pending.insert(
-                id,
-                AckEntry {
-                    value: 0,
-                    started: Instant::now(),
-                    spout_task: None,
-                    failed: false,
-                },
-            );
-        }
+        let entry = self.pending.get_or_insert_with(id, || AckEntry {
+            value: 0,
+            started: Instant::now(),
+            spout_task: None,
+            failed: false,
+        });
         let mut reset = false;
-        if let Some(entry) = self.pending.get_mut(&id) {
-            match stream {
-                ACKER_INIT_STREAM => {
-                    entry.value ^= input.get_i64(1).unwrap_or(0) as u64;
-                    entry.spout_task = input.get_i64(2).map(|t| TaskId(t as u32));
-                }
-                ACKER_ACK_STREAM => entry.value ^= input.get_i64(1).unwrap_or(0) as u64,
-                ACKER_FAIL_STREAM => entry.failed = true,
-                ACKER_RESET_TIMEOUT_STREAM => reset = true,
-                other => {
-                    let msg = format!("acker got a tuple on unexpected stream {other:?}");
-                    collector.report_error(&msg);
-                }
+        match stream {
+            ACKER_INIT_STREAM => {
+                entry.value ^= input.get_i64(1).unwrap_or(0) as u64;
+                entry.spout_task = input.get_i64(2).map(|t| TaskId(t as u32));
+            }
+            ACKER_ACK_STREAM => entry.value ^= input.get_i64(1).unwrap_or(0) as u64,
+            ACKER_FAIL_STREAM => entry.failed = true,
+            ACKER_RESET_TIMEOUT_STREAM => reset = true,
+            other => {
+                let msg = format!("acker got a tuple on unexpected stream {other:?}");
+                collector.report_error(&msg);
             }
         }
+        let (spout_task, value, failed, started) =
+            (entry.spout_task, entry.value, entry.failed, entry.started);
         if reset {
             self.pending.touch(id);
         }
-        let Some(entry) = self.pending.get_mut(&id) else {
-            return Ok(());
-        };
-        let Some(spout) = entry.spout_task else {
+        let Some(spout) = spout_task else {
             // An ack or fail that overtook the init waits for it.
             return Ok(());
         };
-        let elapsed = entry.started.elapsed().as_millis() as i64;
+        let elapsed = started.elapsed().as_millis() as i64;
         let id_value = id as i64;
-        if entry.value == 0 {
+        if value == 0 {
             self.pending.remove(&id);
             collector.emit_direct(spout, ACKER_ACK_STREAM, &[], values![id_value, elapsed])?;
-        } else if entry.failed {
+        } else if failed {
             self.pending.remove(&id);
             collector.emit_direct(spout, ACKER_FAIL_STREAM, &[], values![id_value, elapsed])?;
         } else if reset {

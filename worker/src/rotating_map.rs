@@ -5,10 +5,14 @@
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 
+use rustc_hash::FxBuildHasher;
+
+type Bucket<K, V> = HashMap<K, V, FxBuildHasher>;
+
 /// Entries in buckets, newest first.
 #[derive(Debug)]
 pub struct RotatingMap<K, V> {
-    buckets: VecDeque<HashMap<K, V>>,
+    buckets: VecDeque<Bucket<K, V>>,
 }
 
 impl<K: Hash + Eq, V> RotatingMap<K, V> {
@@ -16,9 +20,22 @@ impl<K: Hash + Eq, V> RotatingMap<K, V> {
     pub fn new(buckets: usize) -> Self {
         let mut b = VecDeque::with_capacity(buckets.max(2));
         for _ in 0..buckets.max(2) {
-            b.push_back(HashMap::new());
+            b.push_back(Bucket::default());
         }
         Self { buckets: b }
+    }
+
+    /// The entry, creating it in the newest bucket with `make` when absent.
+    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V
+    where
+        K: Copy,
+    {
+        let at = self.buckets.iter().position(|b| b.contains_key(&key));
+        let bucket = match at {
+            Some(i) => &mut self.buckets[i],
+            None => &mut self.buckets[0],
+        };
+        bucket.entry(key).or_insert_with(make)
     }
 
     /// Inserts into the newest bucket, moving the key if it was older.
@@ -55,18 +72,18 @@ impl<K: Hash + Eq, V> RotatingMap<K, V> {
 
     /// Entries in all buckets.
     pub fn len(&self) -> usize {
-        self.buckets.iter().map(HashMap::len).sum()
+        self.buckets.iter().map(Bucket::len).sum()
     }
 
     /// True when empty.
     pub fn is_empty(&self) -> bool {
-        self.buckets.iter().all(HashMap::is_empty)
+        self.buckets.iter().all(Bucket::is_empty)
     }
 
     /// Drops the oldest bucket and returns its entries: they have expired.
-    pub fn rotate(&mut self) -> HashMap<K, V> {
+    pub fn rotate(&mut self) -> Bucket<K, V> {
         let expired = self.buckets.pop_back().unwrap_or_default();
-        self.buckets.push_front(HashMap::new());
+        self.buckets.push_front(Bucket::default());
         expired
     }
 }

@@ -4,7 +4,8 @@
 //! it is full or when the executor flushes (after each input batch or spout turn) and is sent
 //! only while the destination has granted credit for it. Each (sender, receiver) edge has a
 //! window of tuples, the receiver's `topology.executor.receive.buffer.size` shared among its
-//! senders; the receiver returns credit as it processes. A sender whose sealed batches cannot go
+//! senders, and a window of batches (the tuple window over the batch size), since a part-full
+//! batch holds a whole batch buffer; the receiver returns both as it processes. A sender whose sealed batches cannot go
 //! out is *blocked*: a bolt then stops taking input and a spout stops being asked for tuples, so
 //! a slow consumer slows its producers and memory stays bounded.
 
@@ -25,6 +26,7 @@ struct OutQueue {
     current: Vec<WireTuple>,
     ready: VecDeque<Vec<WireTuple>>,
     credits: u32,
+    batch_credits: u32,
 }
 
 /// The outgoing side of one task.
@@ -63,6 +65,7 @@ impl Transfer {
                 current: Vec::new(),
                 ready: VecDeque::new(),
                 credits: window(dst).max(batch_size as u32),
+                batch_credits: (window(dst) / batch_size.max(1) as u32).max(2),
             });
         }
         Self {
@@ -114,6 +117,7 @@ impl Transfer {
         }
         let q = &mut self.outs[slot as usize];
         q.credits = q.credits.saturating_add(tuples);
+        q.batch_credits = q.batch_credits.saturating_add(1);
         let was_blocked = !q.ready.is_empty();
         Self::drain(self.src, q, &self.progress);
         if was_blocked && q.ready.is_empty() {
@@ -160,13 +164,14 @@ impl Transfer {
     fn drain(src: TaskId, q: &mut OutQueue, progress: &Progress) {
         while let Some(front) = q.ready.front() {
             let n = front.len() as u32;
-            if q.credits < n {
+            if q.credits < n || q.batch_credits == 0 {
                 return;
             }
             let Some(tuples) = q.ready.pop_front() else {
                 return;
             };
             q.credits -= n;
+            q.batch_credits -= 1;
             match &q.link {
                 Some(link) => link.send_batch(TupleBatch {
                     src,

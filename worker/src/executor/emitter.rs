@@ -54,6 +54,9 @@ pub struct TaskEmitter {
     pending: RotatingMap<u64, PendingTree>,
     /// Spout message ids to ack at once: with no ackers nothing is tracked (as in Storm).
     immediate_acks: Vec<Value>,
+    /// Acks not yet sent, XOR-combined per root: the acker only needs the XOR of a root's ack
+    /// values, so the acks of one batch for one tree travel as one tuple.
+    unsent_acks: Vec<(u64, u64)>,
 }
 
 impl TaskEmitter {
@@ -89,6 +92,7 @@ impl TaskEmitter {
             acking,
             pending: RotatingMap::new(2),
             immediate_acks: Vec::new(),
+            unsent_acks: Vec::new(),
         }
     }
 
@@ -141,6 +145,7 @@ impl TaskEmitter {
 
     /// Seals part-full batches, sends what credit allows and publishes the counters.
     pub fn flush(&mut self) {
+        self.send_acks();
         self.transfer.flush();
         let published = self.stats.emitted();
         self.stats
@@ -311,6 +316,36 @@ impl TaskEmitter {
         Ok(())
     }
 
+    /// Adds a tuple's ack to the combined acks of its roots.
+    fn combine_ack(&mut self, tuple: &Tuple) {
+        let out = tuple.out_ack_val();
+        for &(root, value) in tuple.message_id().anchors() {
+            // Acks of one tree cluster together, so the recent end is where a root is found.
+            match self
+                .unsent_acks
+                .iter_mut()
+                .rev()
+                .take(16)
+                .find(|(r, _)| *r == root)
+            {
+                Some(entry) => entry.1 ^= value ^ out,
+                None => self.unsent_acks.push((root, value ^ out)),
+            }
+        }
+    }
+
+    fn send_acks(&mut self) {
+        let Some(slot) = self.acking.as_ref().and_then(|a| a.ack) else {
+            return;
+        };
+        let acks = std::mem::take(&mut self.unsent_acks);
+        for &(root, value) in &acks {
+            self.emit_system(slot, storm_core::values![root as i64, value as i64]);
+        }
+        self.unsent_acks = acks;
+        self.unsent_acks.clear();
+    }
+
     fn send_for_roots(&mut self, slot: Option<usize>, tuple: &Tuple, with_value: bool) {
         let Some(slot) = slot else {
             return;
@@ -341,8 +376,8 @@ impl Emitter for TaskEmitter {
 
     fn ack(&mut self, tuple: &Tuple) {
         self.acked += 1;
-        if let Some(slot) = self.acking.as_ref().map(|a| a.ack) {
-            self.send_for_roots(slot, tuple, true);
+        if self.acking.is_some() {
+            self.combine_ack(tuple);
         }
     }
 
