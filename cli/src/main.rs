@@ -1,0 +1,5 @@
+//! The `storm` command (being built).
+
+fn main() -> anyhow::Result<()> {
+    Ok(())
+}

@@ -1,0 +1,402 @@
+//! `NimbusClient`: talks to Nimbus over its port (Storm's `NimbusClient`), used by the `storm`
+//! command, `StormSubmitter` and supervisors. Every call has a timeout; errors say which
+//! Nimbus could not be reached and why.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::config::DaemonConfig;
+use crate::protocol::frame::{read_message, write_message};
+use crate::protocol::{
+    hex, FrameError, RebalanceRequest, RemoteError, Request, Response, SubmitTopology,
+    TopologyDist, TopologyInfo, TopologySummary, CHUNK_SIZE,
+};
+
+/// How long a connection attempt or one call may take by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why a call to Nimbus failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No connection could be made.
+    #[error("cannot reach Nimbus at {addr}: {reason}")]
+    Connect {
+        /// `host:port`.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
+    /// No seed answered.
+    #[error("cannot reach Nimbus at any of {}: {last}", tried.join(", "))]
+    NoNimbus {
+        /// The addresses tried.
+        tried: Vec<String>,
+        /// The last failure.
+        last: Box<ClientError>,
+    },
+    /// Nimbus did not answer in time.
+    #[error("Nimbus at {addr} did not answer {request} within {timeout:?}")]
+    Timeout {
+        /// `host:port`.
+        addr: String,
+        /// The request.
+        request: &'static str,
+        /// The timeout.
+        timeout: Duration,
+    },
+    /// The connection failed or carried something that is not a reply.
+    #[error("talking to Nimbus at {addr}: {source}")]
+    Frame {
+        /// `host:port`.
+        addr: String,
+        /// What went wrong.
+        #[source]
+        source: FrameError,
+    },
+    /// Nimbus closed the connection without replying.
+    #[error("Nimbus at {addr} closed the connection without replying to {request}")]
+    Closed {
+        /// `host:port`.
+        addr: String,
+        /// The request.
+        request: &'static str,
+    },
+    /// Nimbus refused the request.
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    /// Nimbus replied with something that does not answer the request.
+    #[error("Nimbus answered {request} with an unexpected reply")]
+    Unexpected {
+        /// The request.
+        request: &'static str,
+    },
+    /// A local file could not be read or written.
+    #[error("{what} {path}: {source}")]
+    File {
+        /// What was being done.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A downloaded artifact does not have the checksum Nimbus announced.
+    #[error(
+        "downloaded artifact of {topology_id} has sha256 {actual}, Nimbus announced {expected}"
+    )]
+    ChecksumMismatch {
+        /// The topology.
+        topology_id: String,
+        /// The announced checksum.
+        expected: String,
+        /// The checksum of the bytes received.
+        actual: String,
+    },
+}
+
+impl ClientError {
+    /// Nimbus refused the request (as opposed to not being reachable).
+    pub fn remote(&self) -> Option<&RemoteError> {
+        match self {
+            ClientError::Remote(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+fn file_err(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ClientError {
+    let path = path.to_owned();
+    move |source| ClientError::File { what, path, source }
+}
+
+/// A connection to Nimbus.
+#[derive(Debug)]
+pub struct NimbusClient {
+    stream: TcpStream,
+    addr: String,
+    max_frame: usize,
+    timeout: Duration,
+}
+
+impl NimbusClient {
+    /// Connects to Nimbus at `addr` (`host:port`).
+    pub async fn connect(addr: &str, max_frame: usize, timeout: Duration) -> Result<Self> {
+        let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+            Err(_) => {
+                return Err(ClientError::Connect {
+                    addr: addr.to_owned(),
+                    reason: format!("no answer within {timeout:?}"),
+                })
+            }
+            Ok(Err(e)) => {
+                return Err(ClientError::Connect {
+                    addr: addr.to_owned(),
+                    reason: e.to_string(),
+                })
+            }
+            Ok(Ok(s)) => s,
+        };
+        let _ = stream.set_nodelay(true);
+        Ok(Self {
+            stream,
+            addr: addr.to_owned(),
+            max_frame,
+            timeout,
+        })
+    }
+
+    /// Connects to the first of `nimbus.seeds` that answers, on `nimbus.thrift.port`.
+    pub async fn connect_seeds(config: &DaemonConfig) -> Result<Self> {
+        let tried = config.nimbus_addresses();
+        let mut last = None;
+        for addr in &tried {
+            match Self::connect(addr, config.max_frame, DEFAULT_TIMEOUT).await {
+                Ok(c) => return Ok(c),
+                Err(e) => last = Some(e),
+            }
+        }
+        match (tried.len(), last) {
+            (1, Some(e)) => Err(e),
+            (_, Some(e)) => Err(ClientError::NoNimbus {
+                tried,
+                last: Box::new(e),
+            }),
+            (_, None) => Err(ClientError::Connect {
+                addr: "nimbus.seeds".into(),
+                reason: "nimbus.seeds is empty".into(),
+            }),
+        }
+    }
+
+    /// The address connected to.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// Sends a request and waits for its reply; a refusal is `Err(Remote(..))`.
+    pub async fn call(&mut self, request: &Request) -> Result<Response> {
+        let name = request.name();
+        let addr = self.addr.clone();
+        let max = self.max_frame;
+        let stream = &mut self.stream;
+        let exchange = async {
+            write_message(stream, request, max).await?;
+            read_message::<Response, _>(stream, max).await
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Err(_) => Err(ClientError::Timeout {
+                addr,
+                request: name,
+                timeout: self.timeout,
+            }),
+            Ok(Err(source)) => Err(ClientError::Frame { addr, source }),
+            Ok(Ok(None)) => Err(ClientError::Closed {
+                addr,
+                request: name,
+            }),
+            Ok(Ok(Some(Response::Error(e)))) => Err(ClientError::Remote(e)),
+            Ok(Ok(Some(r))) => Ok(r),
+        }
+    }
+
+    async fn expect_ok(&mut self, request: Request) -> Result<()> {
+        let name = request.name();
+        match self.call(&request).await? {
+            Response::Ok => Ok(()),
+            _ => Err(ClientError::Unexpected { request: name }),
+        }
+    }
+
+    /// Uploads a file in chunks with its SHA-256; returns the location to submit with.
+    pub async fn upload_artifact(&mut self, path: &Path) -> Result<String> {
+        let mut file = tokio::fs::File::open(path)
+            .await
+            .map_err(file_err("opening", path))?;
+        let size = file
+            .metadata()
+            .await
+            .map_err(file_err("reading", path))?
+            .len();
+        let location = match self.call(&Request::BeginFileUpload { size }).await? {
+            Response::UploadStarted { location } => location,
+            _ => {
+                return Err(ClientError::Unexpected {
+                    request: "beginFileUpload",
+                })
+            }
+        };
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; CHUNK_SIZE.min(self.max_frame / 2)];
+        loop {
+            let n = file
+                .read(&mut buf)
+                .await
+                .map_err(file_err("reading", path))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            self.expect_ok(Request::UploadChunk {
+                location: location.clone(),
+                data: buf[..n].to_vec(),
+            })
+            .await?;
+        }
+        self.finish_upload(&location, &hex(&hasher.finalize()))
+            .await?;
+        Ok(location)
+    }
+
+    /// Ends an upload announcing its checksum (used by [`Self::upload_artifact`]).
+    pub async fn finish_upload(&mut self, location: &str, sha256: &str) -> Result<()> {
+        let request = Request::FinishFileUpload {
+            location: location.to_owned(),
+            sha256: sha256.to_owned(),
+        };
+        match self.call(&request).await? {
+            Response::Uploaded { .. } => Ok(()),
+            _ => Err(ClientError::Unexpected {
+                request: "finishFileUpload",
+            }),
+        }
+    }
+
+    /// Submits a topology; returns its id.
+    pub async fn submit_topology(&mut self, submit: SubmitTopology) -> Result<String> {
+        match self.call(&Request::SubmitTopology(submit)).await? {
+            Response::Submitted { topology_id } => Ok(topology_id),
+            _ => Err(ClientError::Unexpected {
+                request: "submitTopology",
+            }),
+        }
+    }
+
+    /// `storm kill NAME [-w SECS]`.
+    pub async fn kill_topology(&mut self, name: &str, wait_secs: Option<u32>) -> Result<()> {
+        self.expect_ok(Request::KillTopology {
+            name: name.to_owned(),
+            wait_secs,
+        })
+        .await
+    }
+
+    /// `storm activate NAME`.
+    pub async fn activate(&mut self, name: &str) -> Result<()> {
+        self.expect_ok(Request::Activate {
+            name: name.to_owned(),
+        })
+        .await
+    }
+
+    /// `storm deactivate NAME`.
+    pub async fn deactivate(&mut self, name: &str) -> Result<()> {
+        self.expect_ok(Request::Deactivate {
+            name: name.to_owned(),
+        })
+        .await
+    }
+
+    /// `storm rebalance NAME ...`.
+    pub async fn rebalance(&mut self, name: &str, options: RebalanceRequest) -> Result<()> {
+        self.expect_ok(Request::Rebalance {
+            name: name.to_owned(),
+            options,
+        })
+        .await
+    }
+
+    /// `storm list`.
+    pub async fn list_topologies(&mut self) -> Result<Vec<TopologySummary>> {
+        match self.call(&Request::ListTopologies).await? {
+            Response::Topologies(t) => Ok(t),
+            _ => Err(ClientError::Unexpected {
+                request: "listTopologies",
+            }),
+        }
+    }
+
+    /// One topology's details.
+    pub async fn topology_info(&mut self, name: &str) -> Result<TopologyInfo> {
+        let request = Request::GetTopologyInfo {
+            name: name.to_owned(),
+        };
+        match self.call(&request).await? {
+            Response::TopologyInfo(i) => Ok(i),
+            _ => Err(ClientError::Unexpected {
+                request: "getTopologyInfo",
+            }),
+        }
+    }
+
+    /// A topology's run files (config, topology, arguments, artifact checksum).
+    pub async fn topology_dist(&mut self, topology_id: &str) -> Result<TopologyDist> {
+        let request = Request::GetTopologyDist {
+            topology_id: topology_id.to_owned(),
+        };
+        match self.call(&request).await? {
+            Response::TopologyDist(d) => Ok(d),
+            _ => Err(ClientError::Unexpected {
+                request: "getTopologyDist",
+            }),
+        }
+    }
+
+    /// Downloads a topology's artifact to `dest`, checking size and SHA-256 against `dist`;
+    /// on any failure `dest` is removed.
+    pub async fn download_artifact(&mut self, dist: &TopologyDist, dest: &Path) -> Result<()> {
+        let result = self.download_into(dist, dest).await;
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(dest).await;
+        }
+        result
+    }
+
+    async fn download_into(&mut self, dist: &TopologyDist, dest: &Path) -> Result<()> {
+        let mut file = tokio::fs::File::create(dest)
+            .await
+            .map_err(file_err("creating", dest))?;
+        let mut hasher = Sha256::new();
+        let mut offset = 0u64;
+        let max_len = CHUNK_SIZE.min(self.max_frame / 2) as u32;
+        while offset < dist.artifact_size {
+            let request = Request::DownloadChunk {
+                topology_id: dist.topology_id.clone(),
+                offset,
+                max_len,
+            };
+            let data = match self.call(&request).await? {
+                Response::Chunk { data } => data,
+                _ => {
+                    return Err(ClientError::Unexpected {
+                        request: "downloadChunk",
+                    })
+                }
+            };
+            if data.is_empty() {
+                break;
+            }
+            hasher.update(&data);
+            file.write_all(&data)
+                .await
+                .map_err(file_err("writing", dest))?;
+            offset += data.len() as u64;
+        }
+        file.flush().await.map_err(file_err("writing", dest))?;
+        let actual = hex(&hasher.finalize());
+        if offset != dist.artifact_size || actual != dist.artifact_sha256 {
+            return Err(ClientError::ChecksumMismatch {
+                topology_id: dist.topology_id.clone(),
+                expected: dist.artifact_sha256.clone(),
+                actual: format!("{actual} ({offset} bytes)"),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,431 @@
+//! `DaemonConfig`: the cluster's `storm.yaml`, with Storm's key names and defaults
+//! (`conf/defaults.yaml`), read by Nimbus, supervisors, workers and the `storm` command.
+//!
+//! A file is read, then `-c key=value` overrides are layered over it (values are YAML, so
+//! `-c supervisor.slots.ports=[6700,6701]` works), as Storm's command line does. Keys this build
+//! does not know are kept (they are handed on to workers) and logged, never silently dropped.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+use storm_zk::ZkConfig;
+
+/// What is wrong with a `storm.yaml` or an override.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not YAML, or not a map of keys to values.
+    #[error("parsing {path}: {reason}")]
+    Parse {
+        /// The file (or `-c` for an override).
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A `-c` override is not `key=value`.
+    #[error("invalid override {arg:?}: expected key=value")]
+    Override {
+        /// The argument.
+        arg: String,
+    },
+    /// A key has a value of the wrong type or out of range.
+    #[error("invalid {key}: expected {expected}")]
+    WrongType {
+        /// The key.
+        key: String,
+        /// What it should be.
+        expected: &'static str,
+    },
+    /// The `storm.zookeeper.*` keys are invalid.
+    #[error(transparent)]
+    ZooKeeper(#[from] storm_zk::Error),
+}
+
+/// Keys read by this build, besides `storm.zookeeper.*` (read by [`ZkConfig::from_storm_map`]).
+const KNOWN_KEYS: &[&str] = &[
+    "storm.local.dir",
+    "storm.local.hostname",
+    "nimbus.seeds",
+    "nimbus.thrift.port",
+    "nimbus.port",
+    "nimbus.thrift.max_buffer_size",
+    "nimbus.monitor.freq.secs",
+    "nimbus.task.timeout.secs",
+    "nimbus.task.launch.secs",
+    "nimbus.file.copy.expiration.secs",
+    "nimbus.artifact.max.bytes",
+    "supervisor.slots.ports",
+    "supervisor.monitor.frequency.secs",
+    "supervisor.heartbeat.frequency.secs",
+    "supervisor.worker.timeout.secs",
+    "supervisor.worker.start.timeout.secs",
+    "supervisor.worker.shutdown.sleep.secs",
+    "worker.heartbeat.frequency.secs",
+];
+
+/// The daemons' configuration. Each field names its key and Storm's default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonConfig {
+    /// `storm.zookeeper.*`: the ensemble, root, timeouts and auth.
+    pub zookeeper: ZkConfig,
+    /// `storm.local.dir` (`storm-local`): where daemons keep artifacts and worker directories.
+    pub local_dir: PathBuf,
+    /// `storm.local.hostname` (`localhost`): the host this daemon advertises (and Nimbus binds).
+    pub hostname: String,
+    /// `nimbus.seeds` (`["localhost"]`): hosts clients try for Nimbus.
+    pub nimbus_seeds: Vec<String>,
+    /// `nimbus.thrift.port` (6627; `nimbus.port` is accepted too): Nimbus's port.
+    pub nimbus_port: u16,
+    /// `nimbus.thrift.max_buffer_size` (1048576): the largest frame either side accepts.
+    pub max_frame: usize,
+    /// `nimbus.monitor.freq.secs` (10): how often Nimbus re-schedules and runs timed actions.
+    pub nimbus_monitor_freq: Duration,
+    /// `nimbus.task.timeout.secs` (30): heartbeat age after which an executor counts as dead.
+    pub nimbus_task_timeout: Duration,
+    /// `nimbus.task.launch.secs` (120): a new executor counts as alive this long.
+    pub nimbus_task_launch: Duration,
+    /// `nimbus.file.copy.expiration.secs` (600): idle uploads are dropped after this.
+    pub nimbus_file_copy_expiration: Duration,
+    /// `nimbus.artifact.max.bytes` (ours; 1 GiB): the largest artifact Nimbus accepts.
+    pub nimbus_artifact_max_bytes: u64,
+    /// `supervisor.slots.ports` (`[6700, 6701, 6702, 6703]`): one worker per port.
+    pub supervisor_slots_ports: Vec<u16>,
+    /// `supervisor.monitor.frequency.secs` (3): the slot state machines' period.
+    pub supervisor_monitor_freq: Duration,
+    /// `supervisor.heartbeat.frequency.secs` (5): how often the registration is rewritten.
+    pub supervisor_heartbeat_freq: Duration,
+    /// `supervisor.worker.timeout.secs` (30): local heartbeat age before a worker is restarted.
+    pub supervisor_worker_timeout: Duration,
+    /// `supervisor.worker.start.timeout.secs` (120): time for a new worker's first heartbeat.
+    pub supervisor_worker_start_timeout: Duration,
+    /// `supervisor.worker.shutdown.sleep.secs` (3): SIGTERM to SIGKILL grace.
+    pub supervisor_worker_shutdown_sleep: Duration,
+    /// `worker.heartbeat.frequency.secs` (1): the worker's heartbeat period.
+    pub worker_heartbeat_freq: Duration,
+    /// Every key as given (file and overrides), handed on to the processes a daemon starts.
+    pub raw: BTreeMap<String, Value>,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        Self {
+            zookeeper: ZkConfig::default(),
+            local_dir: PathBuf::from("storm-local"),
+            hostname: "localhost".to_owned(),
+            nimbus_seeds: vec!["localhost".to_owned()],
+            nimbus_port: 6627,
+            max_frame: crate::protocol::DEFAULT_MAX_FRAME,
+            nimbus_monitor_freq: Duration::from_secs(10),
+            nimbus_task_timeout: Duration::from_secs(30),
+            nimbus_task_launch: Duration::from_secs(120),
+            nimbus_file_copy_expiration: Duration::from_secs(600),
+            nimbus_artifact_max_bytes: 1 << 30,
+            supervisor_slots_ports: vec![6700, 6701, 6702, 6703],
+            supervisor_monitor_freq: Duration::from_secs(3),
+            supervisor_heartbeat_freq: Duration::from_secs(5),
+            supervisor_worker_timeout: Duration::from_secs(30),
+            supervisor_worker_start_timeout: Duration::from_secs(120),
+            supervisor_worker_shutdown_sleep: Duration::from_secs(3),
+            worker_heartbeat_freq: Duration::from_secs(1),
+            raw: BTreeMap::new(),
+        }
+    }
+}
+
+impl DaemonConfig {
+    /// Reads `file` (if any) and layers `overrides` (`key=value`) over it.
+    pub fn load(file: Option<&Path>, overrides: &[String]) -> Result<Self, ConfigError> {
+        let mut map = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                parse_yaml_map(&text, &path.display().to_string())?
+            }
+            None => BTreeMap::new(),
+        };
+        for arg in overrides {
+            let (key, value) = parse_override(arg)?;
+            map.insert(key, value);
+        }
+        Self::from_map(map)
+    }
+
+    /// The config from a `storm.yaml` document.
+    pub fn from_yaml(text: &str) -> Result<Self, ConfigError> {
+        Self::from_map(parse_yaml_map(text, "storm.yaml")?)
+    }
+
+    /// The config from a map of Storm keys; missing keys keep Storm's defaults.
+    pub fn from_map(map: BTreeMap<String, Value>) -> Result<Self, ConfigError> {
+        let mut c = Self {
+            zookeeper: ZkConfig::from_storm_map(&map)?,
+            ..Self::default()
+        };
+        for key in map.keys() {
+            let ours = ["storm.", "nimbus.", "supervisor.", "worker."]
+                .iter()
+                .any(|p| key.starts_with(p));
+            if ours && !key.starts_with("storm.zookeeper.") && !KNOWN_KEYS.contains(&key.as_str()) {
+                tracing::warn!(key, "storm.yaml key not used by this build");
+            }
+        }
+        if let Some(v) = map.get("storm.local.dir") {
+            c.local_dir = PathBuf::from(string(v, "storm.local.dir")?);
+        }
+        if let Some(v) = map.get("storm.local.hostname").filter(|v| !v.is_null()) {
+            c.hostname = string(v, "storm.local.hostname")?;
+        }
+        if let Some(v) = map.get("nimbus.seeds") {
+            c.nimbus_seeds = v
+                .as_array()
+                .and_then(|a| {
+                    a.iter()
+                        .map(|s| s.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| wrong("nimbus.seeds", "a non-empty list of host names"))?;
+        }
+        for key in ["nimbus.port", "nimbus.thrift.port"] {
+            if let Some(v) = map.get(key) {
+                c.nimbus_port = port(v, key)?;
+            }
+        }
+        if let Some(v) = map.get("nimbus.thrift.max_buffer_size") {
+            c.max_frame = v
+                .as_u64()
+                .filter(|n| (1024..=crate::protocol::frame::MAX_FRAME_CEILING as u64).contains(n))
+                .ok_or_else(|| {
+                    wrong(
+                        "nimbus.thrift.max_buffer_size",
+                        "a byte count from 1024 to 67108864",
+                    )
+                })? as usize;
+        }
+        let secs_keys: [(&str, &mut Duration); 10] = [
+            ("nimbus.monitor.freq.secs", &mut c.nimbus_monitor_freq),
+            ("nimbus.task.timeout.secs", &mut c.nimbus_task_timeout),
+            ("nimbus.task.launch.secs", &mut c.nimbus_task_launch),
+            (
+                "nimbus.file.copy.expiration.secs",
+                &mut c.nimbus_file_copy_expiration,
+            ),
+            (
+                "supervisor.monitor.frequency.secs",
+                &mut c.supervisor_monitor_freq,
+            ),
+            (
+                "supervisor.heartbeat.frequency.secs",
+                &mut c.supervisor_heartbeat_freq,
+            ),
+            (
+                "supervisor.worker.timeout.secs",
+                &mut c.supervisor_worker_timeout,
+            ),
+            (
+                "supervisor.worker.start.timeout.secs",
+                &mut c.supervisor_worker_start_timeout,
+            ),
+            (
+                "supervisor.worker.shutdown.sleep.secs",
+                &mut c.supervisor_worker_shutdown_sleep,
+            ),
+            (
+                "worker.heartbeat.frequency.secs",
+                &mut c.worker_heartbeat_freq,
+            ),
+        ];
+        for (key, field) in secs_keys {
+            if let Some(v) = map.get(key) {
+                *field = secs(v, key)?;
+            }
+        }
+        if let Some(v) = map.get("nimbus.artifact.max.bytes") {
+            c.nimbus_artifact_max_bytes = v
+                .as_u64()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| wrong("nimbus.artifact.max.bytes", "a positive byte count"))?;
+        }
+        if let Some(v) = map.get("supervisor.slots.ports") {
+            c.supervisor_slots_ports = v
+                .as_array()
+                .and_then(|a| {
+                    a.iter()
+                        .map(|p| p.as_u64().and_then(|p| u16::try_from(p).ok()))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .ok_or_else(|| wrong("supervisor.slots.ports", "a list of port numbers"))?;
+            c.supervisor_slots_ports.sort_unstable();
+            c.supervisor_slots_ports.dedup();
+        }
+        c.raw = map;
+        Ok(c)
+    }
+
+    /// The config with `storm.local.dir` made absolute against the current directory, so the
+    /// processes a daemon starts elsewhere find it.
+    pub fn with_absolute_local_dir(mut self) -> std::io::Result<Self> {
+        if self.local_dir.is_relative() {
+            self.local_dir = std::env::current_dir()?.join(&self.local_dir);
+        }
+        self.raw.insert(
+            "storm.local.dir".to_owned(),
+            Value::String(self.local_dir.display().to_string()),
+        );
+        Ok(self)
+    }
+
+    /// The keys as JSON, to hand to a process this daemon starts (`STORM_CONF`).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.raw).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    /// The config from [`DaemonConfig::to_json`]'s output.
+    pub fn from_json(json: &str) -> Result<Self, ConfigError> {
+        let map: BTreeMap<String, Value> =
+            serde_json::from_str(json).map_err(|e| ConfigError::Parse {
+                path: "STORM_CONF".to_owned(),
+                reason: e.to_string(),
+            })?;
+        Self::from_map(map)
+    }
+
+    /// `host:port` of each Nimbus seed.
+    pub fn nimbus_addresses(&self) -> Vec<String> {
+        self.nimbus_seeds
+            .iter()
+            .map(|h| format!("{h}:{}", self.nimbus_port))
+            .collect()
+    }
+}
+
+/// Parses a YAML document into a map of keys to JSON values. An empty document is an empty map.
+pub fn parse_yaml_map(text: &str, origin: &str) -> Result<BTreeMap<String, Value>, ConfigError> {
+    let value: Value = yaml_serde::from_str(text).map_err(|e| ConfigError::Parse {
+        path: origin.to_owned(),
+        reason: e.to_string(),
+    })?;
+    match value {
+        Value::Null => Ok(BTreeMap::new()),
+        Value::Object(m) => Ok(m.into_iter().collect()),
+        _ => Err(ConfigError::Parse {
+            path: origin.to_owned(),
+            reason: "expected a map of keys to values".to_owned(),
+        }),
+    }
+}
+
+/// Splits `key=value`, parsing the value as YAML (a bare word stays a string).
+pub fn parse_override(arg: &str) -> Result<(String, Value), ConfigError> {
+    let (key, value) = arg
+        .split_once('=')
+        .filter(|(k, _)| !k.trim().is_empty())
+        .ok_or_else(|| ConfigError::Override {
+            arg: arg.to_owned(),
+        })?;
+    let parsed = yaml_serde::from_str::<Value>(value).unwrap_or(Value::String(value.to_owned()));
+    Ok((key.trim().to_owned(), parsed))
+}
+
+fn wrong(key: &str, expected: &'static str) -> ConfigError {
+    ConfigError::WrongType {
+        key: key.to_owned(),
+        expected,
+    }
+}
+
+fn string(v: &Value, key: &str) -> Result<String, ConfigError> {
+    v.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| wrong(key, "a string"))
+}
+
+fn port(v: &Value, key: &str) -> Result<u16, ConfigError> {
+    v.as_u64()
+        .and_then(|p| u16::try_from(p).ok())
+        .ok_or_else(|| wrong(key, "a port number"))
+}
+
+fn secs(v: &Value, key: &str) -> Result<Duration, ConfigError> {
+    v.as_u64()
+        .map(Duration::from_secs)
+        .ok_or_else(|| wrong(key, "whole seconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_storms() {
+        let c = DaemonConfig::from_yaml("").expect("empty is fine");
+        assert_eq!(c.nimbus_port, 6627);
+        assert_eq!(c.supervisor_slots_ports, vec![6700, 6701, 6702, 6703]);
+        assert_eq!(c.nimbus_monitor_freq, Duration::from_secs(10));
+        assert_eq!(c.zookeeper.root, "/storm");
+        assert_eq!(c.local_dir, PathBuf::from("storm-local"));
+    }
+
+    #[test]
+    fn reads_storm_keys_and_overrides() {
+        let yaml = "storm.zookeeper.servers: [\"z1\"]\nstorm.zookeeper.port: 2182\n\
+                    nimbus.seeds: [\"n1\", \"n2\"]\nnimbus.thrift.port: 7000\n\
+                    supervisor.slots.ports: [6701, 6700]\nnimbus.monitor.freq.secs: 1\n\
+                    storm.local.dir: /var/storm\n";
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(file.path(), yaml).expect("write");
+        let c = DaemonConfig::load(
+            Some(file.path()),
+            &[
+                "nimbus.thrift.port=7001".into(),
+                "supervisor.slots.ports=[6800]".into(),
+                "storm.local.hostname=node-1".into(),
+            ],
+        )
+        .expect("valid");
+        assert_eq!(c.zookeeper.connect_string(), "z1:2182");
+        assert_eq!(c.nimbus_addresses(), vec!["n1:7001", "n2:7001"]);
+        assert_eq!(c.supervisor_slots_ports, vec![6800]);
+        assert_eq!(c.nimbus_monitor_freq, Duration::from_secs(1));
+        assert_eq!(c.local_dir, PathBuf::from("/var/storm"));
+        assert_eq!(c.hostname, "node-1");
+        let again = DaemonConfig::from_json(&c.to_json()).expect("round trip");
+        assert_eq!(again, c);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let err = DaemonConfig::from_yaml("supervisor.slots.ports: [\"x\"]").expect_err("bad");
+        assert_eq!(
+            err.to_string(),
+            "invalid supervisor.slots.ports: expected a list of port numbers"
+        );
+        let err = DaemonConfig::from_yaml("nimbus.task.timeout.secs: soon").expect_err("bad");
+        assert!(
+            err.to_string().contains("nimbus.task.timeout.secs"),
+            "{err}"
+        );
+        assert!(matches!(
+            DaemonConfig::from_yaml("- a list"),
+            Err(ConfigError::Parse { .. })
+        ));
+        assert!(matches!(
+            parse_override("novalue"),
+            Err(ConfigError::Override { .. })
+        ));
+        let err = DaemonConfig::from_yaml("storm.zookeeper.port: x").expect_err("bad");
+        assert!(err.to_string().contains("storm.zookeeper.port"), "{err}");
+    }
+}

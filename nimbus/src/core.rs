@@ -1,0 +1,595 @@
+//! `NimbusCore`: what Nimbus does with each request, timer and monitor round, free of actix
+//! and sockets so it can be driven directly in tests (with [`storm_zk::MemClusterState`]).
+//!
+//! The [`crate::Nimbus`] actor runs one call at a time (requests, timers and rounds never
+//! interleave), so the checks a submission makes (is the name free?) hold until it is stored.
+//! Calls return the [`Timer`]s a status transition asks for; the actor arms them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use storm_core::{ComponentId, Config, StormTopology, TaskLayout, TopologyId, TopologyShape};
+use storm_zk::{ClusterState, RebalanceOptions, StormBase, TopologyStatus};
+
+use crate::config::DaemonConfig;
+use crate::heartbeats::{HeartbeatCache, Liveness};
+use crate::protocol::{
+    ExecutorSummary, RebalanceRequest, RemoteError, Request, Response, SubmitTopology,
+    TopologyDist, TopologyInfo, TopologySummary,
+};
+use crate::status::{self, Effect, TopologyAction};
+use crate::store::ArtifactStore;
+use crate::submission;
+
+/// A timer a transition asks for: run `action` on a topology after `delay`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timer {
+    /// The topology.
+    pub topology_id: TopologyId,
+    /// How long to wait.
+    pub delay: Duration,
+    /// What to run.
+    pub action: TopologyAction,
+}
+
+/// The current time, on both clocks Nimbus uses.
+#[derive(Debug, Clone, Copy)]
+pub struct Now {
+    /// Monotonic time, for heartbeat ages and upload expiry.
+    pub instant: Instant,
+    /// Wall-clock seconds since the epoch, for ids and start times written to ZooKeeper.
+    pub secs: u64,
+}
+
+impl Now {
+    /// The current time.
+    pub fn current() -> Self {
+        Self {
+            instant: Instant::now(),
+            secs: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        }
+    }
+}
+
+/// A submitted topology as Nimbus needs it to schedule: the accepted config and topology and
+/// the system topology with its task layout.
+#[derive(Debug)]
+pub struct TopologyRecord {
+    /// The topology's name.
+    pub name: String,
+    /// The config it was submitted with.
+    pub config: Config,
+    /// The user topology.
+    pub topology: StormTopology,
+    /// The system topology and initial layout, as workers compute them.
+    pub shape: TopologyShape,
+}
+
+impl TopologyRecord {
+    /// The task layout with a `StormBase`'s executor counts.
+    pub fn layout(&self, component_executors: &BTreeMap<ComponentId, u32>) -> TaskLayout {
+        TaskLayout::with_executors(&self.shape.topology, &self.config, component_executors)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn unavailable(e: impl std::fmt::Display) -> RemoteError {
+    RemoteError::Unavailable {
+        reason: e.to_string(),
+    }
+}
+
+/// Nimbus's state and logic.
+pub struct NimbusCore {
+    pub(crate) config: DaemonConfig,
+    pub(crate) state: Arc<dyn ClusterState>,
+    pub(crate) store: Mutex<ArtifactStore>,
+    pub(crate) records: Mutex<BTreeMap<TopologyId, Arc<TopologyRecord>>>,
+    pub(crate) heartbeats: Mutex<HeartbeatCache>,
+    counter: AtomicU64,
+    leader: AtomicBool,
+}
+
+impl std::fmt::Debug for NimbusCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NimbusCore")
+            .field("leader", &self.is_leader())
+            .finish_non_exhaustive()
+    }
+}
+
+impl NimbusCore {
+    /// Nimbus over a cluster state and an artifact store; not leader until told.
+    pub fn new(config: DaemonConfig, state: Arc<dyn ClusterState>, store: ArtifactStore) -> Self {
+        Self {
+            config,
+            state,
+            store: Mutex::new(store),
+            records: Mutex::new(BTreeMap::new()),
+            heartbeats: Mutex::new(HeartbeatCache::default()),
+            counter: AtomicU64::new(0),
+            leader: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether this Nimbus leads.
+    pub fn is_leader(&self) -> bool {
+        self.leader.load(Ordering::SeqCst)
+    }
+
+    /// Records leadership lost.
+    pub fn lose_leadership(&self) {
+        self.leader.store(false, Ordering::SeqCst);
+        lock(&self.records).clear();
+    }
+
+    /// Becomes leader: re-arms the timers of killed and rebalancing topologies (Storm's
+    /// `GAIN_LEADERSHIP` event).
+    pub async fn gain_leadership(&self, now: Now) -> Vec<Timer> {
+        self.leader.store(true, Ordering::SeqCst);
+        let mut timers = Vec::new();
+        let ids = match self.state.active_storms().await {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading topologies after gaining leadership");
+                return timers;
+            }
+        };
+        for id in ids {
+            match self.fire(&id, TopologyAction::GainLeadership, now).await {
+                Ok(t) => timers.extend(t),
+                Err(e) => tracing::warn!(topology = %id, error = %e, "re-arming timers"),
+            }
+        }
+        timers
+    }
+
+    async fn ensure_leader(&self) -> Result<(), RemoteError> {
+        if self.is_leader() {
+            return Ok(());
+        }
+        let leader = self.state.leader().await.ok().flatten().map(|l| l.id());
+        Err(RemoteError::NotLeader { leader })
+    }
+
+    /// Answers one request.
+    pub async fn handle(&self, request: Request, now: Now) -> (Response, Vec<Timer>) {
+        match self.try_handle(request, now).await {
+            Ok(done) => done,
+            Err(e) => (Response::Error(e), Vec::new()),
+        }
+    }
+
+    async fn try_handle(
+        &self,
+        request: Request,
+        now: Now,
+    ) -> Result<(Response, Vec<Timer>), RemoteError> {
+        let reply = |r: Response| Ok((r, Vec::new()));
+        match request {
+            Request::BeginFileUpload { size } => {
+                self.ensure_leader().await?;
+                let location = lock(&self.store).begin(size, now.instant)?;
+                reply(Response::UploadStarted { location })
+            }
+            Request::UploadChunk { location, data } => {
+                lock(&self.store).chunk(&location, &data, now.instant)?;
+                reply(Response::Ok)
+            }
+            Request::FinishFileUpload { location, sha256 } => {
+                lock(&self.store).finish(&location, &sha256, now.instant)?;
+                reply(Response::Uploaded { location })
+            }
+            Request::SubmitTopology(submit) => {
+                let id = self.submit(submit, now).await?;
+                reply(Response::Submitted {
+                    topology_id: id.to_string(),
+                })
+            }
+            Request::KillTopology { name, wait_secs } => {
+                let (id, base) = self.find(&name).await?;
+                let record = self.record(&id)?;
+                let wait_secs = wait_secs.unwrap_or(record.config.message_timeout_secs);
+                let timers = self
+                    .apply(&id, &base, TopologyAction::Kill { wait_secs }, now)
+                    .await?;
+                Ok((Response::Ok, timers))
+            }
+            Request::Activate { name } => {
+                self.user_action(&name, TopologyAction::Activate, now).await
+            }
+            Request::Deactivate { name } => {
+                self.user_action(&name, TopologyAction::Inactivate, now)
+                    .await
+            }
+            Request::Rebalance { name, options } => {
+                let (id, base) = self.find(&name).await?;
+                let record = self.record(&id)?;
+                let options = rebalance_options(&name, &record, options)?;
+                let timers = self
+                    .apply(&id, &base, TopologyAction::Rebalance(options), now)
+                    .await?;
+                Ok((Response::Ok, timers))
+            }
+            Request::ListTopologies => reply(Response::Topologies(self.list(now).await?)),
+            Request::GetTopologyInfo { name } => {
+                reply(Response::TopologyInfo(self.info(&name, now).await?))
+            }
+            Request::GetTopologyDist { topology_id } => {
+                let dist = lock(&self.store).dist(&topology_id)?;
+                let dist = dist.ok_or_else(|| RemoteError::NotFound {
+                    name: topology_id.clone(),
+                })?;
+                reply(Response::TopologyDist(dist))
+            }
+            Request::DownloadChunk {
+                topology_id,
+                offset,
+                max_len,
+            } => {
+                let max = (max_len as usize).min(self.config.max_frame.saturating_sub(64));
+                let data = lock(&self.store).read_chunk(&topology_id, offset, max)?;
+                let data = data.ok_or(RemoteError::NotFound { name: topology_id })?;
+                reply(Response::Chunk { data })
+            }
+        }
+    }
+
+    async fn user_action(
+        &self,
+        name: &str,
+        action: TopologyAction,
+        now: Now,
+    ) -> Result<(Response, Vec<Timer>), RemoteError> {
+        let (id, base) = self.find(name).await?;
+        let timers = self.apply(&id, &base, action, now).await?;
+        Ok((Response::Ok, timers))
+    }
+
+    /// Runs a timer's action on a topology (stale timers are no-ops).
+    pub async fn fire(
+        &self,
+        id: &TopologyId,
+        action: TopologyAction,
+        now: Now,
+    ) -> Result<Vec<Timer>, RemoteError> {
+        if !self.is_leader() {
+            return Ok(Vec::new());
+        }
+        match self.state.storm(id).await.map_err(unavailable)? {
+            Some(base) => self.apply(id, &base, action, now).await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    async fn submit(&self, submit: SubmitTopology, now: Now) -> Result<TopologyId, RemoteError> {
+        self.ensure_leader().await?;
+        let valid = submission::validate(&submit)?;
+        let artifact = lock(&self.store)
+            .finished(&submit.artifact)
+            .cloned()
+            .ok_or_else(|| RemoteError::UnknownUpload {
+                location: submit.artifact.clone(),
+            })?;
+        if self.find(&valid.name).await.is_ok() {
+            return Err(RemoteError::AlreadyExists { name: valid.name });
+        }
+        let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
+        let id = TopologyId::new(format!("{}-{n}-{}", valid.name, now.secs));
+        let shape = valid.shape(id.as_str());
+        let component_executors = submission::component_executors(&shape);
+        let dist = TopologyDist {
+            topology_id: id.to_string(),
+            name: valid.name.clone(),
+            config_json: valid
+                .config
+                .to_json()
+                .map_err(|e| RemoteError::InvalidConfig {
+                    reason: e.to_string(),
+                })?,
+            topology_json: submit.topology_json.clone(),
+            args: submit.args.clone(),
+            artifact_size: artifact.size,
+            artifact_sha256: artifact.sha256.clone(),
+        };
+        lock(&self.store).install(&submit.artifact, &dist)?;
+        let base = StormBase {
+            name: valid.name.clone(),
+            status: if submit.active {
+                TopologyStatus::Active
+            } else {
+                TopologyStatus::Inactive
+            },
+            num_workers: valid.config.workers,
+            component_executors,
+            launch_time_secs: now.secs,
+            owner: String::new(),
+            prev_status: None,
+        };
+        if let Err(e) = self.state.set_storm(&id, &base).await {
+            lock(&self.store).remove(id.as_str());
+            return Err(unavailable(e));
+        }
+        lock(&self.records).insert(
+            id.clone(),
+            Arc::new(TopologyRecord {
+                name: valid.name.clone(),
+                config: valid.config,
+                topology: valid.topology,
+                shape,
+            }),
+        );
+        tracing::info!(topology = %id, name = %valid.name, "topology submitted");
+        // Assign at once rather than at the next round.
+        if let Err(e) = self.mk_assignments(now, None).await {
+            tracing::warn!(error = %e, "scheduling after a submission; the next round retries");
+        }
+        Ok(id)
+    }
+
+    /// The topology called `name`.
+    pub(crate) async fn find(&self, name: &str) -> Result<(TopologyId, StormBase), RemoteError> {
+        for id in self.state.active_storms().await.map_err(unavailable)? {
+            if let Some(base) = self.state.storm(&id).await.map_err(unavailable)? {
+                if base.name == name {
+                    return Ok((id, base));
+                }
+            }
+        }
+        Err(RemoteError::NotFound {
+            name: name.to_owned(),
+        })
+    }
+
+    /// A topology's record, from the cache or its files.
+    pub(crate) fn record(&self, id: &TopologyId) -> Result<Arc<TopologyRecord>, RemoteError> {
+        if let Some(r) = lock(&self.records).get(id) {
+            return Ok(r.clone());
+        }
+        let dist =
+            lock(&self.store)
+                .dist(id.as_str())?
+                .ok_or_else(|| RemoteError::Unavailable {
+                    reason: format!("the files of topology {id} are missing from this Nimbus"),
+                })?;
+        let config = Config::from_json(&dist.config_json).map_err(unavailable)?;
+        let topology: StormTopology =
+            serde_json::from_str(&dist.topology_json).map_err(unavailable)?;
+        let shape = TopologyShape::new(id.as_str(), &topology, &config);
+        let record = Arc::new(TopologyRecord {
+            name: dist.name,
+            config,
+            topology,
+            shape,
+        });
+        lock(&self.records).insert(id.clone(), record.clone());
+        Ok(record)
+    }
+
+    /// Applies an action through the status table and carries out its effects.
+    async fn apply(
+        &self,
+        id: &TopologyId,
+        base: &StormBase,
+        action: TopologyAction,
+        now: Now,
+    ) -> Result<Vec<Timer>, RemoteError> {
+        self.ensure_leader().await?;
+        let t =
+            status::transition(&base.status, base.prev_status.as_ref(), &action).map_err(|e| {
+                RemoteError::IllegalTransition {
+                    name: base.name.clone(),
+                    status: e.status.to_owned(),
+                    action: e.action.to_owned(),
+                }
+            })?;
+        let mut next = base.clone();
+        if let Some(status) = t.status.clone() {
+            next.status = status;
+            next.prev_status = t.prev_status.clone();
+        }
+        let mut timers = Vec::new();
+        let mut rescheduled = false;
+        for effect in t.effects {
+            match effect {
+                Effect::Schedule { delay, action } => timers.push(Timer {
+                    topology_id: id.clone(),
+                    delay,
+                    action,
+                }),
+                Effect::Remove => {
+                    self.remove(id).await?;
+                    return Ok(timers);
+                }
+                Effect::DoRebalance(options) => {
+                    if let Some(n) = options.num_workers {
+                        next.num_workers = n;
+                    }
+                    next.component_executors
+                        .extend(options.num_executors.iter().map(|(c, n)| (c.clone(), *n)));
+                    rescheduled = true;
+                }
+            }
+        }
+        if t.status.is_some() || rescheduled {
+            self.state.set_storm(id, &next).await.map_err(unavailable)?;
+            tracing::info!(topology = %id, action = action.name(), status = %next.status, "topology status");
+        }
+        if rescheduled {
+            self.mk_assignments(now, Some(id))
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(timers)
+    }
+
+    /// Storm's REMOVE: the assignment and `StormBase` go (so supervisors kill the workers),
+    /// then heartbeats, errors and files.
+    async fn remove(&self, id: &TopologyId) -> Result<(), RemoteError> {
+        self.state
+            .remove_assignment(id)
+            .await
+            .map_err(unavailable)?;
+        self.state.remove_storm(id).await.map_err(unavailable)?;
+        tracing::info!(topology = %id, "topology removed");
+        lock(&self.heartbeats).remove(id);
+        lock(&self.records).remove(id);
+        lock(&self.store).remove(id.as_str());
+        if let Err(e) = self.state.teardown_heartbeats(id).await {
+            tracing::warn!(topology = %id, error = %e, "removing heartbeats; cleanup retries");
+        }
+        if let Err(e) = self.state.teardown_errors(id).await {
+            tracing::warn!(topology = %id, error = %e, "removing errors; cleanup retries");
+        }
+        Ok(())
+    }
+
+    async fn list(&self, now: Now) -> Result<Vec<TopologySummary>, RemoteError> {
+        let mut out = Vec::new();
+        for id in self.state.active_storms().await.map_err(unavailable)? {
+            let Some(base) = self.state.storm(&id).await.map_err(unavailable)? else {
+                continue;
+            };
+            out.push(self.summary(&id, &base, now).await?);
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    async fn summary(
+        &self,
+        id: &TopologyId,
+        base: &StormBase,
+        now: Now,
+    ) -> Result<TopologySummary, RemoteError> {
+        let assignment = self.state.assignment(id).await.map_err(unavailable)?;
+        let num_tasks = self
+            .record(id)
+            .map(|r| r.shape.layout.task_count() as u32)
+            .unwrap_or(0);
+        Ok(TopologySummary {
+            id: id.to_string(),
+            name: base.name.clone(),
+            status: base.status.name().to_owned(),
+            num_tasks,
+            num_executors: assignment
+                .as_ref()
+                .map_or(0, |a| a.executor_node_port.len() as u32),
+            num_workers: assignment.as_ref().map_or(0, |a| a.workers().len() as u32),
+            uptime_secs: now.secs.saturating_sub(base.launch_time_secs),
+        })
+    }
+
+    async fn info(&self, name: &str, now: Now) -> Result<TopologyInfo, RemoteError> {
+        let (id, base) = self.find(name).await?;
+        let summary = self.summary(&id, &base, now).await?;
+        let record = self.record(&id)?;
+        let assignment = self.state.assignment(&id).await.map_err(unavailable)?;
+        let mut executors = Vec::new();
+        if let Some(a) = &assignment {
+            for (e, slot) in &a.executor_node_port {
+                executors.push(ExecutorSummary {
+                    component: record
+                        .shape
+                        .layout
+                        .component_of(e.start)
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    start_task: e.start.0,
+                    end_task: e.end.0,
+                    supervisor: slot.node.clone(),
+                    host: a.node_host.get(&slot.node).cloned().unwrap_or_default(),
+                    port: slot.port,
+                });
+            }
+        }
+        let mut errors = BTreeMap::new();
+        for component in record.shape.topology.components.keys() {
+            let errs = self
+                .state
+                .errors(&id, component)
+                .await
+                .map_err(unavailable)?;
+            if !errs.is_empty() {
+                errors.insert(
+                    component.to_string(),
+                    errs.into_iter().map(|e| e.error).collect(),
+                );
+            }
+        }
+        Ok(TopologyInfo {
+            summary,
+            executors,
+            errors,
+        })
+    }
+
+    /// The config this Nimbus runs with.
+    pub fn config(&self) -> &DaemonConfig {
+        &self.config
+    }
+
+    pub(crate) fn liveness(&self) -> Liveness {
+        Liveness {
+            task_timeout: self.config.nimbus_task_timeout,
+            task_launch: self.config.nimbus_task_launch,
+        }
+    }
+
+    pub(crate) fn lock_store(&self) -> MutexGuard<'_, ArtifactStore> {
+        lock(&self.store)
+    }
+
+    pub(crate) fn lock_heartbeats(&self) -> MutexGuard<'_, HeartbeatCache> {
+        lock(&self.heartbeats)
+    }
+}
+
+/// Checks `storm rebalance` options against the topology and resolves the wait.
+fn rebalance_options(
+    name: &str,
+    record: &TopologyRecord,
+    request: RebalanceRequest,
+) -> Result<RebalanceOptions, RemoteError> {
+    let invalid = |reason: String| RemoteError::InvalidRebalance {
+        name: name.to_owned(),
+        reason,
+    };
+    if request.num_workers == Some(0) {
+        return Err(invalid("the worker count must be at least 1".into()));
+    }
+    let mut num_executors = BTreeMap::new();
+    let known: BTreeSet<&str> = record
+        .shape
+        .topology
+        .components
+        .keys()
+        .map(ComponentId::as_str)
+        .collect();
+    for (component, n) in request.num_executors {
+        if !known.contains(component.as_str()) {
+            return Err(invalid(format!("it has no component {component:?}")));
+        }
+        let tasks = record.shape.layout.tasks_of(&component).len() as u32;
+        if n == 0 || n > tasks {
+            return Err(invalid(format!(
+                "component {component:?} has {tasks} tasks, so it can have 1 to {tasks} executors, not {n}"
+            )));
+        }
+        num_executors.insert(ComponentId::new(component), n);
+    }
+    Ok(RebalanceOptions {
+        wait_secs: request
+            .wait_secs
+            .unwrap_or(record.config.message_timeout_secs),
+        num_workers: request.num_workers,
+        num_executors,
+    })
+}

@@ -1,0 +1,132 @@
+//! Running Nimbus as a daemon (`storm nimbus`): connect to ZooKeeper, bind the port, register
+//! under `/nimbuses`, contend for leadership, serve until SIGTERM or SIGINT.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::{Actor, Addr};
+use storm_zk::{ClusterState, NimbusInfo, ZkClusterState};
+use tokio::net::TcpListener;
+
+use crate::actor::{Leadership, Nimbus};
+use crate::config::DaemonConfig;
+use crate::core::NimbusCore;
+use crate::error::NimbusError;
+use crate::server;
+use crate::store::ArtifactStore;
+
+/// Runs Nimbus until SIGTERM or SIGINT. Blocks; starts its own actix system.
+pub fn run(config: DaemonConfig) -> Result<(), NimbusError> {
+    let system = actix::System::new();
+    system.block_on(async move {
+        let started = start(config).await?;
+        tracing::info!(addr = %started.info.id(), "nimbus serving");
+        wait_for_signal().await;
+        tracing::info!("nimbus stopping");
+        drop(started);
+        Ok(())
+    })
+}
+
+/// A started Nimbus; dropping it stops serving.
+pub struct StartedNimbus {
+    /// How clients reach it.
+    pub info: NimbusInfo,
+    /// The actor.
+    pub addr: Addr<Nimbus>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for StartedNimbus {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Starts Nimbus on the current actix system: ZooKeeper, the port (0 picks a free one), the
+/// registration, the leadership contender and the actor.
+pub async fn start(config: DaemonConfig) -> Result<StartedNimbus, NimbusError> {
+    let config = config
+        .with_absolute_local_dir()
+        .map_err(|e| NimbusError::Runtime(format!("resolving storm.local.dir: {e}")))?;
+    let state: Arc<dyn ClusterState> =
+        Arc::new(ZkClusterState::connect(config.zookeeper.clone()).await?);
+    state.setup().await?;
+    let bind = format!("{}:{}", config.hostname, config.nimbus_port);
+    let listener = TcpListener::bind(&bind)
+        .await
+        .map_err(|source| NimbusError::Bind {
+            addr: bind.clone(),
+            source,
+        })?;
+    let port = listener
+        .local_addr()
+        .map_err(|source| NimbusError::Bind { addr: bind, source })?
+        .port();
+    let info = NimbusInfo::new(config.hostname.clone(), port);
+    state.register_nimbus(&info).await?;
+    let store = ArtifactStore::open(
+        &config.local_dir.join("nimbus"),
+        config.nimbus_artifact_max_bytes,
+        config.nimbus_file_copy_expiration,
+    )?;
+    let max_frame = config.max_frame;
+    let core = Arc::new(NimbusCore::new(config, state.clone(), store));
+    let addr = Nimbus::new(core).start();
+    let serving = actix::spawn(server::serve(listener, addr.clone(), max_frame));
+    let leading = actix::spawn(contend(state, info.clone(), addr.clone()));
+    Ok(StartedNimbus {
+        info,
+        addr,
+        tasks: vec![serving, leading],
+    })
+}
+
+/// Contends for leadership forever, telling the actor each time it is gained or lost.
+async fn contend(state: Arc<dyn ClusterState>, info: NimbusInfo, nimbus: Addr<Nimbus>) {
+    loop {
+        match state.contend_leadership(&info).await {
+            Ok(mut leadership) => {
+                let leading = NimbusInfo {
+                    is_leader: true,
+                    ..info.clone()
+                };
+                if let Err(e) = state.register_nimbus(&leading).await {
+                    tracing::warn!(error = %e, "updating the nimbus registration");
+                }
+                nimbus.do_send(Leadership(true));
+                leadership.lost().await;
+                nimbus.do_send(Leadership(false));
+                if let Err(e) = state.register_nimbus(&info).await {
+                    tracing::warn!(error = %e, "updating the nimbus registration");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "contending for leadership; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => {
+            tracing::warn!("cannot watch signals; stopping on Ctrl-C only");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
