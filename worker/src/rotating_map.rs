@@ -1,89 +1,100 @@
-//! `RotatingMap`: a map whose entries expire after a number of rotations (Storm's
-//! `RotatingMap`), the timeout mechanism of ackers and spouts: rotate once per timeout period,
-//! and an entry not touched since expires between one and `buckets - 1` periods later.
+//! `RotatingMap`: a map whose entries expire after a number of rotations, the timeout mechanism
+//! of ackers and spouts (Storm's `RotatingMap`). Rotate once per timeout period; an entry
+//! inserted or touched since the previous rotation expires at the `buckets`-th rotation after.
+//!
+//! Storm keeps one hash map per bucket, so a lookup probes every bucket. Here every entry is in
+//! one map with the generation it was last touched in: lookups probe once, and a rotation (once
+//! per timeout, seconds apart) sweeps the map for expired generations.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::hash::Hash;
 
 use rustc_hash::FxBuildHasher;
 
-type Bucket<K, V> = HashMap<K, V, FxBuildHasher>;
-
-/// Entries in buckets, newest first.
+/// Entries tagged with the generation they were last touched in.
 #[derive(Debug)]
 pub struct RotatingMap<K, V> {
-    buckets: VecDeque<Bucket<K, V>>,
+    entries: HashMap<K, (u64, V), FxBuildHasher>,
+    generation: u64,
+    buckets: u64,
 }
 
 impl<K: Hash + Eq, V> RotatingMap<K, V> {
-    /// A map of `buckets` buckets (at least 2).
+    /// A map whose entries live through `buckets - 1` to `buckets` rotations (at least 2).
     pub fn new(buckets: usize) -> Self {
-        let mut b = VecDeque::with_capacity(buckets.max(2));
-        for _ in 0..buckets.max(2) {
-            b.push_back(Bucket::default());
+        Self {
+            entries: HashMap::default(),
+            generation: 0,
+            buckets: buckets.max(2) as u64,
         }
-        Self { buckets: b }
     }
 
-    /// The entry, creating it in the newest bucket with `make` when absent.
-    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V
-    where
-        K: Copy,
-    {
-        let at = self.buckets.iter().position(|b| b.contains_key(&key));
-        let bucket = match at {
-            Some(i) => &mut self.buckets[i],
-            None => &mut self.buckets[0],
-        };
-        bucket.entry(key).or_insert_with(make)
+    /// The entry, creating it with `make` when absent.
+    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        let generation = self.generation;
+        &mut self
+            .entries
+            .entry(key)
+            .or_insert_with(|| (generation, make()))
+            .1
     }
 
-    /// Inserts into the newest bucket, moving the key if it was older.
+    /// Inserts or replaces an entry; it starts a full timeout.
     pub fn insert(&mut self, key: K, value: V) {
-        for b in self.buckets.iter_mut().skip(1) {
-            b.remove(&key);
-        }
-        if let Some(newest) = self.buckets.front_mut() {
-            newest.insert(key, value);
-        }
+        self.entries.insert(key, (self.generation, value));
     }
 
-    /// Moves an entry to the newest bucket (resets its timeout).
+    /// Restarts the timeout of an entry.
     pub fn touch(&mut self, key: K) {
-        if let Some(v) = self.remove(&key) {
-            self.insert(key, v);
+        if let Some(entry) = self.entries.get_mut(&key) {
+            entry.0 = self.generation;
         }
     }
 
     /// The entry, mutably.
     pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        self.buckets.iter_mut().find_map(|b| b.get_mut(key))
+        self.entries.get_mut(key).map(|(_, v)| v)
     }
 
     /// Removes an entry.
     pub fn remove(&mut self, key: &K) -> Option<V> {
-        self.buckets.iter_mut().find_map(|b| b.remove(key))
+        self.entries.remove(key).map(|(_, v)| v)
     }
 
     /// True if the key is present.
     pub fn contains_key(&self, key: &K) -> bool {
-        self.buckets.iter().any(|b| b.contains_key(key))
+        self.entries.contains_key(key)
     }
 
-    /// Entries in all buckets.
+    /// Entries present.
     pub fn len(&self) -> usize {
-        self.buckets.iter().map(Bucket::len).sum()
+        self.entries.len()
     }
 
     /// True when empty.
     pub fn is_empty(&self) -> bool {
-        self.buckets.iter().all(Bucket::is_empty)
+        self.entries.is_empty()
     }
 
-    /// Drops the oldest bucket and returns its entries: they have expired.
-    pub fn rotate(&mut self) -> Bucket<K, V> {
-        let expired = self.buckets.pop_back().unwrap_or_default();
-        self.buckets.push_front(Bucket::default());
+    /// Advances one period and returns the entries that expired with it.
+    pub fn rotate(&mut self) -> Vec<(K, V)> {
+        self.generation += 1;
+        let Some(oldest_alive) = (self.generation + 1).checked_sub(self.buckets) else {
+            return Vec::new();
+        };
+        if !self.entries.values().any(|(g, _)| *g < oldest_alive) {
+            return Vec::new();
+        }
+        let mut expired = Vec::new();
+        let mut kept = HashMap::with_capacity_and_hasher(self.entries.len(), FxBuildHasher);
+        for (k, (g, v)) in self.entries.drain() {
+            if g < oldest_alive {
+                expired.push((k, v));
+            } else {
+                kept.insert(k, (g, v));
+            }
+        }
+        self.entries = kept;
         expired
     }
 }
@@ -93,12 +104,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entries_expire_after_buckets_minus_one_to_buckets_rotations() {
+    fn entries_expire_at_the_buckets_th_rotation() {
         let mut m = RotatingMap::new(3);
         m.insert(1, "a");
         assert!(m.rotate().is_empty());
         assert!(m.rotate().is_empty());
-        assert_eq!(m.rotate().get(&1), Some(&"a"));
+        assert_eq!(m.rotate(), vec![(1, "a")]);
         assert!(m.is_empty());
     }
 
@@ -109,6 +120,16 @@ mod tests {
         m.rotate();
         m.touch(7);
         assert!(m.rotate().is_empty());
-        assert!(m.rotate().contains_key(&7));
+        assert_eq!(m.rotate(), vec![(7, ())]);
+    }
+
+    #[test]
+    fn removed_entries_never_expire() {
+        let mut m = RotatingMap::new(2);
+        m.insert(1, ());
+        m.insert(2, ());
+        assert_eq!(m.remove(&1), Some(()));
+        m.rotate();
+        assert_eq!(m.rotate(), vec![(2, ())]);
     }
 }

@@ -52,6 +52,8 @@ pub struct TaskEmitter {
     acking: Option<AckSlots>,
     /// Spout trees not yet complete, rotated once per message timeout.
     pending: RotatingMap<u64, PendingTree>,
+    /// The emit time given to new trees: set once per spout turn, not read per tuple.
+    now: Instant,
     /// Spout message ids to ack at once: with no ackers nothing is tracked (as in Storm).
     immediate_acks: Vec<Value>,
     /// Acks not yet sent, XOR-combined per root: the acker only needs the XOR of a root's ack
@@ -91,6 +93,7 @@ impl TaskEmitter {
             rng: SplitMix64::from_entropy(),
             acking,
             pending: RotatingMap::new(2),
+            now: Instant::now(),
             immediate_acks: Vec::new(),
             unsent_acks: Vec::new(),
         }
@@ -110,6 +113,11 @@ impl TaskEmitter {
     /// True when tuple trees are tracked (the topology has ackers).
     pub fn is_acking(&self) -> bool {
         self.acking.is_some()
+    }
+
+    /// Reads the clock once for the trees a spout turn is about to start.
+    pub fn refresh_clock(&mut self) {
+        self.now = Instant::now();
     }
 
     /// Tuples emitted since the task started.
@@ -136,7 +144,7 @@ impl TaskEmitter {
 
     /// Rotates the pending trees; returns the ones that timed out.
     pub fn expire_pending(&mut self) -> Vec<PendingTree> {
-        let expired: Vec<PendingTree> = self.pending.rotate().into_values().collect();
+        let expired: Vec<PendingTree> = self.pending.rotate().into_iter().map(|(_, t)| t).collect();
         for _ in &expired {
             self.progress.tree_ended();
         }
@@ -246,7 +254,7 @@ impl TaskEmitter {
                     root,
                     PendingTree {
                         message_id: id,
-                        emitted_at: Instant::now(),
+                        emitted_at: self.now,
                     },
                 );
                 self.progress.tree_started();

@@ -103,6 +103,7 @@ impl SpoutTask {
             return;
         };
         let [ack, fail, reset] = self.ack_streams;
+        let now = std::time::Instant::now();
         for wire in batch.tuples {
             let Some(root) = wire.values.first().and_then(|v| v.as_i64()) else {
                 continue;
@@ -114,7 +115,7 @@ impl SpoutTask {
                     self.env.stats.add_acked(1);
                     self.env
                         .stats
-                        .add_complete_latency(tree.emitted_at.elapsed());
+                        .add_complete_latency(now.saturating_duration_since(tree.emitted_at));
                     self.spout.ack(tree.message_id);
                 }
             } else if stream == fail {
@@ -151,6 +152,7 @@ impl SpoutTask {
             return false;
         };
         let budget = self.env.config.producer_batch_size.max(1) as u64;
+        emitter.refresh_clock();
         let start = emitter.emitted_total();
         loop {
             let before = emitter.emitted_total();
