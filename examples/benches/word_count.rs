@@ -1,6 +1,7 @@
 //! Word-count benchmark in local mode: words per second reaching the sink, sustained over
 //! `WC_BENCH_SECS` (30) after `WC_BENCH_WARMUP` (10) seconds, at parallelism 1 and 2, unacked
-//! and acked, with each run's peak RSS. Every configuration runs in a fresh child process so
+//! and acked (one acker per pipeline, `topology.max.spout.pending` 2000), with each run's peak
+//! RSS and the cost of acking. Every configuration runs in a fresh child process so
 //! that peak RSS is its own.
 //!
 //! Run `cargo bench -p storm-starter --bench word_count`. If `WC_LIMIT` names the `wc-limit`
@@ -15,6 +16,8 @@ use storm::{Config, KillOptions, LocalCluster};
 use storm_starter::word_count::{topology, SinkProbe, WordCountOptions};
 
 const CHILD: &str = "WC_BENCH_CHILD";
+/// `topology.max.spout.pending` of the acked runs.
+const ACKED_MAX_SPOUT_PENDING: u32 = 2000;
 
 fn env_secs(key: &str, default: u64) -> u64 {
     std::env::var(key)
@@ -51,7 +54,11 @@ fn child(spec: &str) -> anyhow::Result<()> {
     };
     let topology = topology(options, probe.clone())?;
     let mut config = Config::new();
-    if !acked {
+    if acked {
+        // Tuned as a Storm user would: one acker per pipeline and a cap on trees in flight.
+        config.acker_executors = Some(parallelism);
+        config.max_spout_pending = Some(ACKED_MAX_SPOUT_PENDING);
+    } else {
         config.acker_executors = Some(0);
     }
     let cluster = LocalCluster::new()?;
@@ -101,6 +108,7 @@ fn main() -> anyhow::Result<()> {
         "{:<22} {:>14} {:>10} {:>14}",
         "configuration", "words/s", "ratio", "peak RSS MB"
     );
+    let mut unacked: [Option<f64>; 2] = [None, None];
     for spec in ["1,unacked", "2,unacked", "1,acked", "2,acked"] {
         let out = Command::new(&exe).env(CHILD, spec).output()?;
         let text = String::from_utf8_lossy(&out.stdout).to_string();
@@ -113,8 +121,17 @@ fn main() -> anyhow::Result<()> {
             continue;
         };
         let ratio = limit.map_or("-".to_string(), |l| format!("{:.2}x", rate / l));
+        let p = usize::from(spec.starts_with('2'));
+        let cost = if spec.ends_with(",acked") {
+            unacked[p].map_or(String::new(), |u| {
+                format!("  acking costs {:.0} %", 100.0 * (1.0 - rate / u))
+            })
+        } else {
+            unacked[p] = Some(rate);
+            String::new()
+        };
         println!(
-            "P={:<20} {:>14.0} {:>10} {:>14.1}",
+            "P={:<20} {:>14.0} {:>10} {:>14.1}{cost}",
             spec.replace(',', " "),
             rate,
             ratio,
