@@ -41,6 +41,7 @@
 //! cluster.shutdown();
 //! ```
 
+pub mod cluster;
 /// Inline strings, the representation of [`Value::Str`].
 pub use compact_str;
 pub use storm_core::*;

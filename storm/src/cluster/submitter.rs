@@ -1,0 +1,72 @@
+//! `StormSubmitter`: uploads the topology's binary to Nimbus and submits the topology
+//! (Storm's `StormSubmitter`).
+
+use std::path::PathBuf;
+
+use storm_nimbus::protocol::SubmitTopology;
+use storm_nimbus::{DaemonConfig, NimbusClient};
+use storm_supervisor::local_state::ENV_CONF;
+
+use super::{ClusterError, Submission};
+
+/// Submits topologies to the Nimbus named by a `storm.yaml` config.
+#[derive(Debug, Clone)]
+pub struct StormSubmitter {
+    config: DaemonConfig,
+    jar: PathBuf,
+}
+
+impl StormSubmitter {
+    /// A submitter uploading `jar` to the Nimbus of `config`.
+    pub fn new(config: DaemonConfig, jar: PathBuf) -> Self {
+        Self { config, jar }
+    }
+
+    /// A submitter for the cluster `storm jar` was pointed at (`STORM_CONF`; Storm's defaults
+    /// when unset).
+    pub fn from_env(jar: PathBuf) -> Result<Self, ClusterError> {
+        let config = match std::env::var(ENV_CONF) {
+            Ok(json) => DaemonConfig::from_json(&json)?,
+            Err(_) => DaemonConfig::default(),
+        };
+        Ok(Self::new(config, jar))
+    }
+
+    /// Uploads the binary and submits `submission`, active; workers will be started with
+    /// `args`. Returns the topology id.
+    pub fn submit(&self, submission: &Submission, args: &[String]) -> Result<String, ClusterError> {
+        let request = SubmitTopology {
+            name: submission.name.clone(),
+            artifact: String::new(),
+            config_json: submission
+                .config
+                .to_json()
+                .map_err(|e| ClusterError::TopologyConfig(e.to_string()))?,
+            topology_json: serde_json::to_string(&submission.topology.definition)
+                .map_err(|e| ClusterError::TopologyConfig(e.to_string()))?,
+            custom_groupings: submission
+                .topology
+                .custom_groupings
+                .keys()
+                .cloned()
+                .collect(),
+            args: args.to_vec(),
+            active: true,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(ClusterError::Runtime)?;
+        runtime.block_on(async {
+            let mut client = NimbusClient::connect_seeds(&self.config).await?;
+            let artifact = client.upload_artifact(&self.jar).await?;
+            let id = client
+                .submit_topology(SubmitTopology {
+                    artifact,
+                    ..request
+                })
+                .await?;
+            Ok(id)
+        })
+    }
+}
