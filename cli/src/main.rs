@@ -1,5 +1,5 @@
-//! The `storm` command (being built).
+//! The `storm` command. See [`storm_cli`] for what it does.
 
-fn main() -> anyhow::Result<()> {
-    Ok(())
+fn main() -> std::process::ExitCode {
+    storm_cli::main()
 }
