@@ -30,8 +30,8 @@ pub struct TupleBatch {
 }
 
 /// Returned by a receiver to the sender of a batch once the batch is processed: the sender may
-/// have this many more tuples in flight to it.
-#[derive(Debug, Clone, Copy, Message, Serialize, Deserialize, PartialEq, Eq)]
+/// have this many more tuples (and one more batch) in flight to it.
+#[derive(Debug, Message, Serialize, Deserialize, PartialEq)]
 #[rtype(result = "()")]
 pub struct CreditGrant {
     /// The receiver that processed the tuples.
@@ -40,4 +40,8 @@ pub struct CreditGrant {
     pub to: TaskId,
     /// How many tuples were processed.
     pub tuples: u32,
+    /// The emptied batch buffer, handed back for reuse within a process (never on the wire):
+    /// batches then cost no allocation, and small batches do not each allocate a full buffer.
+    #[serde(skip)]
+    pub buffer: Option<Vec<WireTuple>>,
 }

@@ -19,6 +19,8 @@ use crate::progress::Progress;
 use crate::transport::{Directory, TaskLink};
 
 const NO_SLOT: u32 = u32::MAX;
+/// Emptied buffers kept per destination for reuse.
+const MAX_SPARE: usize = 4;
 
 struct OutQueue {
     dst: TaskId,
@@ -27,6 +29,8 @@ struct OutQueue {
     ready: VecDeque<Vec<WireTuple>>,
     credits: u32,
     batch_credits: u32,
+    /// Emptied buffers handed back by the receiver, reused for the next batches.
+    spare: Vec<Vec<WireTuple>>,
 }
 
 /// The outgoing side of one task.
@@ -66,6 +70,7 @@ impl Transfer {
                 ready: VecDeque::new(),
                 credits: window(dst).max(batch_size as u32),
                 batch_credits: (window(dst) / batch_size.max(1) as u32).max(2),
+                spare: Vec::new(),
             });
         }
         Self {
@@ -92,7 +97,10 @@ impl Transfer {
         let batch_size = self.batch_size;
         let q = &mut self.outs[slot as usize];
         if q.current.capacity() == 0 {
-            q.current.reserve_exact(batch_size);
+            match q.spare.pop() {
+                Some(buffer) => q.current = buffer,
+                None => q.current.reserve_exact(batch_size),
+            }
         }
         q.current.push(tuple);
         if q.current.len() >= batch_size {
@@ -109,8 +117,9 @@ impl Transfer {
         }
     }
 
-    /// Adds credit returned by `from` and sends what it allows.
-    pub fn add_credit(&mut self, from: TaskId, tuples: u32) {
+    /// Adds credit returned by `from` (with its emptied buffer, if handed back) and sends what
+    /// it allows.
+    pub fn add_credit(&mut self, from: TaskId, tuples: u32, buffer: Option<Vec<WireTuple>>) {
         let slot = self.slots.get(from.0 as usize).copied().unwrap_or(NO_SLOT);
         if slot == NO_SLOT {
             return;
@@ -118,6 +127,12 @@ impl Transfer {
         let q = &mut self.outs[slot as usize];
         q.credits = q.credits.saturating_add(tuples);
         q.batch_credits = q.batch_credits.saturating_add(1);
+        if let Some(mut buffer) = buffer {
+            if q.spare.len() < MAX_SPARE && buffer.capacity() >= self.batch_size {
+                buffer.clear();
+                q.spare.push(buffer);
+            }
+        }
         let was_blocked = !q.ready.is_empty();
         Self::drain(self.src, q, &self.progress);
         if was_blocked && q.ready.is_empty() {
@@ -146,9 +161,9 @@ impl Transfer {
 
     #[inline(never)]
     fn seal(&mut self, slot: usize) {
-        let batch_size = self.batch_size;
         let q = &mut self.outs[slot];
-        let full = std::mem::replace(&mut q.current, Vec::with_capacity(batch_size));
+        // The next batch takes a spare buffer (or allocates) at its first tuple.
+        let full = std::mem::take(&mut q.current);
         self.progress.batch_created();
         let was_blocked = !q.ready.is_empty();
         q.ready.push_back(full);

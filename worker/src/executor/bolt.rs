@@ -49,7 +49,8 @@ impl BoltTask {
         };
         let n = batch.tuples.len();
         let src = batch.src;
-        for wire in batch.tuples {
+        let mut tuples = batch.tuples;
+        for wire in tuples.drain(..) {
             let Some(schema) = self.schemas.get(wire.stream as usize) else {
                 let msg = format!(
                     "tuple from task {src} on unknown stream #{}; dropped",
@@ -66,7 +67,7 @@ impl BoltTask {
         }
         emitter.flush();
         self.env.stats.add_executed(n as u64);
-        self.env.return_credit(src, n);
+        self.env.return_credit(src, n, Some(tuples));
         self.env.progress.batch_done();
     }
 
@@ -147,7 +148,8 @@ impl Handler<CreditGrant> for BoltTask {
 
     fn handle(&mut self, grant: CreditGrant, _ctx: &mut Context<Self>) {
         if let Some(e) = self.emitter.as_mut() {
-            e.transfer().add_credit(grant.from, grant.tuples);
+            e.transfer()
+                .add_credit(grant.from, grant.tuples, grant.buffer);
         }
         self.drain_stash();
     }

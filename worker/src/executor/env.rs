@@ -7,7 +7,7 @@ use std::sync::Arc;
 use storm_core::grouping::CustomGroupingFactory;
 use storm_core::{Config, TaskId, TopologyContext, TopologyError};
 
-use crate::batch::CreditGrant;
+use crate::batch::{CreditGrant, WireTuple};
 use crate::routing::OutputRouting;
 use crate::transfer::Transfer;
 
@@ -71,7 +71,7 @@ impl TaskEnv {
     }
 
     /// Returns credit for a processed batch to its sender.
-    pub fn return_credit(&self, sender: TaskId, tuples: usize) {
+    pub fn return_credit(&self, sender: TaskId, tuples: usize, buffer: Option<Vec<WireTuple>>) {
         if sender == TaskId::SYSTEM {
             return;
         }
@@ -80,6 +80,7 @@ impl TaskEnv {
                 from: self.task,
                 to: sender,
                 tuples: tuples as u32,
+                buffer,
             });
         }
     }

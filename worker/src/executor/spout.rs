@@ -246,7 +246,7 @@ impl Handler<TupleBatch> for SpoutTask {
         self.env.stats.add_executed(n as u64);
         self.handle_acker_batch(batch);
         self.env.stats.exhausted.set(self.spout.is_exhausted());
-        self.env.return_credit(src, n);
+        self.env.return_credit(src, n, None);
         self.env.progress.batch_done();
         if self.active && !self.at_max_pending() {
             self.schedule(ctx, None);
@@ -259,7 +259,8 @@ impl Handler<CreditGrant> for SpoutTask {
 
     fn handle(&mut self, grant: CreditGrant, ctx: &mut Context<Self>) {
         if let Some(e) = self.emitter.as_mut() {
-            e.transfer().add_credit(grant.from, grant.tuples);
+            e.transfer()
+                .add_credit(grant.from, grant.tuples, grant.buffer);
             if !e.is_blocked() {
                 self.schedule(ctx, None);
             }
