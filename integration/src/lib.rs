@@ -1,17 +1,22 @@
 //! Integration harness: starts a real ZooKeeper server (Debian's package, as a plain process on
-//! a free loopback port with its own data directory), and later Nimbus and supervisors as real
-//! processes, and tears every process down by its id even when a test fails. Cluster tests live
-//! in this crate's `tests/`.
+//! a free loopback port with its own data directory), Nimbus and supervisors as real processes
+//! ([`StormCluster`], from this package's `storm_cli` binary), and tears every process down by
+//! its id even when a test fails. The topology the cluster tests submit is this package's
+//! `wordcount_topology` binary ([`reports`] reads what it writes). Cluster tests live in this
+//! crate's `tests/`.
 //!
 //! ZooKeeper must be installed: run `scripts/install-zookeeper.sh` (the tests fail with that
 //! advice when it is missing; they never skip).
 
+pub mod cluster;
 pub mod fixtures;
 pub mod ports;
+pub mod reports;
 pub mod scenarios;
 pub mod wait;
 pub mod zookeeper;
 
+pub use cluster::{ClusterOptions, CommandOutput, Daemon, StormCluster};
 pub use wait::{wait_until, TimedOut};
 pub use zookeeper::{HarnessError, ServerOptions, ZooKeeperServer};
 

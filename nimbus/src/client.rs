@@ -214,6 +214,14 @@ impl NimbusClient {
         }
     }
 
+    /// Refuses (with the reason) a name that is taken or invalid.
+    pub async fn check_topology_name(&mut self, name: &str) -> Result<()> {
+        self.expect_ok(Request::IsTopologyNameAllowed {
+            name: name.to_owned(),
+        })
+        .await
+    }
+
     /// Uploads a file in chunks with its SHA-256; returns the location to submit with.
     pub async fn upload_artifact(&mut self, path: &Path) -> Result<String> {
         let mut file = tokio::fs::File::open(path)

@@ -174,6 +174,13 @@ impl NimbusCore {
     ) -> Result<(Response, Vec<Timer>), RemoteError> {
         let reply = |r: Response| Ok((r, Vec::new()));
         match request {
+            Request::IsTopologyNameAllowed { name } => {
+                submission::validate_name(&name)?;
+                if self.find(&name).await.is_ok() {
+                    return Err(RemoteError::AlreadyExists { name });
+                }
+                reply(Response::Ok)
+            }
             Request::BeginFileUpload { size } => {
                 self.ensure_leader().await?;
                 let location = lock(&self.store).begin(size, now.instant)?;

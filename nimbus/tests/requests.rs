@@ -121,6 +121,18 @@ async fn a_second_submission_with_the_same_name_is_refused() {
         })
     );
     assert_eq!(r_text(&r), "topology words already exists");
+    let r = f
+        .call(Request::IsTopologyNameAllowed {
+            name: "words".into(),
+        })
+        .await;
+    assert_eq!(r_text(&r), "topology words already exists");
+    let r = f
+        .call(Request::IsTopologyNameAllowed {
+            name: "other".into(),
+        })
+        .await;
+    assert_eq!(r, Response::Ok);
     assert_eq!(f.state.active_storms().await.expect("read").len(), 1);
 }
 

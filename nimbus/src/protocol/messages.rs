@@ -9,6 +9,12 @@ use super::RemoteError;
 /// A request to Nimbus. Each gets exactly one [`Response`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
+    /// Asks whether a topology could be submitted under `name` now (Storm's
+    /// `isTopologyNameAllowed`), so a client need not upload an artifact in vain.
+    IsTopologyNameAllowed {
+        /// The name.
+        name: String,
+    },
     /// Starts an artifact upload of `size` bytes (Storm's `beginFileUpload`).
     BeginFileUpload {
         /// The artifact's size; Nimbus refuses sizes over `nimbus.artifact.max.bytes` at once.
@@ -82,6 +88,7 @@ impl Request {
     /// The request's name, for logs.
     pub fn name(&self) -> &'static str {
         match self {
+            Request::IsTopologyNameAllowed { .. } => "isTopologyNameAllowed",
             Request::BeginFileUpload { .. } => "beginFileUpload",
             Request::UploadChunk { .. } => "uploadChunk",
             Request::FinishFileUpload { .. } => "finishFileUpload",

@@ -109,6 +109,33 @@ where
     }
 }
 
+/// [`run`] for `main`: prints a failure as `error: …` with its causes and exits with 1.
+///
+/// ```no_run
+/// # use storm::cluster::{self, Submission};
+/// # fn build(_args: &[String]) -> Result<Submission, cluster::BuildError> { unimplemented!() }
+/// fn main() -> std::process::ExitCode {
+///     cluster::main_entry(build)
+/// }
+/// ```
+pub fn main_entry<F>(build: F) -> std::process::ExitCode
+where
+    F: FnOnce(&[String]) -> Result<Submission, BuildError>,
+{
+    match run(build) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                eprintln!("  caused by: {s}");
+                source = s.source();
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Logs to stderr (the worker's log file), filtered by `RUST_LOG` (default `info`).
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -116,5 +143,6 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }

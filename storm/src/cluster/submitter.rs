@@ -59,6 +59,8 @@ impl StormSubmitter {
             .map_err(ClusterError::Runtime)?;
         runtime.block_on(async {
             let mut client = NimbusClient::connect_seeds(&self.config).await?;
+            // Refuse a taken name before uploading the binary in vain.
+            client.check_topology_name(&request.name).await?;
             let artifact = client.upload_artifact(&self.jar).await?;
             let id = client
                 .submit_topology(SubmitTopology {

@@ -1,0 +1,241 @@
+//! The word count as a cluster topology binary, for the cluster tests: `storm jar` runs it to
+//! submit itself; supervisors run it as a worker. Its sink and spout write what they see to
+//! files under `--output`, so a test can check the output of a topology running in another
+//! process.
+//!
+//! ```text
+//! wordcount_topology --name NAME --output DIR [--sentences N | --rate PER_SEC]
+//!                    [--workers W] [--parallelism P]
+//! ```
+//!
+//! `--sentences N`: each spout task emits N sentences of the word-count workload (the same
+//! generator and seeds as `storm_starter::word_count`), so the final counts are known.
+//! `--rate R`: each spout task emits R sentences per second, forever.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use serde::Serialize;
+use storm::cluster::{self, BuildError, Submission};
+use storm::util::SplitMix64;
+use storm::{
+    values, BasicBolt, BasicOutputCollector, ComponentResult, Config, OutputFieldsDeclarer, Spout,
+    SpoutOutputCollector, TopologyBuilder, TopologyContext, Tuple,
+};
+use storm_integration::reports::{SinkReport, SpoutReport};
+use storm_starter::word_count::{sentence, vocabulary, SplitSentence, WordCount};
+
+fn write_json<T: Serialize>(path: &Path, value: &T) {
+    let Ok(json) = serde_json::to_vec(value) else {
+        return;
+    };
+    let tmp = path.with_extension("tmp");
+    if std::fs::write(&tmp, json).is_ok() {
+        let _ = std::fs::rename(&tmp, path);
+    }
+}
+
+struct SentenceSpout {
+    output: PathBuf,
+    limit: Option<u64>,
+    rate: Option<u64>,
+    vocab: Vec<String>,
+    rng: SplitMix64,
+    report: SpoutReport,
+    path: PathBuf,
+    started: Instant,
+    last_write: Instant,
+}
+
+impl SentenceSpout {
+    fn new(output: PathBuf, limit: Option<u64>, rate: Option<u64>) -> Self {
+        Self {
+            path: output.clone(),
+            output,
+            limit,
+            rate,
+            vocab: Vec::new(),
+            rng: SplitMix64::new(43),
+            report: SpoutReport::default(),
+            started: Instant::now(),
+            last_write: Instant::now(),
+        }
+    }
+
+    fn write(&mut self) {
+        write_json(&self.path, &self.report);
+        self.last_write = Instant::now();
+    }
+}
+
+impl Spout for SentenceSpout {
+    fn open(&mut self, _conf: &Config, context: &TopologyContext) {
+        self.vocab = vocabulary();
+        // The same seeds as storm_starter's RandomSentenceSpout, so counts are predictable.
+        self.rng = SplitMix64::new(43 + context.this_task_index() as u64);
+        self.path = self
+            .output
+            .join(format!("spout-{}.json", context.this_task_id()));
+        self.started = Instant::now();
+        self.write();
+    }
+
+    fn activate(&mut self) {
+        self.report.active = true;
+        self.write();
+    }
+
+    fn deactivate(&mut self) {
+        self.report.active = false;
+        self.write();
+    }
+
+    fn next_tuple(&mut self, collector: &mut SpoutOutputCollector<'_>) -> ComponentResult {
+        self.report.calls += 1;
+        if !self.report.active {
+            self.report.calls_while_inactive += 1;
+        }
+        if self.last_write.elapsed().as_millis() >= 200 {
+            self.write();
+        }
+        if self.limit.is_some_and(|l| self.report.emitted >= l) {
+            return Ok(());
+        }
+        if let Some(rate) = self.rate {
+            let allowed = self.started.elapsed().as_millis() as u64 * rate / 1000;
+            if self.report.emitted >= allowed {
+                return Ok(());
+            }
+        }
+        let mut s = String::with_capacity(80);
+        sentence(&mut self.rng, &self.vocab, &mut s);
+        collector.emit(values![s])?;
+        self.report.emitted += 1;
+        Ok(())
+    }
+
+    fn declare_output_fields(&self, declarer: &mut OutputFieldsDeclarer) {
+        declarer.declare(["sentence"]);
+    }
+}
+
+struct FileSink {
+    output: PathBuf,
+    path: PathBuf,
+    report: SinkReport,
+}
+
+impl BasicBolt for FileSink {
+    fn prepare(&mut self, _conf: &Config, context: &TopologyContext) {
+        self.path = self
+            .output
+            .join(format!("sink-{}.json", context.this_task_id()));
+    }
+
+    fn execute(&mut self, input: &Tuple, _c: &mut BasicOutputCollector<'_, '_>) -> ComponentResult {
+        if input.is_tick() {
+            self.report.ticks += 1;
+            write_json(&self.path, &self.report);
+            return Ok(());
+        }
+        let (Some(word), Some(count)) = (input.get_str(0), input.get_i64(1)) else {
+            return Err("expected (word, count)".into());
+        };
+        self.report.tuples += 1;
+        let c = self.report.counts.entry(word.to_owned()).or_insert(0);
+        *c = (*c).max(count);
+        Ok(())
+    }
+
+    fn cleanup(&mut self) {
+        write_json(&self.path, &self.report);
+    }
+
+    fn declare_output_fields(&self, _declarer: &mut OutputFieldsDeclarer) {}
+}
+
+#[derive(Debug)]
+struct Options {
+    name: String,
+    output: PathBuf,
+    sentences: Option<u64>,
+    rate: Option<u64>,
+    workers: u32,
+    parallelism: u32,
+}
+
+fn parse(args: &[String]) -> Result<Options, BuildError> {
+    let mut o = Options {
+        name: "wordcount".into(),
+        output: PathBuf::from("."),
+        sentences: None,
+        rate: None,
+        workers: 1,
+        parallelism: 1,
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value"))?
+            .clone();
+        match flag.as_str() {
+            "--name" => o.name = value,
+            "--output" => o.output = PathBuf::from(value),
+            "--sentences" => o.sentences = Some(value.parse()?),
+            "--rate" => o.rate = Some(value.parse()?),
+            "--workers" => o.workers = value.parse()?,
+            "--parallelism" => o.parallelism = value.parse()?,
+            other => return Err(format!("unknown flag {other}").into()),
+        }
+    }
+    if o.sentences.is_none() && o.rate.is_none() {
+        return Err("give --sentences N or --rate PER_SEC".into());
+    }
+    Ok(o)
+}
+
+fn build(args: &[String]) -> Result<Submission, BuildError> {
+    let o = parse(args)?;
+    let p = o.parallelism;
+    let mut builder = TopologyBuilder::new();
+    let (output, limit, rate) = (o.output.clone(), o.sentences, o.rate);
+    builder.set_spout(
+        "sentences",
+        move || SentenceSpout::new(output.clone(), limit, rate),
+        p,
+    );
+    builder
+        .set_basic_bolt("split", || SplitSentence, p)
+        .shuffle_grouping("sentences");
+    builder
+        .set_basic_bolt("count", WordCount::default, p)
+        .fields_grouping("split", ["word"]);
+    let output = o.output.clone();
+    builder
+        .set_basic_bolt(
+            "sink",
+            move || FileSink {
+                output: output.clone(),
+                path: PathBuf::new(),
+                report: SinkReport::default(),
+            },
+            p,
+        )
+        .fields_grouping("count", ["word"])
+        .add_configuration("topology.tick.tuple.freq.secs", 1);
+    let mut config = Config::new();
+    config.workers = o.workers;
+    config.acker_executors = Some(0);
+    config.worker_threads = Some(1);
+    Ok(Submission {
+        name: o.name,
+        config,
+        topology: builder.create_topology()?,
+    })
+}
+
+fn main() -> ExitCode {
+    cluster::main_entry(build)
+}

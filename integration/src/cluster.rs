@@ -1,0 +1,482 @@
+//! `StormCluster`: a real cluster for one test. ZooKeeper, Nimbus and supervisors run as real
+//! processes (`storm nimbus`, `storm supervisor` from the built `storm_cli` binary), each with
+//! its own `storm.yaml`, `storm.local.dir` and log in the cluster's temporary directory.
+//!
+//! Everything is torn down by process id in `Drop`, even when the test panics: the daemons,
+//! and every worker process whose environment points into this cluster's directory (found in
+//! `/proc`), so no worker outlives its test.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use storm_zk::{ClusterState, ZkClusterState, ZkConfig};
+use tempfile::TempDir;
+
+use crate::ports::free_port;
+use crate::wait::wait_until;
+use crate::zookeeper::{HarnessError, ServerOptions, ZooKeeperServer};
+
+/// How long the harness waits for a daemon to come up.
+pub const START_DEADLINE: Duration = Duration::from_secs(30);
+
+/// How to build a cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    /// The `storm` binary (`env!("CARGO_BIN_EXE_storm_cli")` in this package's tests).
+    pub cli: PathBuf,
+    /// Supervisors to start.
+    pub supervisors: usize,
+    /// Worker slots (ports) per supervisor.
+    pub ports_per_supervisor: usize,
+    /// Keys added to (or replacing) every daemon's `storm.yaml`.
+    pub conf: BTreeMap<String, Value>,
+    /// The ZooKeeper server's settings.
+    pub zookeeper: ServerOptions,
+}
+
+impl ClusterOptions {
+    /// Two supervisors with two slots each, and the short periods tests need.
+    pub fn new(cli: impl Into<PathBuf>) -> Self {
+        Self {
+            cli: cli.into(),
+            supervisors: 2,
+            ports_per_supervisor: 2,
+            conf: BTreeMap::new(),
+            zookeeper: ServerOptions::default(),
+        }
+    }
+
+    /// Sets a `storm.yaml` key for every daemon.
+    pub fn with_conf(mut self, key: &str, value: Value) -> Self {
+        self.conf.insert(key.to_owned(), value);
+        self
+    }
+}
+
+/// A daemon process.
+#[derive(Debug)]
+pub struct Daemon {
+    /// `nimbus` or `supervisor-<i>`.
+    pub name: String,
+    child: Option<Child>,
+    /// Its log.
+    pub log: PathBuf,
+    /// Its `storm.local.dir`.
+    pub local_dir: PathBuf,
+}
+
+impl Daemon {
+    fn spawn(
+        cli: &Path,
+        command: &str,
+        name: &str,
+        dir: &Path,
+        conf: &Value,
+    ) -> Result<Self, HarnessError> {
+        let local_dir = dir.join(name);
+        std::fs::create_dir_all(&local_dir)
+            .map_err(io_err(format!("creating {}", local_dir.display())))?;
+        let conf_path = local_dir.join("storm.yaml");
+        // JSON is YAML: the file needs no YAML writer.
+        std::fs::write(&conf_path, conf.to_string())
+            .map_err(io_err(format!("writing {}", conf_path.display())))?;
+        let log = dir.join(format!("{name}.log"));
+        let out = File::options()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .map_err(io_err(format!("opening {}", log.display())))?;
+        let err = out.try_clone().map_err(io_err("cloning a log handle"))?;
+        let child = Command::new(cli)
+            .arg(command)
+            .arg("--config")
+            .arg(&conf_path)
+            .env(
+                "RUST_LOG",
+                std::env::var("STORM_TEST_LOG").unwrap_or_else(|_| "info".into()),
+            )
+            .current_dir(&local_dir)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(io_err(format!("starting {}", cli.display())))?;
+        tracing::info!(name, pid = child.id(), "daemon started");
+        Ok(Self {
+            name: name.to_owned(),
+            child: Some(child),
+            log,
+            local_dir,
+        })
+    }
+
+    /// The process id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Whether the process still runs.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.as_mut().map(Child::try_wait), Some(Ok(None)))
+    }
+
+    /// Its log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Kills it (SIGKILL to its pid) and reaps it. Idempotent.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> HarnessError {
+    let what = what.into();
+    move |source| HarnessError::Io { what, source }
+}
+
+/// A finished `storm` command.
+#[derive(Debug)]
+pub struct CommandOutput {
+    /// Its exit status.
+    pub status: ExitStatus,
+    /// What it printed.
+    pub stdout: String,
+    /// What it printed on stderr.
+    pub stderr: String,
+}
+
+impl CommandOutput {
+    /// Whether it exited with 0.
+    pub fn ok(&self) -> bool {
+        self.status.success()
+    }
+}
+
+/// A running cluster.
+pub struct StormCluster {
+    /// The ZooKeeper server.
+    pub zookeeper: ZooKeeperServer,
+    /// Nimbus.
+    pub nimbus: Daemon,
+    /// The supervisors.
+    pub supervisors: Vec<Daemon>,
+    dir: TempDir,
+    cli: PathBuf,
+    client_conf: PathBuf,
+    conf: Value,
+    nimbus_port: u16,
+}
+
+impl std::fmt::Debug for StormCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StormCluster")
+            .field("dir", &self.dir.path())
+            .field("nimbus_port", &self.nimbus_port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StormCluster {
+    /// Starts ZooKeeper, Nimbus (and waits until it leads) and the supervisors (and waits until
+    /// they registered).
+    pub async fn start(options: ClusterOptions) -> Result<Self, HarnessError> {
+        let zookeeper = ZooKeeperServer::start_with(options.zookeeper.clone())?;
+        let dir = tempfile::Builder::new()
+            .prefix("storm-cluster-test-")
+            .tempdir()
+            .map_err(io_err("creating the cluster's directory"))?;
+        let mut conf = json!({
+            "storm.zookeeper.servers": ["127.0.0.1"],
+            "storm.zookeeper.port": zookeeper.port(),
+            "storm.zookeeper.root": "/storm",
+            "storm.zookeeper.session.timeout": 6000,
+            "storm.zookeeper.connection.timeout": 2000,
+            "storm.local.hostname": "127.0.0.1",
+            "nimbus.seeds": ["127.0.0.1"],
+            "nimbus.monitor.freq.secs": 1,
+            "supervisor.monitor.frequency.secs": 1,
+            "supervisor.heartbeat.frequency.secs": 1,
+            "supervisor.worker.shutdown.sleep.secs": 1,
+            "worker.heartbeat.frequency.secs": 1,
+        });
+        if let Value::Object(map) = &mut conf {
+            for (k, v) in &options.conf {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+        let mut attempt = 0;
+        let (nimbus, nimbus_port) = loop {
+            attempt += 1;
+            let port = free_port().map_err(io_err("finding a free port"))?;
+            let mut c = conf.clone();
+            c["nimbus.thrift.port"] = json!(port);
+            c["storm.local.dir"] = json!(dir.path().join("nimbus").display().to_string());
+            let mut nimbus = Daemon::spawn(&options.cli, "nimbus", "nimbus", dir.path(), &c)?;
+            match wait_for_leader(&zookeeper, &options.conf, &mut nimbus, port).await {
+                Ok(()) => break (nimbus, port),
+                // The port was taken between choosing and binding it.
+                Err(e) if attempt < 3 && nimbus.log_text().contains("cannot listen") => {
+                    tracing::debug!(error = %e, "nimbus could not bind; retrying");
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        conf["nimbus.thrift.port"] = json!(nimbus_port);
+        let client_conf = dir.path().join("client-storm.yaml");
+        std::fs::write(&client_conf, conf.to_string())
+            .map_err(io_err("writing the client storm.yaml"))?;
+        let mut cluster = Self {
+            zookeeper,
+            nimbus,
+            supervisors: Vec::new(),
+            dir,
+            cli: options.cli.clone(),
+            client_conf,
+            conf,
+            nimbus_port,
+        };
+        for i in 0..options.supervisors {
+            cluster.add_supervisor(options.ports_per_supervisor, i)?;
+        }
+        let state = cluster.state().await?;
+        let want = options.supervisors;
+        let registered = wait_until("every supervisor registered", START_DEADLINE, || async {
+            state
+                .supervisors()
+                .await
+                .map(|s| s.len() == want)
+                .unwrap_or(false)
+        })
+        .await;
+        if registered.is_err() {
+            return Err(HarnessError::NotReady {
+                port: nimbus_port,
+                waited: START_DEADLINE,
+                log_tail: cluster.logs(),
+            });
+        }
+        Ok(cluster)
+    }
+
+    fn add_supervisor(&mut self, ports: usize, i: usize) -> Result<(), HarnessError> {
+        let name = format!("supervisor-{i}");
+        let mut c = self.conf.clone();
+        let first = 6700 + 10 * i as u64;
+        c["supervisor.slots.ports"] = json!((first..first + ports as u64).collect::<Vec<_>>());
+        c["storm.local.dir"] = json!(self.dir.path().join(&name).display().to_string());
+        let daemon = Daemon::spawn(&self.cli, "supervisor", &name, self.dir.path(), &c)?;
+        self.supervisors.push(daemon);
+        Ok(())
+    }
+
+    /// The cluster's directory (daemon logs and local dirs are in it).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Nimbus's `host:port`.
+    pub fn nimbus_addr(&self) -> String {
+        format!("127.0.0.1:{}", self.nimbus_port)
+    }
+
+    /// The `storm.yaml` a client of this cluster uses.
+    pub fn client_conf(&self) -> &Path {
+        &self.client_conf
+    }
+
+    /// The cluster-state config of this cluster (with its auth, if any).
+    pub fn zk_config(&self) -> Result<ZkConfig, HarnessError> {
+        let map: BTreeMap<String, Value> = match &self.conf {
+            Value::Object(m) => m.clone().into_iter().collect(),
+            _ => BTreeMap::new(),
+        };
+        ZkConfig::from_storm_map(&map).map_err(|e| HarnessError::Io {
+            what: "reading the cluster's zookeeper keys".into(),
+            source: std::io::Error::other(e),
+        })
+    }
+
+    /// A cluster-state client, for assertions.
+    pub async fn state(&self) -> Result<ZkClusterState, HarnessError> {
+        ZkClusterState::connect(self.zk_config()?)
+            .await
+            .map_err(|e| HarnessError::Io {
+                what: "connecting to the cluster state".into(),
+                source: std::io::Error::other(e),
+            })
+    }
+
+    /// Runs `storm <args>` against this cluster.
+    pub async fn storm(&self, args: &[&str]) -> CommandOutput {
+        let mut cmd = tokio::process::Command::new(&self.cli);
+        cmd.arg("--config")
+            .arg(&self.client_conf)
+            .args(args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        match cmd.output().await {
+            Ok(out) => CommandOutput {
+                status: out.status,
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            },
+            Err(e) => panic!("cannot run {}: {e}", self.cli.display()),
+        }
+    }
+
+    /// The process ids of the workers running for this cluster (their environment names a
+    /// directory inside it).
+    pub fn worker_pids(&self) -> Vec<u32> {
+        let needle = format!("STORM_WORKER_DIR={}", self.dir.path().display());
+        let mut pids = Vec::new();
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return pids;
+        };
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|s| s.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+                continue;
+            };
+            let matches = environ
+                .split(|b| *b == 0)
+                .any(|var| var.starts_with(needle.as_bytes()));
+            if matches && !is_zombie(pid) {
+                pids.push(pid);
+            }
+        }
+        pids.sort_unstable();
+        pids
+    }
+
+    /// The end of every daemon's and worker's log, for failure messages.
+    pub fn logs(&self) -> String {
+        let mut out = String::new();
+        let mut files: Vec<PathBuf> = vec![self.nimbus.log.clone()];
+        files.extend(self.supervisors.iter().map(|s| s.log.clone()));
+        files.extend(find_files(self.dir.path(), "worker.log"));
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            out.push_str(&format!("==> {} <==\n", f.display()));
+            out.push_str(&lines[lines.len().saturating_sub(40)..].join("\n"));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+impl Drop for StormCluster {
+    fn drop(&mut self) {
+        // Runs on panics too: daemons first, then any worker left behind, all by pid.
+        self.nimbus.kill();
+        for s in &mut self.supervisors {
+            s.kill();
+        }
+        for _ in 0..3 {
+            let pids = self.worker_pids();
+            if pids.is_empty() {
+                break;
+            }
+            for pid in pids {
+                if let Some(pid) = i32::try_from(pid)
+                    .ok()
+                    .and_then(rustix::process::Pid::from_raw)
+                {
+                    let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
+}
+
+fn find_files(dir: &Path, name: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(find_files(&path, name));
+        } else if path.file_name().is_some_and(|n| n == name) {
+            out.push(path);
+        }
+    }
+    out
+}
+
+async fn wait_for_leader(
+    zookeeper: &ZooKeeperServer,
+    extra: &BTreeMap<String, Value>,
+    nimbus: &mut Daemon,
+    port: u16,
+) -> Result<(), HarnessError> {
+    let mut map: BTreeMap<String, Value> = extra.clone();
+    map.insert("storm.zookeeper.servers".into(), json!(["127.0.0.1"]));
+    map.insert("storm.zookeeper.port".into(), json!(zookeeper.port()));
+    let config = ZkConfig::from_storm_map(&map).map_err(|e| HarnessError::Io {
+        what: "building the harness's zookeeper config".into(),
+        source: std::io::Error::other(e),
+    })?;
+    let state = ZkClusterState::connect(config)
+        .await
+        .map_err(|e| HarnessError::Io {
+            what: "connecting to the cluster state".into(),
+            source: std::io::Error::other(e),
+        })?;
+    let started = std::time::Instant::now();
+    loop {
+        if !nimbus.is_running() {
+            return Err(HarnessError::Io {
+                what: format!("nimbus exited before leading; log:\n{}", nimbus.log_text()),
+                source: std::io::Error::other("exited"),
+            });
+        }
+        if let Ok(Some(leader)) = state.leader().await {
+            if leader.port == port {
+                return Ok(());
+            }
+        }
+        if started.elapsed() > START_DEADLINE {
+            return Err(HarnessError::NotReady {
+                port,
+                waited: started.elapsed(),
+                log_tail: nimbus.log_text(),
+            });
+        }
+        tokio::time::sleep(crate::wait::POLL_INTERVAL).await;
+    }
+}
