@@ -1,5 +1,6 @@
 //! Topology lifecycle on a real cluster: `storm deactivate` stops the spouts' `next_tuple`
-//! calls and `storm activate` resumes them; `storm rebalance -n` changes the worker count.
+//! calls and `storm activate` resumes them; `storm rebalance -n` changes the worker count; a
+//! worker that dies is restarted by its supervisor.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -104,7 +105,7 @@ async fn deactivate_stops_next_tuple_and_activate_resumes_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rebalance_changes_the_worker_count() {
+async fn rebalance_changes_the_worker_count_and_dead_workers_are_restarted() {
     storm_integration::init_tracing();
     let cluster = StormCluster::start(ClusterOptions::new(CLI))
         .await
