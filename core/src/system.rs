@@ -8,7 +8,7 @@ pub const TICK_STREAM: &str = "__tick";
 pub const TICK_FIELD: &str = "rate_secs";
 /// The acker bolt.
 pub const ACKER_COMPONENT: &str = "__acker";
-/// Spout → acker: `["id", "init-val", "spout-task"]`.
+/// Spout → acker: `["id", "init-val"]` (Storm adds `"spout-task"`, which is the source task).
 pub const ACKER_INIT_STREAM: &str = "__ack_init";
 /// Bolt → acker and acker → spout: `["id", "ack-val"]` / `["id", "time-delta-ms"]`.
 pub const ACKER_ACK_STREAM: &str = "__ack_ack";

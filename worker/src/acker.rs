@@ -80,7 +80,7 @@ impl Bolt for Acker {
         match stream {
             ACKER_INIT_STREAM => {
                 entry.value ^= input.get_i64(1).unwrap_or(0) as u64;
-                entry.spout_task = input.get_i64(2).map(|t| TaskId(t as u32));
+                entry.spout_task = Some(input.source_task());
             }
             ACKER_ACK_STREAM => entry.value ^= input.get_i64(1).unwrap_or(0) as u64,
             ACKER_FAIL_STREAM => entry.failed = true,
@@ -99,7 +99,7 @@ impl Bolt for Acker {
             // An ack or fail that overtook the init waits for it.
             return Ok(());
         };
-        let elapsed = started.elapsed().as_millis() as i64;
+        let elapsed = self.now.saturating_duration_since(started).as_millis() as i64;
         let id_value = id as i64;
         if value == 0 {
             self.pending.remove(&id);

@@ -37,9 +37,11 @@ pub fn system_topology(user: &StormTopology, config: &Config) -> StormTopology {
     for (id, def) in topology.components.iter_mut() {
         match def.kind {
             ComponentKind::Spout => {
+                // Storm's third field, "spout-task", is the tuple's source task already; two
+                // values keep the tuple inline.
                 def.streams.insert(
                     StreamId::new(ACKER_INIT_STREAM),
-                    stream(&["id", "init-val", "spout-task"], false),
+                    stream(&["id", "init-val"], false),
                 );
                 acker_inputs.push(subscription(id, ACKER_INIT_STREAM, by_id()));
                 for s in [

@@ -170,6 +170,14 @@ impl TaskEmitter {
     /// The tree ids of one copy of a bolt's tuple: a fresh edge per anchor, XORed into every
     /// root of that anchor and into the anchor's `out_ack_val` (Storm's `BoltOutputCollector`).
     fn anchored_id(&mut self, anchors: &[&Tuple]) -> MessageId {
+        // The common case: one anchor in one tree.
+        if let [anchor] = anchors {
+            if let [(root, _)] = anchor.message_id().anchors() {
+                let edge = self.rng.next_nonzero();
+                anchor.xor_out_ack_val(edge);
+                return MessageId::root(*root, edge);
+            }
+        }
         let mut id = MessageId::unanchored();
         for anchor in anchors {
             if anchor.message_id().is_unanchored() {
@@ -318,8 +326,7 @@ impl TaskEmitter {
             }
         }
         if let (Some(r), Some(init)) = (root, self.acking.as_ref().and_then(|a| a.init)) {
-            let task = i64::from(self.task.0);
-            self.emit_system(init, storm_core::values![r as i64, init_xor as i64, task]);
+            self.emit_system(init, storm_core::values![r as i64, init_xor as i64]);
         }
         Ok(())
     }
@@ -328,6 +335,12 @@ impl TaskEmitter {
     fn combine_ack(&mut self, tuple: &Tuple) {
         let out = tuple.out_ack_val();
         for &(root, value) in tuple.message_id().anchors() {
+            if let Some(last) = self.unsent_acks.last_mut() {
+                if last.0 == root {
+                    last.1 ^= value ^ out;
+                    continue;
+                }
+            }
             // Acks of one tree cluster together, so the recent end is where a root is found.
             match self
                 .unsent_acks
