@@ -94,6 +94,21 @@ impl RunningTopology {
             .max(1);
         let arbiters: Vec<Arbiter> = (0..threads).map(|_| Arbiter::new()).collect();
 
+        // The acker task on each arbiter, for spouts to keep their trees on their own thread.
+        let mut local_ackers: Vec<Option<TaskId>> = vec![None; threads];
+        for (e, executor) in shape
+            .layout
+            .executors_of(storm_core::system::ACKER_COMPONENT)
+            .iter()
+            .enumerate()
+        {
+            let slot = &mut local_ackers[e % threads];
+            if slot.is_none() {
+                *slot = executor
+                    .tasks()
+                    .find(|t| worker_tasks.binary_search(t).is_ok());
+            }
+        }
         let mut tasks = Vec::new();
         let mut stats = Vec::new();
         let mut directory = Directory::new();
@@ -121,6 +136,7 @@ impl RunningTopology {
                         progress: progress.clone(),
                         custom_groupings: custom_groupings.clone(),
                         windows: windows.clone(),
+                        local_acker: local_ackers[e % threads],
                         directory: None,
                     };
                     let addr = match def.kind {

@@ -9,7 +9,7 @@ use std::time::Instant;
 use storm_core::system::{
     ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM,
 };
-use storm_core::util::SplitMix64;
+use storm_core::util::{java_hash, FloorMod, SplitMix64};
 use storm_core::{EmitError, EmitTarget, Emitter, MessageId, TaskId, Tuple, Value, Values};
 
 use crate::batch::WireTuple;
@@ -26,6 +26,29 @@ pub struct PendingTree {
     pub message_id: Value,
     /// When it was emitted (for the complete latency).
     pub emitted_at: Instant,
+}
+
+/// Which root ids a spout draws: those whose acker (Storm's
+/// `floorMod(31 + Long.hashCode(root), ackers)`, the fields grouping on `id`) is `index`.
+#[derive(Debug, Clone, Copy)]
+pub struct RootAffinity {
+    index: u32,
+    modulo: FloorMod,
+}
+
+impl RootAffinity {
+    /// Roots owned by the acker at `index` of `ackers`.
+    pub fn new(index: u32, ackers: u32) -> Self {
+        Self {
+            index,
+            modulo: FloorMod::new(ackers),
+        }
+    }
+
+    fn owns(&self, root: u64) -> bool {
+        let hash = 31i32.wrapping_add(java_hash::long_hash(root as i64));
+        self.modulo.apply(hash) == self.index
+    }
 }
 
 /// The acking streams of this task, as routing slots.
@@ -56,6 +79,8 @@ pub struct TaskEmitter {
     now: Instant,
     /// Spout message ids to ack at once: with no ackers nothing is tracked (as in Storm).
     immediate_acks: Vec<Value>,
+    /// Roots are drawn to belong to the acker on this thread, when there is one.
+    root_affinity: Option<RootAffinity>,
     /// Acks not yet sent, XOR-combined per root: the acker only needs the XOR of a root's ack
     /// values, so the acks of one batch for one tree travel as one tuple.
     unsent_acks: Vec<(u64, u64)>,
@@ -70,6 +95,7 @@ impl TaskEmitter {
         stats: Arc<TaskStats>,
         progress: Arc<Progress>,
         debug: bool,
+        root_affinity: Option<RootAffinity>,
     ) -> Self {
         let slot = |s: &str| routing.resolve(s).ok();
         let slots = AckSlots {
@@ -95,6 +121,7 @@ impl TaskEmitter {
             pending: RotatingMap::new(2),
             now: Instant::now(),
             immediate_acks: Vec::new(),
+            root_affinity,
             unsent_acks: Vec::new(),
         }
     }
@@ -257,7 +284,7 @@ impl TaskEmitter {
         // A spout tuple with a message id starts a tree when there are ackers.
         let root = match (message_id, &self.acking) {
             (Some(id), Some(_)) => {
-                let root = self.rng.next_nonzero();
+                let root = self.draw_root();
                 self.pending.insert(
                     root,
                     PendingTree {
@@ -329,6 +356,21 @@ impl TaskEmitter {
             self.emit_system(init, storm_core::values![r as i64, init_xor as i64]);
         }
         Ok(())
+    }
+
+    /// A random root id, owned by the local acker when there is one (the draw stays uniform
+    /// over those ids; after a few misses any id will do).
+    fn draw_root(&mut self) -> u64 {
+        let mut root = self.rng.next_nonzero();
+        if let Some(affinity) = self.root_affinity {
+            for _ in 0..64 {
+                if affinity.owns(root) {
+                    break;
+                }
+                root = self.rng.next_nonzero();
+            }
+        }
+        root
     }
 
     /// Adds a tuple's ack to the combined acks of its roots.

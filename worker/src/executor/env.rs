@@ -11,6 +11,7 @@ use crate::batch::{CreditGrant, WireTuple};
 use crate::routing::OutputRouting;
 use crate::transfer::Transfer;
 
+use crate::executor::emitter::RootAffinity;
 use crate::executor::TaskEmitter;
 use crate::progress::Progress;
 use crate::stats::TaskStats;
@@ -37,6 +38,9 @@ pub struct TaskEnv {
     pub windows: Arc<Vec<u32>>,
     /// Links to every task, once wired.
     pub directory: Option<Arc<Directory>>,
+    /// The acker task on this task's thread, if any: a spout draws root ids that this acker
+    /// owns, so its tree bookkeeping stays on one core.
+    pub local_acker: Option<TaskId>,
 }
 
 impl TaskEnv {
@@ -60,6 +64,11 @@ impl TaskEnv {
             directory,
             self.progress.clone(),
         );
+        let ackers = shape.layout.tasks_of(storm_core::system::ACKER_COMPONENT);
+        let root_affinity = self
+            .local_acker
+            .and_then(|a| ackers.iter().position(|t| *t == a))
+            .map(|index| RootAffinity::new(index as u32, ackers.len() as u32));
         Ok(TaskEmitter::new(
             self.task,
             routing,
@@ -67,6 +76,7 @@ impl TaskEnv {
             self.stats.clone(),
             self.progress.clone(),
             self.config.debug,
+            root_affinity,
         ))
     }
 

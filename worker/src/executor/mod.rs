@@ -2,7 +2,7 @@
 //! [`BoltTask`]); the tasks of one executor share one arbiter (thread).
 
 mod bolt;
-mod emitter;
+pub mod emitter;
 mod env;
 mod messages;
 mod spout;
