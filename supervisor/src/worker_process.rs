@@ -189,7 +189,7 @@ async fn run(
     let tasks: Vec<TaskId> = executors.iter().flat_map(|e| e.tasks()).collect();
     let active = is_active(state.as_ref(), id).await?.unwrap_or(false);
     let mut running =
-        RunningTopology::start_assigned(id.as_str(), topology, config, Some(&tasks), active)?;
+        RunningTopology::start_executors(id.as_str(), topology, config, Some(&executors), active)?;
     tracing::info!(topology = %id, %slot, tasks = tasks.len(), active, "worker started");
 
     let (active_tx, mut active_rx) = watch::channel(active);

@@ -6,14 +6,16 @@
 //! arbiter holds one whole spout → bolt → bolt pipeline and only re-partitioning hops (fields
 //! groupings, shuffles) cross threads.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::{Actor, Addr, Arbiter};
 use storm_core::topology::ComponentKind;
-use storm_core::{Config, TaskId, Topology, TopologyContext, TopologyShape};
+use storm_core::{
+    ComponentId, Config, ExecutorInfo, TaskId, Topology, TopologyContext, TopologyShape,
+};
 
 use storm_core::system::ACKER_COMPONENT;
 use storm_core::topology::BoltFactory;
@@ -50,17 +52,19 @@ impl RunningTopology {
         config: Config,
         active: bool,
     ) -> Result<Self> {
-        Self::start_assigned(topology_id, topology, config, None, active)
+        Self::start_executors(topology_id, topology, config, None, active)
     }
 
-    /// Starts the tasks of `topology` that `assigned` names (all when `None`): a worker process
-    /// runs the tasks its assignment gives it. Tuples for tasks not started here have no link
-    /// yet (see ARCHITECTURE.md). Must run where an actix `System` is current.
-    pub fn start_assigned(
+    /// Starts the executors of `topology` that `assigned` names (all, as the layout groups
+    /// them, when `None`): a worker process runs the executors its assignment gives it, grouped
+    /// as Nimbus grouped them (a rebalance may have changed the grouping). Tuples for tasks not
+    /// started here have no link yet (see ARCHITECTURE.md). Must run where an actix `System` is
+    /// current.
+    pub fn start_executors(
         topology_id: &str,
         topology: &Topology,
         config: Config,
-        assigned: Option<&[TaskId]>,
+        assigned: Option<&[ExecutorInfo]>,
         active: bool,
     ) -> Result<Self> {
         config.validate()?;
@@ -71,14 +75,35 @@ impl RunningTopology {
             &config,
         ));
         let table = Arc::new(StreamTable::new(&shape.topology));
-        let worker_tasks: Arc<Vec<TaskId>> = Arc::new(match assigned {
-            Some(tasks) => {
-                let mut tasks = tasks.to_vec();
-                tasks.sort_unstable();
-                tasks.dedup();
-                tasks
+        // The executors to run here, by component.
+        let mut executors: BTreeMap<ComponentId, Vec<ExecutorInfo>> = BTreeMap::new();
+        match assigned {
+            Some(assigned) => {
+                for executor in assigned {
+                    if let Some(component) = shape.layout.component_of(executor.start) {
+                        executors
+                            .entry(component.clone())
+                            .or_default()
+                            .push(*executor);
+                    }
+                }
+                executors.values_mut().for_each(|e| e.sort_unstable());
             }
-            None => shape.layout.all_tasks().map(TaskId).collect(),
+            None => {
+                for (component, tasks) in shape.layout.components() {
+                    executors.insert(component.clone(), tasks.executors.clone());
+                }
+            }
+        }
+        let worker_tasks: Arc<Vec<TaskId>> = Arc::new({
+            let mut tasks: Vec<TaskId> = executors
+                .values()
+                .flatten()
+                .flat_map(ExecutorInfo::tasks)
+                .collect();
+            tasks.sort_unstable();
+            tasks.dedup();
+            tasks
         });
         let windows = Arc::new(credit_windows(&shape));
         let custom_groupings = Arc::new(topology.custom_groupings.clone());
@@ -96,9 +121,10 @@ impl RunningTopology {
 
         // The acker task on each arbiter, for spouts to keep their trees on their own thread.
         let mut local_ackers: Vec<Option<TaskId>> = vec![None; threads];
-        for (e, executor) in shape
-            .layout
-            .executors_of(storm_core::system::ACKER_COMPONENT)
+        for (e, executor) in executors
+            .get(storm_core::system::ACKER_COMPONENT)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
             .iter()
             .enumerate()
         {
@@ -114,9 +140,10 @@ impl RunningTopology {
         let mut directory = Directory::new();
         for (component, def) in &shape.topology.components {
             let component_config = config.merged_with(&def.config)?;
-            for (e, executor) in shape
-                .layout
-                .executors_of(component.as_str())
+            for (e, executor) in executors
+                .get(component)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
                 .iter()
                 .enumerate()
             {
