@@ -51,6 +51,14 @@ impl RootAffinity {
     }
 }
 
+/// One emit, as the collector asked for it.
+struct EmitRequest<'t, 'a> {
+    target: EmitTarget<'t>,
+    anchors: &'a [&'a Tuple],
+    values: Values,
+    message_id: Option<Value>,
+}
+
 /// The acking streams of this task, as routing slots.
 struct AckSlots {
     init: Option<usize>,
@@ -251,14 +259,15 @@ impl TaskEmitter {
         }
     }
 
+    /// Routes one emit, gives each copy its tree ids and queues it; see the module doc.
     #[inline]
-    fn emit_inner(
-        &mut self,
-        target: EmitTarget<'_>,
-        anchors: &[&Tuple],
-        values: Values,
-        message_id: Option<Value>,
-    ) -> Result<(), EmitError> {
+    fn emit_tuple(&mut self, request: EmitRequest<'_, '_>) -> Result<(), EmitError> {
+        let EmitRequest {
+            target,
+            anchors,
+            values,
+            message_id,
+        } = request;
         let (slot, direct) = match target {
             EmitTarget::Default => (self.routing.resolve_default()?, None),
             EmitTarget::Stream(s) => (self.routing.resolve(s)?, None),
@@ -409,18 +418,13 @@ impl TaskEmitter {
         self.unsent_acks.clear();
     }
 
-    fn send_for_roots(&mut self, slot: Option<usize>, tuple: &Tuple, with_value: bool) {
+    /// Sends `[root]` on a system stream (fail, reset timeout) for every root of a tuple.
+    fn send_for_roots(&mut self, slot: Option<usize>, tuple: &Tuple) {
         let Some(slot) = slot else {
             return;
         };
-        let out = tuple.out_ack_val();
-        for &(root, value) in tuple.message_id().anchors() {
-            let values = if with_value {
-                storm_core::values![root as i64, (value ^ out) as i64]
-            } else {
-                storm_core::values![root as i64]
-            };
-            self.emit_system(slot, values);
+        for &(root, _) in tuple.message_id().anchors() {
+            self.emit_system(slot, storm_core::values![root as i64]);
         }
     }
 }
@@ -434,7 +438,12 @@ impl Emitter for TaskEmitter {
         values: Values,
         message_id: Option<Value>,
     ) -> Result<(), EmitError> {
-        self.emit_inner(target, anchors, values, message_id)
+        self.emit_tuple(EmitRequest {
+            target,
+            anchors,
+            values,
+            message_id,
+        })
     }
 
     fn ack(&mut self, tuple: &Tuple) {
@@ -447,13 +456,13 @@ impl Emitter for TaskEmitter {
     fn fail(&mut self, tuple: &Tuple) {
         self.failed += 1;
         if let Some(slot) = self.acking.as_ref().map(|a| a.fail) {
-            self.send_for_roots(slot, tuple, false);
+            self.send_for_roots(slot, tuple);
         }
     }
 
     fn reset_timeout(&mut self, tuple: &Tuple) {
         if let Some(slot) = self.acking.as_ref().map(|a| a.reset) {
-            self.send_for_roots(slot, tuple, false);
+            self.send_for_roots(slot, tuple);
         }
     }
 
