@@ -173,7 +173,7 @@ impl RunningTopology {
                                     WorkerError::MissingFactory(component.to_string())
                                 })?;
                             let addr = SpoutTask::start_in_arbiter(&arbiter, move |_| {
-                                SpoutTask::new(factory(), env, active)
+                                SpoutTask::new(factory, env, active)
                             });
                             directory.insert(
                                 task,
@@ -193,7 +193,7 @@ impl RunningTopology {
                                 })?
                             };
                             let addr = BoltTask::start_in_arbiter(&arbiter, move |_| {
-                                BoltTask::new(factory(), env)
+                                BoltTask::new(factory, env)
                             });
                             directory.insert(
                                 task,

@@ -14,12 +14,16 @@ use storm_core::system::TICK_STREAM;
 use storm_core::{Bolt, OutputCollector, TaskId, Tuple, TupleSource, Value, Values};
 
 use crate::batch::{CreditGrant, TupleBatch};
+use storm_core::topology::BoltFactory;
+
+use crate::executor::guard::call_guarded;
 use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
 use crate::StreamTable;
 
 /// One bolt task.
 pub struct BoltTask {
     bolt: Box<dyn Bolt>,
+    factory: BoltFactory,
     env: TaskEnv,
     emitter: Option<TaskEmitter>,
     stash: VecDeque<TupleBatch>,
@@ -28,9 +32,10 @@ pub struct BoltTask {
 
 impl BoltTask {
     /// A task running `bolt`; it waits for [`Wire`] before preparing it.
-    pub fn new(bolt: Box<dyn Bolt>, env: TaskEnv) -> Self {
+    pub fn new(factory: BoltFactory, env: TaskEnv) -> Self {
         Self {
-            bolt,
+            bolt: factory(),
+            factory,
             schemas: env.table.schemas(),
             env,
             emitter: None,
@@ -50,21 +55,40 @@ impl BoltTask {
         let n = batch.tuples.len();
         let src = batch.src;
         let mut tuples = batch.tuples;
-        for wire in tuples.drain(..) {
-            let Some(schema) = self.schemas.get(wire.stream as usize) else {
-                let msg = format!(
-                    "tuple from task {src} on unknown stream #{}; dropped",
-                    wire.stream
-                );
-                storm_core::Emitter::report_error(emitter, &msg);
-                continue;
-            };
-            let tuple = Tuple::new(wire.values, schema.clone(), src, wire.message_id);
-            let mut collector = OutputCollector::new(emitter);
-            if let Err(e) = self.bolt.execute(tuple, &mut collector) {
-                collector.report_error(&e.0);
+        let mut pending = tuples.drain(..);
+        // One unwind guard per batch, not per tuple: a panic skips only the tuple that caused
+        // it, and the rest of the batch goes to a fresh instance.
+        loop {
+            let schemas = &self.schemas;
+            let bolt = &mut self.bolt;
+            let run = call_guarded(|| {
+                for wire in &mut pending {
+                    let Some(schema) = schemas.get(wire.stream as usize) else {
+                        let msg = format!(
+                            "tuple from task {src} on unknown stream #{}; dropped",
+                            wire.stream
+                        );
+                        storm_core::Emitter::report_error(emitter, &msg);
+                        continue;
+                    };
+                    let tuple = Tuple::new(wire.values, schema.clone(), src, wire.message_id);
+                    let mut collector = OutputCollector::new(emitter);
+                    if let Err(e) = bolt.execute(tuple, &mut collector) {
+                        collector.report_error(&e.0);
+                    }
+                }
+            });
+            match run {
+                Ok(()) => break,
+                Err(panic) => {
+                    let msg = format!("bolt panicked: {panic}; the task's bolt is rebuilt");
+                    storm_core::Emitter::report_error(emitter, &msg);
+                    self.bolt = (self.factory)();
+                    self.bolt.prepare(&self.env.config, &self.env.context);
+                }
             }
         }
+        drop(pending);
         emitter.flush();
         self.env.stats.add_executed(n as u64);
         self.env.return_credit(src, n, Some(tuples));
@@ -97,8 +121,15 @@ impl BoltTask {
             storm_core::MessageId::unanchored(),
         );
         let mut collector = OutputCollector::new(emitter);
-        if let Err(e) = self.bolt.execute(tuple, &mut collector) {
-            collector.report_error(&e.0);
+        match call_guarded(|| self.bolt.execute(tuple, &mut collector)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => collector.report_error(&e.0),
+            Err(panic) => {
+                let msg = format!("bolt panicked on a tick: {panic}; the task's bolt is rebuilt");
+                collector.report_error(&msg);
+                self.bolt = (self.factory)();
+                self.bolt.prepare(&self.env.config, &self.env.context);
+            }
         }
         emitter.flush();
     }

@@ -4,6 +4,7 @@
 mod bolt;
 pub mod emitter;
 mod env;
+mod guard;
 mod messages;
 mod spout;
 

@@ -18,6 +18,9 @@ use storm_core::system::{
 use storm_core::GlobalStreamId;
 
 use crate::batch::{CreditGrant, TupleBatch};
+use storm_core::topology::SpoutFactory;
+
+use crate::executor::guard::call_guarded;
 use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
 
 /// How long a spout that emitted nothing waits before it is asked again.
@@ -26,6 +29,7 @@ const IDLE_BACKOFF: Duration = Duration::from_millis(1);
 /// One spout task.
 pub struct SpoutTask {
     spout: Box<dyn Spout>,
+    factory: SpoutFactory,
     env: TaskEnv,
     emitter: Option<TaskEmitter>,
     active: bool,
@@ -41,7 +45,7 @@ struct Turn;
 
 impl SpoutTask {
     /// A task running `spout`; it opens the spout when wired and runs while active.
-    pub fn new(spout: Box<dyn Spout>, env: TaskEnv, active: bool) -> Self {
+    pub fn new(factory: SpoutFactory, env: TaskEnv, active: bool) -> Self {
         let stream = |s: &str| env.table.index_of(&GlobalStreamId::new(ACKER_COMPONENT, s));
         let ack_streams = [
             stream(ACKER_ACK_STREAM),
@@ -54,7 +58,8 @@ impl SpoutTask {
             .filter(|m| *m > 0)
             .map(|m| m as usize);
         Self {
-            spout,
+            spout: factory(),
+            factory,
             env,
             emitter: None,
             active,
@@ -158,10 +163,21 @@ impl SpoutTask {
             let before = emitter.emitted_total();
             let result = {
                 let mut collector = SpoutOutputCollector::new(emitter);
-                self.spout.next_tuple(&mut collector)
+                call_guarded(|| self.spout.next_tuple(&mut collector))
             };
-            if let Err(e) = result {
-                storm_core::Emitter::report_error(emitter, &e.0);
+            match result {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => storm_core::Emitter::report_error(emitter, &e.0),
+                Err(panic) => {
+                    let msg = format!("spout panicked: {panic}; the task's spout is rebuilt");
+                    storm_core::Emitter::report_error(emitter, &msg);
+                    self.spout = (self.factory)();
+                    self.spout.open(&self.env.config, &self.env.context);
+                    if self.spout_active {
+                        self.spout.activate();
+                    }
+                    break;
+                }
             }
             let now = emitter.emitted_total();
             let full = self
