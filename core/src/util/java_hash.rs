@@ -4,11 +4,27 @@
 /// `String.hashCode()`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units.
 #[inline]
 pub fn string_hash(s: &str) -> i32 {
+    const P2: i32 = 31 * 31;
+    const P3: i32 = 31 * 31 * 31;
+    const P4: i32 = 31 * 31 * 31 * 31;
+    let bytes = s.as_bytes();
     let mut h: i32 = 0;
     let mut high = 0u8;
-    for &b in s.as_bytes() {
-        h = h.wrapping_mul(31).wrapping_add(i32::from(b));
+    // Four bytes a step: h·31⁴ + b0·31³ + b1·31² + b2·31 + b3, independent multiplies.
+    let mut chunks = bytes.chunks_exact(4);
+    for c in &mut chunks {
+        let (b0, b1, b2, b3) = (c[0], c[1], c[2], c[3]);
+        high |= b0 | b1 | b2 | b3;
+        h = h
+            .wrapping_mul(P4)
+            .wrapping_add(i32::from(b0) * P3)
+            .wrapping_add(i32::from(b1) * P2)
+            .wrapping_add(i32::from(b2) * 31)
+            .wrapping_add(i32::from(b3));
+    }
+    for &b in chunks.remainder() {
         high |= b;
+        h = h.wrapping_mul(31).wrapping_add(i32::from(b));
     }
     if high < 0x80 {
         return h;
