@@ -161,7 +161,7 @@ impl OutputRouting {
 
     /// The targets of a regular emit: one task decided without a list when the stream has a
     /// single single-target subscription, else appended to `out`.
-    #[inline]
+    #[inline(always)]
     pub fn route_fast(
         &mut self,
         slot: usize,

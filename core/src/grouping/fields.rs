@@ -27,7 +27,7 @@ impl FieldsGrouper {
     }
 
     /// The task for a tuple.
-    #[inline]
+    #[inline(always)]
     pub fn choose(&self, values: &[Value]) -> Option<TaskId> {
         if self.targets.is_empty() {
             return None;

@@ -101,7 +101,7 @@ impl Value {
     /// The `hashCode()` Java gives the equivalent object: `String.hashCode` over UTF-16 units,
     /// `Long.hashCode`, `Boolean.hashCode`, `Double.hashCode`, `Arrays.hashCode(byte[])` and
     /// `List.hashCode`. Groupings use it so that keys land on the same tasks as in Storm.
-    #[inline]
+    #[inline(always)]
     pub fn java_hash_code(&self) -> i32 {
         match self {
             Value::Null => 0,
