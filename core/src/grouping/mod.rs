@@ -182,7 +182,7 @@ impl Grouper {
 
     /// The one target of a tuple, for groupings that pick at most one task (the common case,
     /// routed without a target list).
-    #[inline]
+    #[inline(always)]
     pub fn choose_one(&mut self, values: &[Value]) -> SingleChoice {
         let one = match self {
             Grouper::Shuffle(g) => g.next_task(),
