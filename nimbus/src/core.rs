@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use storm_core::{ComponentId, Config, StormTopology, TaskLayout, TopologyId, TopologyShape};
+use storm_core::{ComponentId, Config, StormTopology, TopologyId, TopologyShape};
 use storm_zk::{ClusterState, RebalanceOptions, StormBase, TopologyStatus};
 
 use crate::config::DaemonConfig;
@@ -22,6 +22,7 @@ use crate::protocol::{
 use crate::status::{self, Effect, TopologyAction};
 use crate::store::ArtifactStore;
 use crate::submission;
+pub use crate::topology_record::TopologyRecord;
 
 /// A timer a transition asks for: run `action` on a topology after `delay`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,27 +53,6 @@ impl Now {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
         }
-    }
-}
-
-/// A submitted topology as Nimbus needs it to schedule: the accepted config and topology and
-/// the system topology with its task layout.
-#[derive(Debug)]
-pub struct TopologyRecord {
-    /// The topology's name.
-    pub name: String,
-    /// The config it was submitted with.
-    pub config: Config,
-    /// The user topology.
-    pub topology: StormTopology,
-    /// The system topology and initial layout, as workers compute them.
-    pub shape: TopologyShape,
-}
-
-impl TopologyRecord {
-    /// The task layout with a `StormBase`'s executor counts.
-    pub fn layout(&self, component_executors: &BTreeMap<ComponentId, u32>) -> TaskLayout {
-        TaskLayout::with_executors(&self.shape.topology, &self.config, component_executors)
     }
 }
 

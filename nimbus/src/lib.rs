@@ -29,6 +29,7 @@ pub mod server;
 pub mod status;
 pub mod store;
 pub mod submission;
+pub mod topology_record;
 
 pub use actor::Nimbus;
 pub use client::{ClientError, NimbusClient};
