@@ -5,21 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::wait_until;
+use common::{wait_until, Numbers};
 use storm_core::*;
 use storm_worker::LocalCluster;
-
-struct Firehose(i64);
-impl Spout for Firehose {
-    fn next_tuple(&mut self, c: &mut SpoutOutputCollector<'_>) -> ComponentResult {
-        self.0 += 1;
-        c.emit(values![self.0])?;
-        Ok(())
-    }
-    fn declare_output_fields(&self, d: &mut OutputFieldsDeclarer) {
-        d.declare(["n"]);
-    }
-}
 
 /// Spins for a while on every tuple: about 20 µs each.
 struct Slow;
@@ -38,7 +26,7 @@ impl Bolt for Slow {
 #[test]
 fn a_slow_bolt_bounds_what_its_spout_emits() {
     let mut b = TopologyBuilder::new();
-    b.set_spout("firehose", || Firehose(0), 1);
+    b.set_spout("firehose", || Numbers(0), 1);
     b.set_bolt("slow", || Slow, 1).shuffle_grouping("firehose");
     let topology = b.create_topology().expect("valid");
     let mut config = Config::new();

@@ -9,18 +9,6 @@ use common::*;
 use storm_core::*;
 use storm_worker::{KillOptions, LocalCluster};
 
-struct Numbers(i64);
-impl Spout for Numbers {
-    fn next_tuple(&mut self, c: &mut SpoutOutputCollector<'_>) -> ComponentResult {
-        self.0 += 1;
-        c.emit(values![self.0])?;
-        Ok(())
-    }
-    fn declare_output_fields(&self, d: &mut OutputFieldsDeclarer) {
-        d.declare(["n"]);
-    }
-}
-
 struct PanicsAtTen(Log<(TaskId, Values)>);
 impl Bolt for PanicsAtTen {
     fn execute(&mut self, t: Tuple, c: &mut OutputCollector<'_>) -> ComponentResult {

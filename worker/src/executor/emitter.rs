@@ -315,15 +315,7 @@ impl TaskEmitter {
 
         let mut init_xor = 0u64;
         if let Route::One(dst) = route {
-            let message_id = match root {
-                Some(r) => {
-                    let edge = self.rng.next_nonzero();
-                    init_xor ^= edge;
-                    MessageId::root(r, edge)
-                }
-                None if tracked => self.anchored_id(anchors),
-                None => MessageId::unanchored(),
-            };
+            let message_id = self.copy_id(root, tracked, anchors, &mut init_xor);
             self.transfer.push(
                 dst,
                 WireTuple {
@@ -337,15 +329,7 @@ impl TaskEmitter {
             let mut values = Some(values);
             for i in 0..n {
                 let dst = self.targets[i];
-                let message_id = match root {
-                    Some(r) => {
-                        let edge = self.rng.next_nonzero();
-                        init_xor ^= edge;
-                        MessageId::root(r, edge)
-                    }
-                    None if tracked => self.anchored_id(anchors),
-                    None => MessageId::unanchored(),
-                };
+                let message_id = self.copy_id(root, tracked, anchors, &mut init_xor);
                 let v = if i + 1 == n {
                     values.take().unwrap_or_default()
                 } else {
@@ -365,6 +349,28 @@ impl TaskEmitter {
             self.emit_system(init, storm_core::values![r as i64, init_xor as i64]);
         }
         Ok(())
+    }
+
+    /// The tree ids of one copy of an emitted tuple: a new edge of the spout tree `root`
+    /// (XORed into `init_xor` for the ack-init), the anchored edges of a tracked bolt emit, or
+    /// none.
+    #[inline]
+    fn copy_id(
+        &mut self,
+        root: Option<u64>,
+        tracked: bool,
+        anchors: &[&Tuple],
+        init_xor: &mut u64,
+    ) -> MessageId {
+        match root {
+            Some(r) => {
+                let edge = self.rng.next_nonzero();
+                *init_xor ^= edge;
+                MessageId::root(r, edge)
+            }
+            None if tracked => self.anchored_id(anchors),
+            None => MessageId::unanchored(),
+        }
     }
 
     /// A random root id, owned by the local acker when there is one (the draw stays uniform

@@ -71,6 +71,21 @@ impl Spout for ListSpout {
     }
 }
 
+/// Emits 1, 2, 3, ... on `["n"]` as fast as it is asked, untracked.
+pub struct Numbers(pub i64);
+
+impl Spout for Numbers {
+    fn next_tuple(&mut self, c: &mut SpoutOutputCollector<'_>) -> ComponentResult {
+        self.0 += 1;
+        c.emit(values![self.0])?;
+        Ok(())
+    }
+
+    fn declare_output_fields(&self, d: &mut OutputFieldsDeclarer) {
+        d.declare(["n"]);
+    }
+}
+
 /// Records (its task, the values) for every input, and acks it.
 pub struct RecordingBolt {
     pub log: Log<(TaskId, Values)>,
