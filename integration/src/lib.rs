@@ -8,6 +8,7 @@
 //! ZooKeeper must be installed: run `scripts/install-zookeeper.sh` (the tests fail with that
 //! advice when it is missing; they never skip).
 
+pub mod acl_checks;
 pub mod cluster;
 pub mod fixtures;
 pub mod ports;

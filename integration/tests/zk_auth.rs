@@ -62,29 +62,8 @@ async fn znodes_carry_acls_and_refuse_clients_without_credentials() {
     let anonymous = Client::connect(&server.connect_string())
         .await
         .expect("plain client");
-    assert_eq!(
-        anonymous.get_data(&assignment_path).await.err(),
-        Some(ZkError::NoAuth)
-    );
-    assert_eq!(
-        anonymous
-            .set_data(&assignment_path, b"evil", None)
-            .await
-            .err(),
-        Some(ZkError::NoAuth)
-    );
-    assert_eq!(
-        anonymous.delete(&assignment_path, None).await.err(),
-        Some(ZkError::NoAuth)
-    );
-    let open = CreateMode::Persistent.with_acls(Acls::anyone_all());
-    assert_eq!(
-        anonymous
-            .create("/storm/assignments/injected", b"x", &open)
-            .await
-            .err(),
-        Some(ZkError::NoAuth)
-    );
+    storm_integration::acl_checks::assert_refused_without_credentials(&anonymous, &assignment_path)
+        .await;
     assert_eq!(
         anonymous.list_children("/storm/assignments").await.err(),
         Some(ZkError::NoAuth)
