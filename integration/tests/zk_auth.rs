@@ -4,7 +4,7 @@
 use storm_core::TopologyId;
 use storm_integration::{fixtures, ZooKeeperServer};
 use storm_zk::{ClusterState, ZkAuth, ZkClusterState};
-use zookeeper_client::{Acls, Client, CreateMode, Error as ZkError, Permission};
+use zookeeper_client::{Client, Error as ZkError, Permission};
 
 const USER: &str = "storm";
 const PASSWORD: &str = "s3cret";
