@@ -82,10 +82,19 @@ pub struct Config {
     /// `topology.max.task.parallelism` (null): caps every component's task count.
     #[serde(rename = "topology.max.task.parallelism")]
     pub max_task_parallelism: Option<u32>,
-    /// `topology.disable.loadaware.messaging` (false). Shuffle is always Storm's plain
-    /// round-robin `ShuffleGrouping` here; the key is accepted for compatibility.
+    /// `topology.disable.loadaware.messaging` (false): true makes shuffle Storm's plain
+    /// round-robin `ShuffleGrouping`; otherwise shuffle and local-or-shuffle are load-aware and
+    /// prefer the targets nearest the emitter (same thread, then same worker) while they keep up.
     #[serde(rename = "topology.disable.loadaware.messaging")]
     pub disable_loadaware_messaging: bool,
+    /// `topology.localityaware.higher.bound` (0.8): a load-aware shuffle widens its locality
+    /// scope when the targets in scope are loaded above this (and wider ones are not).
+    #[serde(rename = "topology.localityaware.higher.bound")]
+    pub localityaware_higher_bound: f64,
+    /// `topology.localityaware.lower.bound` (0.2): it narrows its scope again when the
+    /// narrower targets are loaded below this.
+    #[serde(rename = "topology.localityaware.lower.bound")]
+    pub localityaware_lower_bound: f64,
     /// `topology.worker.threads` (not a Storm key; null = one per CPU): the actor threads
     /// (arbiters) a worker spreads its executors over.
     #[serde(rename = "topology.worker.threads")]
@@ -112,6 +121,8 @@ impl Default for Config {
             tasks: None,
             max_task_parallelism: None,
             disable_loadaware_messaging: false,
+            localityaware_higher_bound: 0.8,
+            localityaware_lower_bound: 0.2,
             worker_threads: None,
             extra: BTreeMap::new(),
         }
@@ -215,6 +226,18 @@ impl Config {
             return Err(ConfigError::OutOfRange {
                 key: "topology.tick.tuple.freq.secs",
                 reason: "must be at least 1 (leave it unset for no ticks)".into(),
+            });
+        }
+        let (lower, higher) = (
+            self.localityaware_lower_bound,
+            self.localityaware_higher_bound,
+        );
+        if !(0.0..=1.0).contains(&lower) || !(0.0..=1.0).contains(&higher) || lower > higher {
+            return Err(ConfigError::OutOfRange {
+                key: "topology.localityaware.lower.bound",
+                reason: format!(
+                    "bounds must satisfy 0 <= lower ({lower}) <= higher ({higher}) <= 1"
+                ),
             });
         }
         if self.worker_threads == Some(0) {

@@ -18,6 +18,7 @@ pub mod acker;
 pub mod batch;
 pub mod error;
 pub mod executor;
+pub mod load;
 pub mod local_cluster;
 pub mod progress;
 pub mod rotating_map;

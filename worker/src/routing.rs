@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use storm_core::grouping::{CustomGroupingFactory, Grouper, GrouperParams, SingleChoice};
+use storm_core::grouping::{
+    CustomGroupingFactory, Grouper, GrouperParams, LoadBounds, SingleChoice,
+};
 use storm_core::{
     ComponentId, EmitError, GlobalStreamId, Grouping, StreamId, TaskId, TopologyError,
     TopologyShape, Value,
@@ -36,11 +38,22 @@ pub struct OutStream {
     direct_targets: Vec<TaskId>,
 }
 
+/// Where the emitting task runs, for the groupings that care about locality.
+pub struct Placement<'a> {
+    /// The tasks of its worker.
+    pub worker_tasks: &'a [TaskId],
+    /// The tasks on its thread.
+    pub thread_tasks: &'a [TaskId],
+    /// Bounds of load-aware shuffles, `None` for plain shuffles.
+    pub load_aware: Option<LoadBounds>,
+}
+
 /// The routes of every output stream of one task.
 pub struct OutputRouting {
     component: ComponentId,
     streams: Vec<OutStream>,
     default: Option<usize>,
+    load_aware: bool,
 }
 
 impl OutputRouting {
@@ -50,7 +63,7 @@ impl OutputRouting {
         table: &StreamTable,
         custom_groupings: &BTreeMap<String, CustomGroupingFactory>,
         task: TaskId,
-        worker_tasks: &[TaskId],
+        placement: Placement<'_>,
     ) -> Result<Self, TopologyError> {
         let component = shape
             .layout
@@ -79,7 +92,9 @@ impl OutputRouting {
                             stream: &global,
                             source_fields: &info.fields,
                             target_tasks: targets,
-                            worker_tasks,
+                            worker_tasks: placement.worker_tasks,
+                            thread_tasks: placement.thread_tasks,
+                            load_aware: placement.load_aware,
                             seed: seed_for(task, subscriber.as_str(), stream_id.as_str()),
                             custom,
                         },
@@ -100,11 +115,29 @@ impl OutputRouting {
         let default = streams
             .iter()
             .position(|s| s.id.as_str() == storm_core::DEFAULT_STREAM);
+        let load_aware = streams
+            .iter()
+            .any(|s| s.groupers.iter().any(Grouper::is_load_aware));
         Ok(Self {
             component,
             streams,
             default,
+            load_aware,
         })
+    }
+
+    /// True if some grouping follows its targets' load.
+    pub fn is_load_aware(&self) -> bool {
+        self.load_aware
+    }
+
+    /// Lets the load-aware groupings re-read their targets' loads.
+    pub fn refresh_loads(&mut self, load: &dyn Fn(TaskId) -> Option<f64>) {
+        for s in &mut self.streams {
+            for g in &mut s.groupers {
+                g.refresh_load(load);
+            }
+        }
     }
 
     /// The emitting component.

@@ -24,6 +24,7 @@ use storm_core::Bolt;
 use crate::acker::Acker;
 use crate::error::{Result, WorkerError};
 use crate::executor::{BoltTask, SetActive, Shutdown, SpoutTask, TaskEnv, Wire};
+use crate::load::LoadMap;
 use crate::progress::Progress;
 use crate::stats::{TaskStats, TaskStatsSnapshot};
 use crate::transport::{Directory, LocalLink};
@@ -135,6 +136,38 @@ impl RunningTopology {
                     .find(|t| worker_tasks.binary_search(t).is_ok());
             }
         }
+        // The tasks of each arbiter: the nearest scope of load-aware shuffles.
+        let mut tasks_by_thread: Vec<Vec<TaskId>> = vec![Vec::new(); threads];
+        for component in shape.topology.components.keys() {
+            for (e, executor) in executors
+                .get(component)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+            {
+                tasks_by_thread[e % threads].extend(
+                    executor
+                        .tasks()
+                        .filter(|t| worker_tasks.binary_search(t).is_ok()),
+                );
+            }
+        }
+        let tasks_by_thread: Vec<Arc<Vec<TaskId>>> = tasks_by_thread
+            .into_iter()
+            .map(|mut t| {
+                t.sort_unstable();
+                Arc::new(t)
+            })
+            .collect();
+        let loads = Arc::new(LoadMap::new(
+            shape.layout.task_count(),
+            &tasks_by_thread
+                .iter()
+                .map(|t| t.as_slice())
+                .collect::<Vec<_>>(),
+            config.executor_receive_buffer_size,
+        ));
         let mut tasks = Vec::new();
         let mut stats = Vec::new();
         let mut directory = Directory::new();
@@ -164,6 +197,9 @@ impl RunningTopology {
                         custom_groupings: custom_groupings.clone(),
                         windows: windows.clone(),
                         local_acker: local_ackers[e % threads],
+                        thread: e % threads,
+                        thread_tasks: tasks_by_thread[e % threads].clone(),
+                        loads: loads.clone(),
                         directory: None,
                     };
                     let addr = match def.kind {
@@ -180,6 +216,7 @@ impl RunningTopology {
                                 Arc::new(LocalLink::new(
                                     addr.clone().recipient(),
                                     addr.clone().recipient(),
+                                    loads.clone(),
                                 )),
                             );
                             TaskAddr::Spout(addr)
@@ -200,6 +237,7 @@ impl RunningTopology {
                                 Arc::new(LocalLink::new(
                                     addr.clone().recipient(),
                                     addr.clone().recipient(),
+                                    loads.clone(),
                                 )),
                             );
                             TaskAddr::Bolt(addr)

@@ -33,19 +33,30 @@ fn run_with_tasks(
     input: Vec<Values>,
     wire: impl FnOnce(BoltDeclarer<'_>) -> BoltDeclarer<'_>,
 ) -> (Vec<(TaskId, Values)>, Vec<TaskId>) {
+    run_custom(name, input, (2, 4), Config::new(), wire)
+}
+
+/// Runs spout → bolt with these parallelisms and config.
+fn run_custom(
+    name: &str,
+    input: Vec<Values>,
+    (spouts, bolts): (u32, u32),
+    config: Config,
+    wire: impl FnOnce(BoltDeclarer<'_>) -> BoltDeclarer<'_>,
+) -> (Vec<(TaskId, Values)>, Vec<TaskId>) {
     let seen = log();
     let mut b = TopologyBuilder::new();
     b.set_spout(
         "spout",
         move || ListSpout::new(input.clone(), ["word", "n"]),
-        2,
+        spouts,
     );
     let sink = seen.clone();
-    wire(b.set_bolt("bolt", move || RecordingBolt::new(sink.clone()), 4));
+    wire(b.set_bolt("bolt", move || RecordingBolt::new(sink.clone()), bolts));
     let topology = b.create_topology().expect("valid");
     let cluster = LocalCluster::new().expect("cluster");
     cluster
-        .submit_topology(name, Config::new(), &topology)
+        .submit_topology(name, config, &topology)
         .expect("submit");
     cluster
         .wait_until_complete(name, TIMEOUT)
@@ -113,6 +124,89 @@ fn shuffle_and_none_spread_every_tuple_once() {
         let tasks: BTreeSet<_> = seen.iter().map(|(t, _)| *t).collect();
         assert_eq!(tasks.len(), 4, "{name} should reach all tasks");
     }
+}
+
+#[test]
+fn load_aware_shuffle_keeps_tuples_on_the_emitters_thread() {
+    // Two threads: the spout and the bolt's first task share thread 0, its second task runs
+    // on thread 1. A light load never leaves the spout's thread.
+    let mut config = Config::new();
+    config.worker_threads = Some(2);
+    let (seen, tasks) = run_custom("near", words(300, 300), (1, 2), config.clone(), |d| {
+        d.shuffle_grouping("spout")
+    });
+    assert_eq!(seen.len(), 300);
+    let used: BTreeSet<_> = seen.iter().map(|(t, _)| *t).collect();
+    assert_eq!(used, BTreeSet::from([tasks[0]]));
+
+    // Storm's plain shuffle spreads evenly over both.
+    config.disable_loadaware_messaging = true;
+    let (seen, _) = run_custom("plain", words(300, 300), (1, 2), config, |d| {
+        d.shuffle_grouping("spout")
+    });
+    let mut per_task: BTreeMap<TaskId, usize> = BTreeMap::new();
+    for (t, _) in &seen {
+        *per_task.entry(*t).or_default() += 1;
+    }
+    assert_eq!(
+        per_task.values().copied().collect::<Vec<_>>(),
+        vec![150, 150]
+    );
+}
+
+/// Records like [`RecordingBolt`], taking a millisecond per tuple.
+struct SlowBolt(RecordingBolt);
+
+impl Bolt for SlowBolt {
+    fn prepare(&mut self, conf: &Config, ctx: &TopologyContext) {
+        self.0.prepare(conf, ctx);
+    }
+
+    fn execute(&mut self, input: Tuple, c: &mut OutputCollector<'_>) -> ComponentResult {
+        // The work this bolt stands for.
+        std::thread::sleep(Duration::from_millis(1));
+        self.0.execute(input, c)
+    }
+
+    fn declare_output_fields(&self, _d: &mut OutputFieldsDeclarer) {}
+}
+
+#[test]
+fn load_aware_shuffle_widens_when_the_near_task_falls_behind() {
+    // The bolt task on the spout's thread cannot keep up (its input fills), the one on the
+    // other thread idles: within a refresh or two the shuffle spreads over both.
+    let seen = log();
+    let mut b = TopologyBuilder::new();
+    b.set_spout(
+        "spout",
+        move || ListSpout::new(words(3000, 3000), ["word", "n"]),
+        1,
+    );
+    let sink = seen.clone();
+    b.set_bolt(
+        "bolt",
+        move || SlowBolt(RecordingBolt::new(sink.clone())),
+        2,
+    )
+    .shuffle_grouping("spout");
+    let topology = b.create_topology().expect("valid");
+    let mut config = Config::new();
+    config.worker_threads = Some(2);
+    config.executor_receive_buffer_size = 100;
+    config.producer_batch_size = 4;
+    let cluster = LocalCluster::new().expect("cluster");
+    cluster
+        .submit_topology("widen", config, &topology)
+        .expect("submit");
+    let far = cluster
+        .with_topology("widen", |t| t.shape().layout.tasks_of("bolt")[1])
+        .expect("running");
+    let widened = wait_until(TIMEOUT, || entries(&seen).iter().any(|(t, _)| *t == far));
+    cluster
+        .kill_topology_with_opts("widen", KillOptions::wait(0))
+        .expect("kill");
+    cluster.shutdown();
+    assert!(widened, "the far task never got a tuple");
 }
 
 #[test]

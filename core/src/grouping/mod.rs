@@ -6,6 +6,7 @@
 
 mod custom;
 mod fields;
+mod load_aware;
 mod partial_key;
 mod shuffle;
 
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use custom::{CustomGroupingFactory, CustomStreamGrouping};
 pub use fields::FieldsGrouper;
+pub use load_aware::{LoadAwareShuffleGrouper, LoadBounds, Locality};
 pub use partial_key::PartialKeyGrouper;
 pub use shuffle::ShuffleGrouper;
 
@@ -24,7 +26,9 @@ use crate::util::SplitMix64;
 /// How a stream's tuples are spread over a bolt's tasks (Storm's `Grouping`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Grouping {
-    /// Round-robin over a random permutation of the tasks.
+    /// Spread evenly: Storm's load-aware shuffle (nearest tasks first while they keep up), or
+    /// round-robin over a random permutation of the tasks with
+    /// `topology.disable.loadaware.messaging`.
     Shuffle,
     /// Equal values of these fields always reach the same task.
     Fields(Fields),
@@ -77,8 +81,13 @@ pub struct GrouperParams<'a> {
     pub source_fields: &'a Fields,
     /// The subscriber's tasks, ascending.
     pub target_tasks: &'a [TaskId],
-    /// The tasks of the emitter's worker (for local-or-shuffle).
+    /// The tasks of the emitter's worker (for local-or-shuffle and load-aware shuffle).
     pub worker_tasks: &'a [TaskId],
+    /// The tasks on the emitter's thread (for load-aware shuffle).
+    pub thread_tasks: &'a [TaskId],
+    /// Load-aware shuffles with these bounds, or `None` for Storm's plain shuffle
+    /// (`topology.disable.loadaware.messaging`).
+    pub load_aware: Option<LoadBounds>,
     /// Seed for the random groupings.
     pub seed: u64,
     /// The user grouping, for [`Grouping::Custom`].
@@ -96,7 +105,9 @@ pub enum SingleChoice {
 
 /// A running grouping.
 pub enum Grouper {
-    /// See [`Grouping::Shuffle`] and [`Grouping::LocalOrShuffle`].
+    /// See [`Grouping::Shuffle`] and [`Grouping::LocalOrShuffle`], load-aware.
+    LoadAware(LoadAwareShuffleGrouper),
+    /// See [`Grouping::Shuffle`] and [`Grouping::LocalOrShuffle`], plain.
     Shuffle(ShuffleGrouper),
     /// See [`Grouping::Fields`].
     Fields(FieldsGrouper),
@@ -120,7 +131,7 @@ impl Grouper {
     pub fn new(grouping: &Grouping, params: GrouperParams<'_>) -> Result<Self, TopologyError> {
         let targets = params.target_tasks;
         Ok(match grouping {
-            Grouping::Shuffle => Grouper::Shuffle(ShuffleGrouper::new(targets, params.seed)),
+            Grouping::Shuffle => shuffle(targets, &params),
             Grouping::LocalOrShuffle => {
                 let local: Vec<TaskId> = targets
                     .iter()
@@ -128,7 +139,7 @@ impl Grouper {
                     .filter(|t| params.worker_tasks.contains(t))
                     .collect();
                 let chosen = if local.is_empty() { targets } else { &local };
-                Grouper::Shuffle(ShuffleGrouper::new(chosen, params.seed))
+                shuffle(chosen, &params)
             }
             Grouping::Fields(f) if f.is_empty() => Grouper::Global(lowest(targets)),
             Grouping::Fields(f) => Grouper::Fields(FieldsGrouper::new(
@@ -165,6 +176,7 @@ impl Grouper {
     #[inline]
     pub fn choose_tasks(&mut self, source_task: TaskId, values: &[Value], out: &mut Vec<TaskId>) {
         match self {
+            Grouper::LoadAware(g) => out.extend(g.next_task()),
             Grouper::Shuffle(g) => out.extend(g.next_task()),
             Grouper::Fields(g) => out.extend(g.choose(values)),
             Grouper::Global(t) => out.push(*t),
@@ -185,6 +197,7 @@ impl Grouper {
     #[inline(always)]
     pub fn choose_one(&mut self, values: &[Value]) -> SingleChoice {
         let one = match self {
+            Grouper::LoadAware(g) => g.next_task(),
             Grouper::Shuffle(g) => g.next_task(),
             Grouper::Fields(g) => g.choose(values),
             Grouper::Global(t) => Some(*t),
@@ -198,9 +211,34 @@ impl Grouper {
         SingleChoice::AtMostOne(one)
     }
 
+    /// True for groupings that follow their targets' load (see [`Grouper::refresh_load`]).
+    pub fn is_load_aware(&self) -> bool {
+        matches!(self, Grouper::LoadAware(_))
+    }
+
+    /// Lets a load-aware grouping re-read its targets' loads; others ignore it.
+    pub fn refresh_load(&mut self, load: &dyn Fn(TaskId) -> Option<f64>) {
+        if let Grouper::LoadAware(g) = self {
+            g.refresh_load(load);
+        }
+    }
+
     /// True for direct groupings, which only `emit_direct` reaches.
     pub fn is_direct(&self) -> bool {
         matches!(self, Grouper::Direct)
+    }
+}
+
+fn shuffle(targets: &[TaskId], params: &GrouperParams<'_>) -> Grouper {
+    match params.load_aware {
+        Some(bounds) => Grouper::LoadAware(LoadAwareShuffleGrouper::new(
+            targets,
+            params.thread_tasks,
+            params.worker_tasks,
+            params.seed,
+            bounds,
+        )),
+        None => Grouper::Shuffle(ShuffleGrouper::new(targets, params.seed)),
     }
 }
 

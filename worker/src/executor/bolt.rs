@@ -52,6 +52,7 @@ impl BoltTask {
             self.stash.push_front(batch);
             return;
         };
+        let started = std::time::Instant::now();
         let n = batch.tuples.len();
         let src = batch.src;
         let mut tuples = batch.tuples;
@@ -93,6 +94,7 @@ impl BoltTask {
         self.env.stats.add_executed(n as u64);
         self.env.return_credit(src, n, Some(tuples));
         self.env.progress.batch_done();
+        self.env.record_busy(started);
     }
 
     fn drain_stash(&mut self) {

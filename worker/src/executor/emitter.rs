@@ -4,7 +4,7 @@
 //! spouts start trees (`__ack_init`), bolts anchor edges and send `__ack_ack`/`__ack_fail`.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use storm_core::system::{
     ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM,
@@ -13,6 +13,7 @@ use storm_core::util::{java_hash, FloorMod, SplitMix64};
 use storm_core::{EmitError, EmitTarget, Emitter, MessageId, TaskId, Tuple, Value, Values};
 
 use crate::batch::WireTuple;
+use crate::load::{LoadMap, LoadSampler};
 use crate::progress::Progress;
 use crate::rotating_map::RotatingMap;
 use crate::routing::{OutputRouting, Route};
@@ -92,6 +93,25 @@ pub struct TaskEmitter {
     /// Acks not yet sent, XOR-combined per root: the acker only needs the XOR of a root's ack
     /// values, so the acks of one batch for one tree travel as one tuple.
     unsent_acks: Vec<(u64, u64)>,
+    /// Input loads of the local tasks, for load-aware shuffles.
+    loads: Arc<LoadMap>,
+    /// When load-aware shuffles next re-read the loads.
+    next_load_refresh: Instant,
+    /// This emitter's samples of the threads' busy time.
+    load_sampler: LoadSampler,
+}
+
+/// How often load-aware shuffles re-read their targets' loads (Storm: about every second).
+const LOAD_REFRESH: Duration = Duration::from_secs(1);
+
+/// The worker-wide counters an emitter reports to.
+pub struct EmitterCounters {
+    /// The task's statistics.
+    pub stats: Arc<TaskStats>,
+    /// The topology's in-flight counter.
+    pub progress: Arc<Progress>,
+    /// Input loads of the local tasks.
+    pub loads: Arc<LoadMap>,
 }
 
 impl TaskEmitter {
@@ -100,11 +120,15 @@ impl TaskEmitter {
         task: TaskId,
         routing: OutputRouting,
         transfer: Transfer,
-        stats: Arc<TaskStats>,
-        progress: Arc<Progress>,
+        counters: EmitterCounters,
         debug: bool,
         root_affinity: Option<RootAffinity>,
     ) -> Self {
+        let EmitterCounters {
+            stats,
+            progress,
+            loads,
+        } = counters;
         let slot = |s: &str| routing.resolve(s).ok();
         let slots = AckSlots {
             init: slot(ACKER_INIT_STREAM),
@@ -131,6 +155,9 @@ impl TaskEmitter {
             immediate_acks: Vec::new(),
             root_affinity,
             unsent_acks: Vec::new(),
+            load_sampler: loads.sampler(),
+            loads,
+            next_load_refresh: Instant::now() + LOAD_REFRESH,
         }
     }
 
@@ -190,11 +217,28 @@ impl TaskEmitter {
     pub fn flush(&mut self) {
         self.send_acks();
         self.transfer.flush();
+        if self.routing.is_load_aware() {
+            self.refresh_loads();
+        }
         let published = self.stats.emitted();
         self.stats
             .add_emitted(self.emitted.saturating_sub(published));
         self.stats.add_acked(std::mem::take(&mut self.acked));
         self.stats.add_failed(std::mem::take(&mut self.failed));
+    }
+
+    /// About once a second (with jitter, so emitters do not move together), lets load-aware
+    /// shuffles re-read their targets' loads.
+    fn refresh_loads(&mut self) {
+        let now = Instant::now();
+        if now < self.next_load_refresh {
+            return;
+        }
+        self.load_sampler.sample(&self.loads, now);
+        let (loads, sampler) = (&self.loads, &self.load_sampler);
+        self.routing.refresh_loads(&|t| sampler.load(loads, t));
+        let jitter = Duration::from_millis(self.rng.below(1000));
+        self.next_load_refresh = now + LOAD_REFRESH / 2 + jitter;
     }
 
     /// Spout message ids that are complete already (no ackers).

@@ -4,14 +4,15 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use storm_core::grouping::CustomGroupingFactory;
+use storm_core::grouping::{CustomGroupingFactory, LoadBounds};
 use storm_core::{Config, TaskId, TopologyContext, TopologyError};
 
 use crate::batch::{CreditGrant, WireTuple};
-use crate::routing::OutputRouting;
+use crate::load::LoadMap;
+use crate::routing::{OutputRouting, Placement};
 use crate::transfer::Transfer;
 
-use crate::executor::emitter::RootAffinity;
+use crate::executor::emitter::{EmitterCounters, RootAffinity};
 use crate::executor::TaskEmitter;
 use crate::progress::Progress;
 use crate::stats::TaskStats;
@@ -41,6 +42,12 @@ pub struct TaskEnv {
     /// The acker task on this task's thread, if any: a spout draws root ids that this acker
     /// owns, so its tree bookkeeping stays on one core.
     pub local_acker: Option<TaskId>,
+    /// The index of this task's thread (arbiter) in the worker.
+    pub thread: usize,
+    /// The tasks on this task's thread (the nearest scope of load-aware shuffles).
+    pub thread_tasks: Arc<Vec<TaskId>>,
+    /// How full every local task's input is.
+    pub loads: Arc<LoadMap>,
 }
 
 impl TaskEnv {
@@ -52,7 +59,14 @@ impl TaskEnv {
             &self.table,
             &self.custom_groupings,
             self.task,
-            self.context.this_worker_tasks(),
+            Placement {
+                worker_tasks: self.context.this_worker_tasks(),
+                thread_tasks: &self.thread_tasks,
+                load_aware: (!self.config.disable_loadaware_messaging).then_some(LoadBounds {
+                    lower: self.config.localityaware_lower_bound,
+                    higher: self.config.localityaware_higher_bound,
+                }),
+            },
         )?;
         let targets = routing.all_targets(shape);
         let windows = &self.windows;
@@ -73,11 +87,20 @@ impl TaskEnv {
             self.task,
             routing,
             transfer,
-            self.stats.clone(),
-            self.progress.clone(),
+            EmitterCounters {
+                stats: self.stats.clone(),
+                progress: self.progress.clone(),
+                loads: self.loads.clone(),
+            },
             self.config.debug,
             root_affinity,
         ))
+    }
+
+    /// Counts the time since `started` as work done on this task's thread.
+    #[inline]
+    pub fn record_busy(&self, started: std::time::Instant) {
+        self.loads.add_busy(self.thread, started.elapsed());
     }
 
     /// Returns credit for a processed batch to its sender.
@@ -85,6 +108,7 @@ impl TaskEnv {
         if sender == TaskId::SYSTEM {
             return;
         }
+        self.loads.processed(self.task, tuples);
         if let Some(link) = self.directory.as_ref().and_then(|d| d.get(sender)) {
             link.send_credit(CreditGrant {
                 from: self.task,

@@ -245,7 +245,10 @@ impl Handler<Turn> for SpoutTask {
         if self.at_max_pending() {
             return; // an ack, fail or timeout will schedule the next turn
         }
-        if self.turn() {
+        let started = std::time::Instant::now();
+        let emitted = self.turn();
+        self.env.record_busy(started);
+        if emitted {
             self.schedule(ctx, None);
         } else {
             self.schedule(ctx, Some(IDLE_BACKOFF));
@@ -257,6 +260,7 @@ impl Handler<TupleBatch> for SpoutTask {
     type Result = ();
 
     fn handle(&mut self, batch: TupleBatch, ctx: &mut Context<Self>) {
+        let started = std::time::Instant::now();
         let n = batch.tuples.len();
         let src = batch.src;
         self.env.stats.add_executed(n as u64);
@@ -264,6 +268,7 @@ impl Handler<TupleBatch> for SpoutTask {
         self.env.stats.exhausted.set(self.spout.is_exhausted());
         self.env.return_credit(src, n, None);
         self.env.progress.batch_done();
+        self.env.record_busy(started);
         if self.active && !self.at_max_pending() {
             self.schedule(ctx, None);
         }

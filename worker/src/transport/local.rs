@@ -1,26 +1,40 @@
 //! The in-process transport: batches and credits go straight into the task actor's mailbox.
 //! `do_send` is unbounded, so the [`crate::transfer::Transfer`] credit window is what bounds it.
 
+use std::sync::Arc;
+
 use actix::Recipient;
 
 use super::TaskLink;
 use crate::batch::{CreditGrant, TupleBatch};
+use crate::load::LoadMap;
 
 /// A task actor in this process.
 pub struct LocalLink {
     batches: Recipient<TupleBatch>,
     credits: Recipient<CreditGrant>,
+    loads: Arc<LoadMap>,
 }
 
 impl LocalLink {
-    /// Links to an actor that takes batches and credits.
-    pub fn new(batches: Recipient<TupleBatch>, credits: Recipient<CreditGrant>) -> Self {
-        Self { batches, credits }
+    /// Links to an actor that takes batches and credits; batches it delivers count towards
+    /// the task's load in `loads`.
+    pub fn new(
+        batches: Recipient<TupleBatch>,
+        credits: Recipient<CreditGrant>,
+        loads: Arc<LoadMap>,
+    ) -> Self {
+        Self {
+            batches,
+            credits,
+            loads,
+        }
     }
 }
 
 impl TaskLink for LocalLink {
     fn send_batch(&self, batch: TupleBatch) {
+        self.loads.delivered(batch.dst, batch.tuples.len());
         self.batches.do_send(batch);
     }
 
