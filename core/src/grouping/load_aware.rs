@@ -2,7 +2,8 @@
 //! level. Targets are ranked by how near they are to the emitter: on the emitter's own thread
 //! (the actor system's arbiter), in its worker, anywhere. The grouping shuffles over the
 //! nearest scope while it keeps up, and widens when that scope is loaded above
-//! `topology.localityaware.higher.bound` while wider targets have room; it narrows again once
+//! `topology.localityaware.higher.bound` while wider targets idle (below
+//! `topology.localityaware.lower.bound`); it narrows again once
 //! the narrower targets are below `topology.localityaware.lower.bound`. Within the scope, tasks
 //! are drawn round-robin from a shuffled ring in which each task's share follows its weight,
 //! and weights follow load as in Storm: the least loaded tasks gain, the others lose.
@@ -146,11 +147,11 @@ impl LoadAwareShuffleGrouper {
         let in_scope = mean(&|t| t.locality <= scope).unwrap_or(1.0);
         let (lower, higher) = (self.bounds.lower, self.bounds.higher);
         let mut next = scope;
-        // Widen to the next scope that adds targets when they have room: when the targets in
-        // scope are above the higher bound and the added ones below it (Storm widens on load
-        // alone, but spreading onto targets as loaded only adds cross-thread traffic), or when
-        // the targets in scope are busy and the added ones idle. Tasks that share a thread
-        // take turns on it, so a saturated thread shows as a queue well short of full.
+        // Widen to the next scope that adds targets when the targets in scope are loaded above
+        // the higher bound and the added ones below the lower bound: they idle. Storm widens
+        // on the first condition alone; here loads include thread time, and in a saturated
+        // topology every thread is busy, so that rule would spread tuples onto targets just as
+        // loaded, adding cross-thread traffic and no capacity.
         let wider = SCOPES.into_iter().find(|s| {
             *s > scope
                 && self
@@ -164,7 +165,7 @@ impl LoadAwareShuffleGrouper {
             .rev()
             .find(|s| *s < scope && self.targets.iter().any(|t| t.locality <= *s));
         if let (Some(wider), Some(added)) = (wider, added) {
-            if (in_scope > higher && added < higher) || (in_scope > lower && added < lower / 2.0) {
+            if in_scope > higher && added < lower {
                 next = wider;
             }
         }
@@ -305,16 +306,25 @@ mod tests {
 
     #[test]
     fn widens_from_a_busy_thread_onto_idle_targets() {
-        // A spout and its bolt task take turns on one thread: the queue sits well short of
-        // full while the other thread has nothing to do.
+        // A spout and its bolt task take turns on a saturated thread while the other thread
+        // has nothing to do.
         let targets = ids(&[1, 2]);
         let mut g =
             LoadAwareShuffleGrouper::new(&targets, &ids(&[1]), &targets, 7, LoadBounds::default());
-        g.refresh_load(&|t| Some(if t.0 == 1 { 0.5 } else { 0.0 }));
+        g.refresh_load(&|t| Some(if t.0 == 1 { 0.9 } else { 0.0 }));
         assert_eq!(g.scope(), Locality::Worker);
         // Both now share the load: stay wide.
         g.refresh_load(&|_| Some(0.3));
         assert_eq!(g.scope(), Locality::Worker);
+    }
+
+    #[test]
+    fn does_not_widen_onto_targets_that_are_busy_with_their_own_work() {
+        let targets = ids(&[1, 2]);
+        let mut g =
+            LoadAwareShuffleGrouper::new(&targets, &ids(&[1]), &targets, 7, LoadBounds::default());
+        g.refresh_load(&|t| Some(if t.0 == 1 { 1.0 } else { 0.5 }));
+        assert_eq!(g.scope(), Locality::Thread);
     }
 
     #[test]
