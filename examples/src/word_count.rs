@@ -108,6 +108,7 @@ impl Spout for RandomSentenceSpout {
         if self.limit.is_some_and(|l| self.emitted >= l) {
             return Ok(());
         }
+        // Ten words of at most ten letters and nine spaces: never regrown.
         let mut s = String::with_capacity(80);
         sentence(&mut self.rng, &self.vocab, &mut s);
         self.emitted += 1;
@@ -173,14 +174,16 @@ impl BasicBolt for WordCount {
         input: &Tuple,
         collector: &mut BasicOutputCollector<'_, '_>,
     ) -> ComponentResult {
-        let word = input.get_str(0).ok_or("word is not a string")?;
+        let value = input.get(0).ok_or("no word")?;
+        let word = value.as_str().ok_or("word is not a string")?;
         let count = match self.counts.get_mut(word) {
             Some(c) => c,
             None => self.counts.entry(CompactString::new(word)).or_insert(0),
         };
         *count += 1;
         let count = *count;
-        collector.emit(values![word, count])?;
+        // Forward the word's value as it came (as Storm passes the same String on).
+        collector.emit(values![value.clone(), count])?;
         Ok(())
     }
 
