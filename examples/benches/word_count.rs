@@ -93,18 +93,15 @@ fn cross_core_round_trip_ns() -> f64 {
             let echo = std::thread::spawn(move || {
                 for i in 0..EXCHANGES {
                     // Bounded by the main thread, which always sends the next odd value.
-                    while other.load(Ordering::Acquire) != 2 * i + 1 {
-                        std::hint::spin_loop();
-                    }
+                    // No `spin_loop` hint: its pause would be part of the figure.
+                    while other.load(Ordering::Acquire) != 2 * i + 1 {}
                     other.store(2 * i + 2, Ordering::Release);
                 }
             });
             let start = Instant::now();
             for i in 0..EXCHANGES {
                 flag.store(2 * i + 1, Ordering::Release);
-                while flag.load(Ordering::Acquire) != 2 * i + 2 {
-                    std::hint::spin_loop();
-                }
+                while flag.load(Ordering::Acquire) != 2 * i + 2 {}
             }
             let ns = start.elapsed().as_nanos() as f64 / EXCHANGES as f64;
             let _ = echo.join();

@@ -98,6 +98,31 @@ mod tests {
     }
 
     #[test]
+    fn every_length_hashes_like_the_plain_rule() {
+        let mut rng = crate::util::SplitMix64::new(9);
+        for len in 0..=40 {
+            for _ in 0..200 {
+                let s: String = (0..len)
+                    .map(|_| char::from(b' ' + rng.below(95) as u8))
+                    .collect();
+                let plain = s
+                    .bytes()
+                    .fold(0i32, |h, b| h.wrapping_mul(31).wrapping_add(i32::from(b)));
+                assert_eq!(string_hash(&s), plain, "{s:?}");
+            }
+            // A non-ASCII letter anywhere takes the UTF-16 path.
+            if len > 0 {
+                let mut s: String = "x".repeat(len - 1);
+                s.insert(rng.below(len as u64) as usize, 'é');
+                let utf16 = s
+                    .encode_utf16()
+                    .fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(i32::from(u)));
+                assert_eq!(string_hash(&s), utf16, "{s:?}");
+            }
+        }
+    }
+
+    #[test]
     fn bytes_hash_treats_bytes_as_signed() {
         assert_eq!(bytes_hash(&[]), 1);
         assert_eq!(bytes_hash(&[0xff]), 31 - 1);
