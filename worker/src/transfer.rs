@@ -12,9 +12,9 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use storm_core::TaskId;
+use storm_core::{MessageId, TaskId, Value, Values};
 
-use crate::batch::{TupleBatch, WireTuple};
+use crate::batch::{BatchTuples, TupleBatch};
 use crate::progress::Progress;
 use crate::transport::{Directory, TaskLink};
 
@@ -25,12 +25,12 @@ const MAX_SPARE: usize = 4;
 struct OutQueue {
     dst: TaskId,
     link: Option<Arc<dyn TaskLink>>,
-    current: Vec<WireTuple>,
-    ready: VecDeque<Vec<WireTuple>>,
+    current: BatchTuples,
+    ready: VecDeque<BatchTuples>,
     credits: u32,
     batch_credits: u32,
     /// Emptied buffers handed back by the receiver, reused for the next batches.
-    spare: Vec<Vec<WireTuple>>,
+    spare: Vec<BatchTuples>,
 }
 
 /// The outgoing side of one task.
@@ -66,7 +66,7 @@ impl Transfer {
             outs.push(OutQueue {
                 dst,
                 link: directory.get(dst).cloned(),
-                current: Vec::new(),
+                current: BatchTuples::default(),
                 ready: VecDeque::new(),
                 credits: window(dst).max(batch_size as u32),
                 batch_credits: (window(dst) / batch_size.max(1) as u32).max(2),
@@ -86,26 +86,45 @@ impl Transfer {
 
     /// Appends a tuple to the batch of `dst`, sealing the batch when full.
     #[inline(always)]
-    pub fn push(&mut self, dst: TaskId, tuple: WireTuple) {
+    pub fn push(&mut self, dst: TaskId, stream: u32, values: Values, message_id: MessageId) {
+        if let Some(slot) = self.open_batch(dst) {
+            let q = &mut self.outs[slot];
+            q.current.push(stream, values, message_id);
+            if q.current.len() >= self.batch_size {
+                self.seal(slot);
+            }
+        }
+    }
+
+    /// Appends a copy of a tuple to the batch of `dst` (one tuple sent to several tasks).
+    pub fn push_copy(&mut self, dst: TaskId, stream: u32, values: &[Value], message_id: MessageId) {
+        if let Some(slot) = self.open_batch(dst) {
+            let q = &mut self.outs[slot];
+            q.current.push_copy(stream, values, message_id);
+            if q.current.len() >= self.batch_size {
+                self.seal(slot);
+            }
+        }
+    }
+
+    /// The queue of `dst`, with a batch buffer ready for appending.
+    #[inline(always)]
+    fn open_batch(&mut self, dst: TaskId) -> Option<usize> {
         let slot = self.slots.get(dst.0 as usize).copied().unwrap_or(NO_SLOT);
         if slot == NO_SLOT {
             // Routing only yields subscribed tasks, so this is a wiring bug: say so loudly.
             tracing::error!(src = %self.src, %dst, "tuple routed to a task with no queue; dropped");
             self.dropped += 1;
-            return;
+            return None;
         }
-        let batch_size = self.batch_size;
         let q = &mut self.outs[slot as usize];
         if q.current.capacity() == 0 {
-            match q.spare.pop() {
-                Some(buffer) => q.current = buffer,
-                None => q.current.reserve_exact(batch_size),
-            }
+            q.current = match q.spare.pop() {
+                Some(buffer) => buffer,
+                None => BatchTuples::with_capacity(self.batch_size),
+            };
         }
-        q.current.push(tuple);
-        if q.current.len() >= batch_size {
-            self.seal(slot as usize);
-        }
+        Some(slot as usize)
     }
 
     /// Seals every part-full batch and sends what credit allows.
@@ -119,7 +138,7 @@ impl Transfer {
 
     /// Adds credit returned by `from` (with its emptied buffer, if handed back) and sends what
     /// it allows.
-    pub fn add_credit(&mut self, from: TaskId, tuples: u32, buffer: Option<Vec<WireTuple>>) {
+    pub fn add_credit(&mut self, from: TaskId, tuples: u32, buffer: Option<BatchTuples>) {
         let slot = self.slots.get(from.0 as usize).copied().unwrap_or(NO_SLOT);
         if slot == NO_SLOT {
             return;
@@ -155,7 +174,7 @@ impl Transfer {
     pub fn waiting_tuples(&self) -> usize {
         self.outs
             .iter()
-            .map(|q| q.ready.iter().map(Vec::len).sum::<usize>())
+            .map(|q| q.ready.iter().map(BatchTuples::len).sum::<usize>())
             .sum()
     }
 

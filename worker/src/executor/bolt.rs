@@ -56,7 +56,7 @@ impl BoltTask {
         let n = batch.tuples.len();
         let src = batch.src;
         let mut tuples = batch.tuples;
-        let mut pending = tuples.drain(..);
+        let mut pending = tuples.drain();
         // One unwind guard per batch, not per tuple: a panic skips only the tuple that caused
         // it, and the rest of the batch goes to a fresh instance.
         loop {

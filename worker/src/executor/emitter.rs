@@ -12,7 +12,6 @@ use storm_core::system::{
 use storm_core::util::{java_hash, FloorMod, SplitMix64};
 use storm_core::{EmitError, EmitTarget, Emitter, MessageId, TaskId, Tuple, Value, Values};
 
-use crate::batch::WireTuple;
 use crate::load::{LoadMap, LoadSampler};
 use crate::progress::Progress;
 use crate::rotating_map::RotatingMap;
@@ -278,25 +277,14 @@ impl TaskEmitter {
             .routing
             .route_fast(slot, self.task, &values, &mut self.targets)
         {
-            Ok(Route::One(dst)) => self.transfer.push(
-                dst,
-                WireTuple {
-                    stream: index,
-                    values,
-                    message_id: MessageId::unanchored(),
-                },
-            ),
+            Ok(Route::One(dst)) => self
+                .transfer
+                .push(dst, index, values, MessageId::unanchored()),
             Ok(Route::Listed) => {
                 for i in 0..self.targets.len() {
                     let dst = self.targets[i];
-                    self.transfer.push(
-                        dst,
-                        WireTuple {
-                            stream: index,
-                            values: values.clone(),
-                            message_id: MessageId::unanchored(),
-                        },
-                    );
+                    self.transfer
+                        .push_copy(dst, index, &values, MessageId::unanchored());
                 }
             }
             Err(e) => tracing::error!(task = %self.task, error = %e, "cannot route a system tuple"),
@@ -360,33 +348,22 @@ impl TaskEmitter {
         let mut init_xor = 0u64;
         if let Route::One(dst) = route {
             let message_id = self.copy_id(root, tracked, anchors, &mut init_xor);
-            self.transfer.push(
-                dst,
-                WireTuple {
-                    stream: index,
-                    values,
-                    message_id,
-                },
-            );
+            self.transfer.push(dst, index, values, message_id);
         } else {
             let n = self.targets.len();
             let mut values = Some(values);
             for i in 0..n {
                 let dst = self.targets[i];
                 let message_id = self.copy_id(root, tracked, anchors, &mut init_xor);
-                let v = if i + 1 == n {
-                    values.take().unwrap_or_default()
-                } else {
-                    values.clone().unwrap_or_default()
-                };
-                self.transfer.push(
-                    dst,
-                    WireTuple {
-                        stream: index,
-                        values: v,
-                        message_id,
-                    },
-                );
+                // The last copy takes the values themselves.
+                match values.take() {
+                    Some(v) if i + 1 == n => self.transfer.push(dst, index, v, message_id),
+                    Some(v) => {
+                        self.transfer.push_copy(dst, index, &v, message_id);
+                        values = Some(v);
+                    }
+                    None => {}
+                }
             }
         }
         if let (Some(r), Some(init)) = (root, self.acking.as_ref().and_then(|a| a.init)) {

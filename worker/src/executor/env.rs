@@ -7,7 +7,7 @@ use std::sync::Arc;
 use storm_core::grouping::{CustomGroupingFactory, LoadBounds};
 use storm_core::{Config, TaskId, TopologyContext, TopologyError};
 
-use crate::batch::{CreditGrant, WireTuple};
+use crate::batch::{BatchTuples, CreditGrant};
 use crate::load::LoadMap;
 use crate::routing::{OutputRouting, Placement};
 use crate::transfer::Transfer;
@@ -104,7 +104,7 @@ impl TaskEnv {
     }
 
     /// Returns credit for a processed batch to its sender.
-    pub fn return_credit(&self, sender: TaskId, tuples: usize, buffer: Option<Vec<WireTuple>>) {
+    pub fn return_credit(&self, sender: TaskId, tuples: usize, buffer: Option<BatchTuples>) {
         if sender == TaskId::SYSTEM {
             return;
         }

@@ -109,7 +109,8 @@ impl SpoutTask {
         };
         let [ack, fail, reset] = self.ack_streams;
         let now = std::time::Instant::now();
-        for wire in batch.tuples {
+        let mut tuples = batch.tuples;
+        for wire in tuples.drain() {
             let Some(root) = wire.values.first().and_then(|v| v.as_i64()) else {
                 continue;
             };
