@@ -66,7 +66,7 @@ impl BatchTuples {
     }
 
     /// Appends a tuple.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, stream: u32, values: Values, message_id: MessageId) {
         let tracked = !message_id.is_unanchored();
         self.rows.push(Row {
