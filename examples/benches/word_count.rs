@@ -4,7 +4,8 @@
 //! RSS and the cost of acking. Every configuration runs in a fresh child process so
 //! that peak RSS is its own.
 //!
-//! Run `cargo bench -p storm-starter --bench word_count`. If `WC_LIMIT` names the `wc-limit`
+//! Run `cargo bench -p storm-starter --bench word_count`. Under `cargo test` (no `--bench`)
+//! it makes a one-second smoke run of each configuration and fails if one does not run. If `WC_LIMIT` names the `wc-limit`
 //! binary (../shared/bench), `wc-limit fused` runs first and the ratios are printed too.
 //! Next to each figure it prints the round trip of a cache line between two threads at that
 //! moment: on a shared VM it swings by 3x as the host moves the vCPUs, and the P=2 figure with
@@ -122,8 +123,20 @@ fn main() -> anyhow::Result<()> {
     if let Ok(spec) = std::env::var(CHILD) {
         return child(&spec);
     }
-    let secs = env_secs("WC_BENCH_SECS", 30);
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
+    // and then a one-second smoke run checks that every configuration runs.
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let (warmup, secs) = if smoke {
+        println!("smoke run (no --bench): 1 s per configuration, figures not comparable");
+        (1, 1)
+    } else {
+        (
+            env_secs("WC_BENCH_WARMUP", 10),
+            env_secs("WC_BENCH_SECS", 30),
+        )
+    };
     let limit = match std::env::var("WC_LIMIT") {
+        Ok(_) if smoke => None,
         Ok(bin) => {
             let out = Command::new(&bin)
                 .args(["fused", &secs.to_string()])
@@ -144,9 +157,14 @@ fn main() -> anyhow::Result<()> {
         "configuration", "words/s", "ratio", "peak RSS MB", "core trip ns"
     );
     let mut unacked: [Option<f64>; 2] = [None, None];
+    let mut failed = Vec::new();
     for spec in ["1,unacked", "2,unacked", "1,acked", "2,acked"] {
         let trip = cross_core_round_trip_ns();
-        let out = Command::new(&exe).env(CHILD, spec).output()?;
+        let out = Command::new(&exe)
+            .env(CHILD, spec)
+            .env("WC_BENCH_WARMUP", warmup.to_string())
+            .env("WC_BENCH_SECS", secs.to_string())
+            .output()?;
         let text = String::from_utf8_lossy(&out.stdout).to_string();
         let (Some(rate), Some(rss)) = (field(&text, "words_per_s"), field(&text, "peak_rss_kb"))
         else {
@@ -154,8 +172,13 @@ fn main() -> anyhow::Result<()> {
                 "{spec}: failed: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
             );
+            failed.push(spec);
             continue;
         };
+        if rate <= 0.0 {
+            println!("{spec}: no word reached the sink");
+            failed.push(spec);
+        }
         let ratio = limit.map_or("-".to_string(), |l| format!("{:.2}x", rate / l));
         let p = usize::from(spec.starts_with('2'));
         let cost = if spec.ends_with(",acked") {
@@ -174,6 +197,9 @@ fn main() -> anyhow::Result<()> {
             rss / 1024.0,
             trip
         );
+    }
+    if !failed.is_empty() {
+        anyhow::bail!("configurations that did not run: {failed:?}");
     }
     Ok(())
 }
