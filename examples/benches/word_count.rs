@@ -4,13 +4,13 @@
 //! RSS and the cost of acking. Every configuration runs in a fresh child process so
 //! that peak RSS is its own.
 //!
-//! Run `cargo bench -p storm-starter --bench word_count`. Under `cargo test` (no `--bench`)
-//! it makes a one-second smoke run of each configuration and fails if one does not run. If `WC_LIMIT` names the `wc-limit`
+//! Run `cargo bench -p storm-starter --bench word_count`. If `WC_LIMIT` names the `wc-limit`
 //! binary (../shared/bench), `wc-limit fused` runs first and the ratios are printed too.
 //! Next to each figure it prints the round trip of a cache line between two threads at that
 //! moment: on a shared VM it swings by 3x as the host moves the vCPUs, and the P=2 figure with
-//! it, since every tuple that crosses threads pays for it.
-//! It prints figures; it asserts nothing.
+//! it, since every tuple that crosses threads pays for it. It prints figures and asserts no
+//! speed. Under `cargo test` (no `--bench`) it makes a one-second smoke run of each
+//! configuration and fails only if one does not run.
 
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
