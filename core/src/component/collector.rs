@@ -19,12 +19,15 @@ pub enum EmitTarget<'a> {
 
 /// What executors implement to route, batch and track emitted tuples.
 pub trait Emitter {
-    /// Emits `values` anchored to `anchors` (bolts) or with a spout message id (spouts).
+    /// Emits `values` anchored to `anchors` (bolts) or with a spout message id (spouts). On
+    /// success the values have been taken (`values` is left empty); on an error nothing was
+    /// sent. By reference so that the values move once, from the author's code into a batch,
+    /// and not at every layer in between.
     fn emit(
         &mut self,
         target: EmitTarget<'_>,
         anchors: &[&Tuple],
-        values: Values,
+        values: &mut Values,
         message_id: Option<Value>,
     ) -> Result<(), EmitError>;
     /// Acks a received tuple.
@@ -49,13 +52,18 @@ impl<'a> OutputCollector<'a> {
     }
 
     /// Emits an unanchored tuple on the default stream; its processing is not tracked.
-    pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
-        self.inner.emit(EmitTarget::Default, &[], values, None)
+    pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
+        self.inner.emit(EmitTarget::Default, &[], &mut values, None)
     }
 
     /// Emits on the default stream, anchored to the given inputs.
-    pub fn emit_anchored(&mut self, anchors: &[&Tuple], values: Values) -> Result<(), EmitError> {
-        self.inner.emit(EmitTarget::Default, anchors, values, None)
+    pub fn emit_anchored(
+        &mut self,
+        anchors: &[&Tuple],
+        mut values: Values,
+    ) -> Result<(), EmitError> {
+        self.inner
+            .emit(EmitTarget::Default, anchors, &mut values, None)
     }
 
     /// Emits on a named stream, anchored to the given inputs (none for unanchored).
@@ -63,10 +71,10 @@ impl<'a> OutputCollector<'a> {
         &mut self,
         stream: &str,
         anchors: &[&Tuple],
-        values: Values,
+        mut values: Values,
     ) -> Result<(), EmitError> {
         self.inner
-            .emit(EmitTarget::Stream(stream), anchors, values, None)
+            .emit(EmitTarget::Stream(stream), anchors, &mut values, None)
     }
 
     /// Emits to one task on a direct stream.
@@ -75,10 +83,10 @@ impl<'a> OutputCollector<'a> {
         task: TaskId,
         stream: &str,
         anchors: &[&Tuple],
-        values: Values,
+        mut values: Values,
     ) -> Result<(), EmitError> {
         self.inner
-            .emit(EmitTarget::Direct(task, stream), anchors, values, None)
+            .emit(EmitTarget::Direct(task, stream), anchors, &mut values, None)
     }
 
     /// Acks an input: this bolt is done with it.
@@ -119,29 +127,33 @@ impl<'a> SpoutOutputCollector<'a> {
     }
 
     /// Emits an untracked tuple on the default stream.
-    pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
-        self.inner.emit(EmitTarget::Default, &[], values, None)
+    pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
+        self.inner.emit(EmitTarget::Default, &[], &mut values, None)
     }
 
     /// Emits a tracked tuple on the default stream: `ack` or `fail` is called later with `message_id`.
     pub fn emit_with_id(
         &mut self,
-        values: Values,
+        mut values: Values,
         message_id: impl Into<Value>,
     ) -> Result<(), EmitError> {
-        self.inner
-            .emit(EmitTarget::Default, &[], values, Some(message_id.into()))
+        self.inner.emit(
+            EmitTarget::Default,
+            &[],
+            &mut values,
+            Some(message_id.into()),
+        )
     }
 
     /// Emits on a named stream, tracked if a message id is given.
     pub fn emit_to(
         &mut self,
         stream: &str,
-        values: Values,
+        mut values: Values,
         message_id: Option<Value>,
     ) -> Result<(), EmitError> {
         self.inner
-            .emit(EmitTarget::Stream(stream), &[], values, message_id)
+            .emit(EmitTarget::Stream(stream), &[], &mut values, message_id)
     }
 
     /// Emits to one task on a direct stream, tracked if a message id is given.
@@ -149,11 +161,15 @@ impl<'a> SpoutOutputCollector<'a> {
         &mut self,
         task: TaskId,
         stream: &str,
-        values: Values,
+        mut values: Values,
         message_id: Option<Value>,
     ) -> Result<(), EmitError> {
-        self.inner
-            .emit(EmitTarget::Direct(task, stream), &[], values, message_id)
+        self.inner.emit(
+            EmitTarget::Direct(task, stream),
+            &[],
+            &mut values,
+            message_id,
+        )
     }
 
     /// Reports an error for this component.
@@ -176,15 +192,15 @@ impl<'a, 't> BasicOutputCollector<'a, 't> {
     }
 
     /// Emits on the default stream, anchored to the input.
-    pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
+    pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
         self.inner
-            .emit(EmitTarget::Default, &[self.input], values, None)
+            .emit(EmitTarget::Default, &[self.input], &mut values, None)
     }
 
     /// Emits on a named stream, anchored to the input.
-    pub fn emit_to(&mut self, stream: &str, values: Values) -> Result<(), EmitError> {
+    pub fn emit_to(&mut self, stream: &str, mut values: Values) -> Result<(), EmitError> {
         self.inner
-            .emit(EmitTarget::Stream(stream), &[self.input], values, None)
+            .emit(EmitTarget::Stream(stream), &[self.input], &mut values, None)
     }
 
     /// Emits to one task on a direct stream, anchored to the input.
@@ -192,12 +208,12 @@ impl<'a, 't> BasicOutputCollector<'a, 't> {
         &mut self,
         task: TaskId,
         stream: &str,
-        values: Values,
+        mut values: Values,
     ) -> Result<(), EmitError> {
         self.inner.emit(
             EmitTarget::Direct(task, stream),
             &[self.input],
-            values,
+            &mut values,
             None,
         )
     }

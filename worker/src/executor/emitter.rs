@@ -55,7 +55,7 @@ impl RootAffinity {
 struct EmitRequest<'t, 'a> {
     target: EmitTarget<'t>,
     anchors: &'a [&'a Tuple],
-    values: Values,
+    values: &'a mut Values,
     message_id: Option<Value>,
 }
 
@@ -313,7 +313,7 @@ impl TaskEmitter {
             }
             None => self
                 .routing
-                .route_fast(slot, self.task, &values, &mut self.targets)?,
+                .route_fast(slot, self.task, values, &mut self.targets)?,
         };
         let index = self.routing.stream(slot).index;
         if self.debug {
@@ -348,21 +348,19 @@ impl TaskEmitter {
         let mut init_xor = 0u64;
         if let Route::One(dst) = route {
             let message_id = self.copy_id(root, tracked, anchors, &mut init_xor);
-            self.transfer.push(dst, index, values, message_id);
+            self.transfer
+                .push(dst, index, std::mem::take(values), message_id);
         } else {
             let n = self.targets.len();
-            let mut values = Some(values);
             for i in 0..n {
                 let dst = self.targets[i];
                 let message_id = self.copy_id(root, tracked, anchors, &mut init_xor);
-                // The last copy takes the values themselves.
-                match values.take() {
-                    Some(v) if i + 1 == n => self.transfer.push(dst, index, v, message_id),
-                    Some(v) => {
-                        self.transfer.push_copy(dst, index, &v, message_id);
-                        values = Some(v);
-                    }
-                    None => {}
+                if i + 1 == n {
+                    // The last copy takes the values themselves.
+                    self.transfer
+                        .push(dst, index, std::mem::take(values), message_id);
+                } else {
+                    self.transfer.push_copy(dst, index, values, message_id);
                 }
             }
         }
@@ -462,7 +460,7 @@ impl Emitter for TaskEmitter {
         &mut self,
         target: EmitTarget<'_>,
         anchors: &[&Tuple],
-        values: Values,
+        values: &mut Values,
         message_id: Option<Value>,
     ) -> Result<(), EmitError> {
         self.emit_tuple(EmitRequest {
