@@ -82,12 +82,12 @@ fn child(spec: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The round trip of one cache line between two threads, in nanoseconds (median of five
-/// rounds of 20 000 exchanges). On shared VMs it swings by 3x as the host moves the vCPUs, and
+/// The round trip of one cache line between two threads, in nanoseconds (median of three
+/// rounds of 200 000 exchanges; short rounds mostly measure the thread's start). On shared VMs it swings by 3x as the host moves the vCPUs, and
 /// every tuple that crosses threads pays for it, so each figure is printed next to it.
 fn cross_core_round_trip_ns() -> f64 {
-    const EXCHANGES: u64 = 20_000;
-    let mut rounds: Vec<f64> = (0..5)
+    const EXCHANGES: u64 = 200_000;
+    let mut rounds: Vec<f64> = (0..3)
         .map(|_| {
             let flag = Arc::new(AtomicU64::new(0));
             let other = flag.clone();
