@@ -1,12 +1,12 @@
 //! Load-aware shuffle: Storm's default `LoadAwareShuffleGrouping`, with one more locality
 //! level. Targets are ranked by how near they are to the emitter: on the emitter's own thread
 //! (the actor system's arbiter), in its worker, anywhere. The grouping shuffles over the
-//! nearest scope while it keeps up, and widens when that scope is loaded above
-//! `topology.localityaware.higher.bound` while wider targets idle (below
-//! `topology.localityaware.lower.bound`); it narrows again once
-//! the narrower targets are below `topology.localityaware.lower.bound`. Within the scope, tasks
-//! are drawn round-robin from a shuffled ring in which each task's share follows its weight,
-//! and weights follow load as in Storm: the least loaded tasks gain, the others lose.
+//! nearest scope while it keeps up; it widens when that scope is loaded above
+//! `topology.localityaware.higher.bound` while the wider targets idle (below
+//! `topology.localityaware.lower.bound`), and narrows again once the nearer targets are below
+//! the lower bound. Within the scope, tasks are drawn round-robin from a shuffled ring in which
+//! each task's share follows its weight, and weights follow load as in Storm: the least loaded
+//! tasks gain, the others lose.
 //!
 //! A tuple that stays on its thread costs no cross-core cache traffic and no cross-thread
 //! free, which is what keeps a saturated pipeline per core fast.
