@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use actix::{Actor, ActorContext, AsyncContext, Context, Handler, Message};
-use storm_core::{Spout, SpoutOutputCollector};
+use storm_core::{Spout, SpoutOutputCollector, Value};
 
 use storm_core::system::{
     ACKER_ACK_STREAM, ACKER_COMPONENT, ACKER_FAIL_STREAM, ACKER_RESET_TIMEOUT_STREAM,
@@ -42,6 +42,23 @@ pub struct SpoutTask {
 #[derive(Message)]
 #[rtype(result = "()")]
 struct Turn;
+
+/// How a spout tuple's tree ended, for the spout's `ack` or `fail`.
+enum TreeEnd {
+    Acked(Value),
+    Failed(Value),
+}
+
+/// A fresh instance of a task's spout after a panic, opened (and activated) like the one it
+/// replaces.
+fn fresh_spout(factory: &SpoutFactory, env: &TaskEnv, active: bool) -> Box<dyn Spout> {
+    let mut spout = factory();
+    spout.open(&env.config, &env.context);
+    if active {
+        spout.activate();
+    }
+    spout
+}
 
 impl SpoutTask {
     /// A task running `spout`; it opens the spout when wired and runs while active.
@@ -109,6 +126,7 @@ impl SpoutTask {
         };
         let [ack, fail, reset] = self.ack_streams;
         let now = std::time::Instant::now();
+        let mut ended = Vec::new();
         let mut tuples = batch.tuples;
         for wire in tuples.drain() {
             let Some(root) = wire.values.first().and_then(|v| v.as_i64()) else {
@@ -122,19 +140,23 @@ impl SpoutTask {
                     self.env
                         .stats
                         .add_complete_latency(now.saturating_duration_since(tree.emitted_at));
-                    self.spout.ack(tree.message_id);
+                    ended.push(TreeEnd::Acked(tree.message_id));
                 }
             } else if stream == fail {
                 if let Some(tree) = emitter.take_pending(root) {
                     self.env.stats.add_failed(1);
-                    self.spout.fail(tree.message_id);
+                    ended.push(TreeEnd::Failed(tree.message_id));
                 }
             } else if stream == reset {
                 emitter.touch_pending(root);
             }
         }
-        // ack and fail may emit (a replaying spout re-emits from fail).
-        emitter.flush();
+        for end in ended {
+            self.end_tree(end);
+        }
+        if let Some(emitter) = self.emitter.as_mut() {
+            emitter.flush();
+        }
     }
 
     fn expire_pending(&mut self) {
@@ -147,9 +169,27 @@ impl SpoutTask {
         }
         self.env.stats.add_failed(expired.len() as u64);
         for tree in expired {
-            self.spout.fail(tree.message_id);
+            self.end_tree(TreeEnd::Failed(tree.message_id));
         }
-        emitter.flush();
+        if let Some(emitter) = self.emitter.as_mut() {
+            emitter.flush();
+        }
+    }
+
+    /// Tells the spout how a tree ended, guarded like `next_tuple`: a panic in `ack` or `fail`
+    /// becomes the spout's error and a fresh instance carries on.
+    fn end_tree(&mut self, end: TreeEnd) {
+        let spout = &mut self.spout;
+        let result = call_guarded(|| match end {
+            TreeEnd::Acked(id) => spout.ack(id),
+            TreeEnd::Failed(id) => spout.fail(id),
+        });
+        if let Err(panic) = result {
+            let msg = format!("spout panicked in ack/fail: {panic}; the task's spout is rebuilt");
+            tracing::error!(task = %self.env.task, error = %msg, "component reported an error");
+            self.env.stats.record_error(&msg);
+            self.spout = fresh_spout(&self.factory, &self.env, self.spout_active);
+        }
     }
 
     /// One turn: up to a batch of emits. Returns true if anything was emitted.
@@ -172,11 +212,7 @@ impl SpoutTask {
                 Err(panic) => {
                     let msg = format!("spout panicked: {panic}; the task's spout is rebuilt");
                     storm_core::Emitter::report_error(emitter, &msg);
-                    self.spout = (self.factory)();
-                    self.spout.open(&self.env.config, &self.env.context);
-                    if self.spout_active {
-                        self.spout.activate();
-                    }
+                    self.spout = fresh_spout(&self.factory, &self.env, self.spout_active);
                     break;
                 }
             }
@@ -193,7 +229,7 @@ impl SpoutTask {
         let emitted = emitter.emitted_total() - start;
         self.env.stats.add_acked(acks.len() as u64);
         for id in acks {
-            self.spout.ack(id);
+            self.end_tree(TreeEnd::Acked(id));
         }
         self.env.stats.exhausted.set(self.spout.is_exhausted());
         emitted > 0
