@@ -120,37 +120,15 @@ impl RunningTopology {
             .max(1);
         let arbiters: Vec<Arbiter> = (0..threads).map(|_| Arbiter::new()).collect();
 
-        // The acker task on each arbiter, for spouts to keep their trees on their own thread.
-        let mut local_ackers: Vec<Option<TaskId>> = vec![None; threads];
-        for (e, executor) in executors
-            .get(storm_core::system::ACKER_COMPONENT)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-            .iter()
-            .enumerate()
-        {
-            let slot = &mut local_ackers[e % threads];
-            if slot.is_none() {
-                *slot = executor
-                    .tasks()
-                    .find(|t| worker_tasks.binary_search(t).is_ok());
-            }
-        }
-        // The tasks of each arbiter: the nearest scope of load-aware shuffles.
+        let placed = place_tasks(&shape, &executors, &worker_tasks, threads);
+        // The tasks of each arbiter (the nearest scope of load-aware shuffles), and the acker
+        // task on each, for spouts to keep their trees on their own thread.
         let mut tasks_by_thread: Vec<Vec<TaskId>> = vec![Vec::new(); threads];
-        for component in shape.topology.components.keys() {
-            for (e, executor) in executors
-                .get(component)
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
-                .iter()
-                .enumerate()
-            {
-                tasks_by_thread[e % threads].extend(
-                    executor
-                        .tasks()
-                        .filter(|t| worker_tasks.binary_search(t).is_ok()),
-                );
+        let mut local_ackers: Vec<Option<TaskId>> = vec![None; threads];
+        for p in &placed {
+            tasks_by_thread[p.thread].push(p.task);
+            if p.component.as_str() == ACKER_COMPONENT && local_ackers[p.thread].is_none() {
+                local_ackers[p.thread] = Some(p.task);
             }
         }
         let tasks_by_thread: Vec<Arc<Vec<TaskId>>> = tasks_by_thread
@@ -171,81 +149,68 @@ impl RunningTopology {
         let mut tasks = Vec::new();
         let mut stats = Vec::new();
         let mut directory = Directory::new();
-        for (component, def) in &shape.topology.components {
-            let component_config = config.merged_with(&def.config)?;
-            for (e, executor) in executors
-                .get(component)
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
-                .iter()
-                .enumerate()
-            {
-                let arbiter = arbiters[e % threads].handle();
-                for task in executor.tasks() {
-                    if worker_tasks.binary_search(&task).is_err() {
-                        continue;
-                    }
-                    let task_stats = Arc::new(TaskStats::new(task, component.clone()));
-                    stats.push(task_stats.clone());
-                    let env = TaskEnv {
-                        task,
-                        context: TopologyContext::new(shape.clone(), task, worker_tasks.clone()),
-                        config: component_config.clone(),
-                        table: table.clone(),
-                        stats: task_stats,
-                        progress: progress.clone(),
-                        custom_groupings: custom_groupings.clone(),
-                        windows: windows.clone(),
-                        local_acker: local_ackers[e % threads],
-                        thread: e % threads,
-                        thread_tasks: tasks_by_thread[e % threads].clone(),
-                        loads: loads.clone(),
-                        directory: None,
-                    };
-                    let addr = match def.kind {
-                        ComponentKind::Spout => {
-                            let factory =
-                                topology.spouts.get(component).cloned().ok_or_else(|| {
-                                    WorkerError::MissingFactory(component.to_string())
-                                })?;
-                            let addr = SpoutTask::start_in_arbiter(&arbiter, move |_| {
-                                SpoutTask::new(factory, env, active)
-                            });
-                            directory.insert(
-                                task,
-                                Arc::new(LocalLink::new(
-                                    addr.clone().recipient(),
-                                    addr.clone().recipient(),
-                                    loads.clone(),
-                                )),
-                            );
-                            TaskAddr::Spout(addr)
-                        }
-                        ComponentKind::Bolt => {
-                            let factory = if component.as_str() == ACKER_COMPONENT {
-                                acker_factory()
-                            } else {
-                                topology.bolts.get(component).cloned().ok_or_else(|| {
-                                    WorkerError::MissingFactory(component.to_string())
-                                })?
-                            };
-                            let addr = BoltTask::start_in_arbiter(&arbiter, move |_| {
-                                BoltTask::new(factory, env)
-                            });
-                            directory.insert(
-                                task,
-                                Arc::new(LocalLink::new(
-                                    addr.clone().recipient(),
-                                    addr.clone().recipient(),
-                                    loads.clone(),
-                                )),
-                            );
-                            TaskAddr::Bolt(addr)
-                        }
-                    };
-                    tasks.push((task, addr));
+        for PlacedTask {
+            component,
+            thread,
+            task,
+        } in placed
+        {
+            let Some(def) = shape.topology.components.get(&component) else {
+                continue;
+            };
+            let arbiter = arbiters[thread].handle();
+            let task_stats = Arc::new(TaskStats::new(task, component.clone()));
+            stats.push(task_stats.clone());
+            let env = TaskEnv {
+                task,
+                context: TopologyContext::new(shape.clone(), task, worker_tasks.clone()),
+                config: config.merged_with(&def.config)?,
+                table: table.clone(),
+                stats: task_stats,
+                progress: progress.clone(),
+                custom_groupings: custom_groupings.clone(),
+                windows: windows.clone(),
+                local_acker: local_ackers[thread],
+                thread,
+                thread_tasks: tasks_by_thread[thread].clone(),
+                loads: loads.clone(),
+                directory: None,
+            };
+            let missing = || WorkerError::MissingFactory(component.to_string());
+            let (addr, batches, credits) = match def.kind {
+                ComponentKind::Spout => {
+                    let factory = topology
+                        .spouts
+                        .get(&component)
+                        .cloned()
+                        .ok_or_else(missing)?;
+                    let addr = SpoutTask::start_in_arbiter(&arbiter, move |_| {
+                        SpoutTask::new(factory, env, active)
+                    });
+                    let (batches, credits) = (addr.clone().recipient(), addr.clone().recipient());
+                    (TaskAddr::Spout(addr), batches, credits)
                 }
-            }
+                ComponentKind::Bolt => {
+                    let factory = if component.as_str() == ACKER_COMPONENT {
+                        acker_factory()
+                    } else {
+                        topology
+                            .bolts
+                            .get(&component)
+                            .cloned()
+                            .ok_or_else(missing)?
+                    };
+                    let addr =
+                        BoltTask::start_in_arbiter(&arbiter, move |_| BoltTask::new(factory, env));
+                    let (batches, credits) = (addr.clone().recipient(), addr.clone().recipient());
+                    (TaskAddr::Bolt(addr), batches, credits)
+                }
+            };
+            directory.insert(
+                task,
+                Arc::new(LocalLink::new(batches, credits, loads.clone())),
+            );
+            tasks.push((task, addr));
         }
         let directory = Arc::new(directory);
         // Bolts first, so a spout's first batch finds its consumers prepared.
@@ -400,6 +365,41 @@ impl Drop for RunningTopology {
 
 fn acker_factory() -> BoltFactory {
     Arc::new(|| Box::new(Acker::default()) as Box<dyn Bolt>)
+}
+
+/// A task this worker runs, and the arbiter it runs on.
+struct PlacedTask {
+    component: ComponentId,
+    thread: usize,
+    task: TaskId,
+}
+
+/// Where each of this worker's tasks runs: executor *i* of every component on arbiter
+/// *i mod threads* (see the module doc), in topology order.
+fn place_tasks(
+    shape: &TopologyShape,
+    executors: &BTreeMap<ComponentId, Vec<ExecutorInfo>>,
+    worker_tasks: &[TaskId],
+    threads: usize,
+) -> Vec<PlacedTask> {
+    let mut placed = Vec::new();
+    for component in shape.topology.components.keys() {
+        let Some(executors) = executors.get(component) else {
+            continue;
+        };
+        for (e, executor) in executors.iter().enumerate() {
+            for task in executor.tasks() {
+                if worker_tasks.binary_search(&task).is_ok() {
+                    placed.push(PlacedTask {
+                        component: component.clone(),
+                        thread: e % threads,
+                        task,
+                    });
+                }
+            }
+        }
+    }
+    placed
 }
 
 /// The credit window each task grants each sender: its receive buffer shared by its senders.
