@@ -154,7 +154,7 @@ fn load_aware_shuffle_keeps_tuples_on_the_emitters_thread() {
     );
 }
 
-/// Records like [`RecordingBolt`], taking a millisecond per tuple.
+/// Records like [`RecordingBolt`], computing for a millisecond per tuple.
 struct SlowBolt(RecordingBolt);
 
 impl Bolt for SlowBolt {
@@ -163,8 +163,12 @@ impl Bolt for SlowBolt {
     }
 
     fn execute(&mut self, input: Tuple, c: &mut OutputCollector<'_>) -> ComponentResult {
-        // The work this bolt stands for.
-        std::thread::sleep(Duration::from_millis(1));
+        // A millisecond of computation per tuple: the thread is busy, not asleep.
+        let until = std::time::Instant::now() + Duration::from_millis(1);
+        let mut x = 0u64;
+        while std::time::Instant::now() < until {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(1));
+        }
         self.0.execute(input, c)
     }
 

@@ -253,6 +253,12 @@ mod tests {
         v.iter().copied().map(TaskId).collect()
     }
 
+    /// A grouper over tasks that are all in the worker, `near` of them on the emitter's thread.
+    fn grouper(targets: &[u32], near: &[u32]) -> LoadAwareShuffleGrouper {
+        let targets = ids(targets);
+        LoadAwareShuffleGrouper::new(&targets, &ids(near), &targets, 7, LoadBounds::default())
+    }
+
     fn draw(g: &mut LoadAwareShuffleGrouper, n: usize) -> std::collections::BTreeMap<u32, usize> {
         let mut seen = std::collections::BTreeMap::new();
         for _ in 0..n {
@@ -264,14 +270,7 @@ mod tests {
 
     #[test]
     fn prefers_the_emitters_thread_while_it_keeps_up() {
-        let targets = ids(&[1, 2, 3, 4]);
-        let mut g = LoadAwareShuffleGrouper::new(
-            &targets,
-            &ids(&[1, 3]),
-            &targets,
-            7,
-            LoadBounds::default(),
-        );
+        let mut g = grouper(&[1, 2, 3, 4], &[1, 3]);
         assert_eq!(g.scope(), Locality::Thread);
         let seen = draw(&mut g, 1000);
         assert_eq!(seen.keys().copied().collect::<Vec<_>>(), vec![1, 3]);
@@ -283,14 +282,7 @@ mod tests {
 
     #[test]
     fn widens_when_its_thread_is_full_and_others_have_room_then_narrows_back() {
-        let targets = ids(&[1, 2, 3, 4]);
-        let mut g = LoadAwareShuffleGrouper::new(
-            &targets,
-            &ids(&[1, 3]),
-            &targets,
-            7,
-            LoadBounds::default(),
-        );
+        let mut g = grouper(&[1, 2, 3, 4], &[1, 3]);
         let busy_local = |t: TaskId| Some(if t.0 % 2 == 1 { 0.95 } else { 0.0 });
         g.refresh_load(&busy_local);
         assert_eq!(g.scope(), Locality::Worker);
@@ -308,9 +300,7 @@ mod tests {
     fn widens_from_a_busy_thread_onto_idle_targets() {
         // A spout and its bolt task take turns on a saturated thread while the other thread
         // has nothing to do.
-        let targets = ids(&[1, 2]);
-        let mut g =
-            LoadAwareShuffleGrouper::new(&targets, &ids(&[1]), &targets, 7, LoadBounds::default());
+        let mut g = grouper(&[1, 2], &[1]);
         g.refresh_load(&|t| Some(if t.0 == 1 { 0.9 } else { 0.0 }));
         assert_eq!(g.scope(), Locality::Worker);
         // Both now share the load: stay wide.
@@ -320,18 +310,14 @@ mod tests {
 
     #[test]
     fn does_not_widen_onto_targets_that_are_busy_with_their_own_work() {
-        let targets = ids(&[1, 2]);
-        let mut g =
-            LoadAwareShuffleGrouper::new(&targets, &ids(&[1]), &targets, 7, LoadBounds::default());
+        let mut g = grouper(&[1, 2], &[1]);
         g.refresh_load(&|t| Some(if t.0 == 1 { 1.0 } else { 0.5 }));
         assert_eq!(g.scope(), Locality::Thread);
     }
 
     #[test]
     fn does_not_widen_onto_targets_that_are_as_loaded() {
-        let targets = ids(&[1, 2]);
-        let mut g =
-            LoadAwareShuffleGrouper::new(&targets, &ids(&[1]), &targets, 7, LoadBounds::default());
+        let mut g = grouper(&[1, 2], &[1]);
         g.refresh_load(&|_| Some(1.0));
         assert_eq!(g.scope(), Locality::Thread);
         assert_eq!(
@@ -351,9 +337,7 @@ mod tests {
 
     #[test]
     fn weights_move_tuples_away_from_a_loaded_task() {
-        let targets = ids(&[1, 2]);
-        let mut g =
-            LoadAwareShuffleGrouper::new(&targets, &targets, &targets, 7, LoadBounds::default());
+        let mut g = grouper(&[1, 2], &[1, 2]);
         for _ in 0..5 {
             g.refresh_load(&|t| Some(if t.0 == 1 { 0.7 } else { 0.1 }));
         }
