@@ -125,12 +125,7 @@ where
     match run(build) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                eprintln!("  caused by: {s}");
-                source = s.source();
-            }
+            eprintln!("{}", storm_core::util::ErrorChain(&e));
             std::process::ExitCode::FAILURE
         }
     }
