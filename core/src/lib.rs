@@ -26,4 +26,7 @@ pub use ids::{ComponentId, GlobalStreamId, StreamId, TaskId, TopologyId, DEFAULT
 pub use topology::{
     BoltDeclarer, ExecutorInfo, SpoutDeclarer, StormTopology, TaskLayout, Topology, TopologyBuilder,
 };
-pub use tuple::{Fields, MessageId, Tuple, TupleSource, Value, Values};
+pub use tuple::{
+    BatchDrain, BatchTuples, Fields, InputBatch, MessageId, Tuple, TupleSource, UnknownStream,
+    Value, Values, WireTuple,
+};

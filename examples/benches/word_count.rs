@@ -10,7 +10,8 @@
 //! moment: on a shared VM it swings by 3x as the host moves the vCPUs, and the P=2 figure with
 //! it, since every tuple that crosses threads pays for it. It prints figures and asserts no
 //! speed. Under `cargo test` (no `--bench`) it makes a one-second smoke run of each
-//! configuration and fails only if one does not run.
+//! configuration and fails only if one does not run. For experiments, `WC_RECV_BUF` and
+//! `WC_BATCH` override `topology.executor.receive.buffer.size` and `topology.producer.batch.size`.
 
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,6 +66,12 @@ fn child(spec: &str) -> anyhow::Result<()> {
         config.max_spout_pending = Some(ACKED_MAX_SPOUT_PENDING);
     } else {
         config.acker_executors = Some(0);
+    }
+    if let Ok(v) = std::env::var("WC_RECV_BUF") {
+        config.executor_receive_buffer_size = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("WC_BATCH") {
+        config.producer_batch_size = v.parse()?;
     }
     let cluster = LocalCluster::new()?;
     cluster.submit_topology("wc-bench", config, &topology)?;

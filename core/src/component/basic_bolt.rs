@@ -32,6 +32,7 @@ impl<B: BasicBolt> Bolt for BasicBoltAdapter<B> {
         self.0.prepare(conf, context);
     }
 
+    #[inline]
     fn execute(&mut self, input: Tuple, collector: &mut OutputCollector<'_>) -> ComponentResult {
         let result = {
             let mut basic = BasicOutputCollector::new(collector.emitter(), &input);

@@ -3,7 +3,7 @@
 use crate::component::{OutputCollector, OutputFieldsDeclarer, TopologyContext};
 use crate::config::Config;
 use crate::error::ComponentResult;
-use crate::tuple::Tuple;
+use crate::tuple::{InputBatch, Tuple};
 
 /// A processing step. One instance runs per task, on one thread; calls never overlap.
 ///
@@ -15,6 +15,26 @@ pub trait Bolt: 'static {
     fn prepare(&mut self, _conf: &Config, _context: &TopologyContext) {}
     /// Processes one input tuple.
     fn execute(&mut self, input: Tuple, collector: &mut OutputCollector<'_>) -> ComponentResult;
+    /// Processes the tuples of one received batch, in order: `execute` on each, with an error
+    /// it returns reported for the component (as after a single `execute`), and a row on a
+    /// stream this task does not know reported and skipped.
+    ///
+    /// The executor calls this once per batch. Being a provided method, it is compiled for
+    /// each bolt type, so the per-tuple call to `execute` is direct and can be inlined; there
+    /// is rarely a reason to override it. If it panics, the executor continues the same batch
+    /// on a fresh instance from the tuple after the one that panicked.
+    fn execute_batch(&mut self, inputs: &mut InputBatch<'_>, collector: &mut OutputCollector<'_>) {
+        for input in inputs {
+            match input {
+                Ok(tuple) => {
+                    if let Err(e) = self.execute(tuple, collector) {
+                        collector.report_error(&e.0);
+                    }
+                }
+                Err(unknown) => collector.report_error(&unknown.to_string()),
+            }
+        }
+    }
     /// Called when the topology is killed.
     fn cleanup(&mut self) {}
     /// Names the streams this bolt emits and their fields.

@@ -1,13 +1,17 @@
 //! The data a topology moves: values, their field names, tuples and their tree ids.
 
+mod batch_rows;
 mod fields;
+mod input_batch;
 mod message_id;
 #[allow(clippy::module_inception)]
 mod tuple;
 mod value;
 mod values;
 
+pub use batch_rows::{BatchDrain, BatchTuples, WireTuple};
 pub use fields::Fields;
+pub use input_batch::{InputBatch, UnknownStream};
 pub use message_id::MessageId;
 pub use tuple::{Tuple, TupleSource};
 pub use value::Value;

@@ -1,7 +1,7 @@
 //! `BoltTask`: the actor that runs one bolt task.
 //!
-//! It takes batches from its mailbox, turns each wire tuple into a [`Tuple`] and calls
-//! `execute`, then flushes its output and returns credit to the sender. While its own output
+//! It takes batches from its mailbox and hands each to the bolt's
+//! [`Bolt::execute_batch`] (which builds each [`Tuple`] and calls `execute`), then flushes its output and returns credit to the sender. While its own output
 //! waits for credit it stashes incoming batches unprocessed and returns no credit for them, so
 //! back-pressure travels upstream batch by batch.
 
@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use actix::{Actor, ActorContext, AsyncContext, Context, Handler};
 use storm_core::system::TICK_STREAM;
-use storm_core::{Bolt, OutputCollector, TaskId, Tuple, TupleSource, Value, Values};
+use storm_core::{Bolt, InputBatch, OutputCollector, TaskId, Tuple, TupleSource, Value, Values};
 
 use crate::batch::{CreditGrant, TupleBatch};
 use storm_core::topology::BoltFactory;
@@ -56,28 +56,14 @@ impl BoltTask {
         let n = batch.tuples.len();
         let src = batch.src;
         let mut tuples = batch.tuples;
-        let mut pending = tuples.drain();
+        let mut inputs = InputBatch::new(tuples.drain(), &self.schemas, src);
         // One unwind guard per batch, not per tuple: a panic skips only the tuple that caused
         // it, and the rest of the batch goes to a fresh instance.
         loop {
-            let schemas = &self.schemas;
             let bolt = &mut self.bolt;
             let run = call_guarded(|| {
-                for wire in &mut pending {
-                    let Some(schema) = schemas.get(wire.stream as usize) else {
-                        let msg = format!(
-                            "tuple from task {src} on unknown stream #{}; dropped",
-                            wire.stream
-                        );
-                        storm_core::Emitter::report_error(emitter, &msg);
-                        continue;
-                    };
-                    let tuple = Tuple::new(wire.values, schema.clone(), src, wire.message_id);
-                    let mut collector = OutputCollector::new(emitter);
-                    if let Err(e) = bolt.execute(tuple, &mut collector) {
-                        collector.report_error(&e.0);
-                    }
-                }
+                let mut collector = OutputCollector::new(emitter);
+                bolt.execute_batch(&mut inputs, &mut collector);
             });
             match run {
                 Ok(()) => break,
@@ -89,7 +75,7 @@ impl BoltTask {
                 }
             }
         }
-        drop(pending);
+        drop(inputs);
         emitter.flush();
         self.env.stats.add_executed(n as u64);
         self.env.return_credit(src, n, Some(tuples));

@@ -1,0 +1,113 @@
+//! `InputBatch`: the tuples of one received batch, built one at a time from its rows as a bolt
+//! takes them (see [`crate::Bolt::execute_batch`]).
+
+use std::fmt;
+use std::rc::Rc;
+
+use super::{BatchDrain, Tuple, TupleSource};
+use crate::ids::TaskId;
+
+/// A row whose stream number the receiving task does not know (a wiring bug or a foreign
+/// frame): the row is skipped and the error reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownStream {
+    /// The task that sent it.
+    pub source_task: TaskId,
+    /// Its stream number.
+    pub stream: u32,
+}
+
+impl fmt::Display for UnknownStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "tuple from task {} on unknown stream #{}; dropped",
+            self.source_task, self.stream
+        )
+    }
+}
+
+impl std::error::Error for UnknownStream {}
+
+/// The tuples of one batch from one task, in the order they were emitted.
+pub struct InputBatch<'a> {
+    rows: BatchDrain<'a>,
+    schemas: &'a [Rc<TupleSource>],
+    source_task: TaskId,
+}
+
+impl<'a> InputBatch<'a> {
+    /// The tuples of `rows`, sent by `source_task`; `schemas` maps stream numbers to their
+    /// component, stream and fields.
+    pub fn new(rows: BatchDrain<'a>, schemas: &'a [Rc<TupleSource>], source_task: TaskId) -> Self {
+        Self {
+            rows,
+            schemas,
+            source_task,
+        }
+    }
+
+    /// The task that sent the batch.
+    pub fn source_task(&self) -> TaskId {
+        self.source_task
+    }
+}
+
+impl Iterator for InputBatch<'_> {
+    type Item = Result<Tuple, UnknownStream>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        let row = self.rows.next()?;
+        Some(match self.schemas.get(row.stream as usize) {
+            Some(schema) => Ok(Tuple::new(
+                row.values,
+                schema.clone(),
+                self.source_task,
+                row.message_id,
+            )),
+            None => Err(UnknownStream {
+                source_task: self.source_task,
+                stream: row.stream,
+            }),
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.rows.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tuple::{BatchTuples, Fields, MessageId};
+    use crate::{values, ComponentId, StreamId};
+
+    #[test]
+    fn rows_become_tuples_with_their_schema_and_unknown_streams_are_errors() {
+        let schema = Rc::new(TupleSource {
+            component: ComponentId::new("split"),
+            stream: StreamId::default_stream(),
+            fields: Fields::from(["word"]),
+        });
+        let mut rows = BatchTuples::default();
+        rows.push(0, values!["a"], MessageId::unanchored());
+        rows.push(5, values!["lost"], MessageId::unanchored());
+        rows.push(0, values!["b"], MessageId::root(1, 2));
+        let schemas = [schema];
+        let out: Vec<_> = InputBatch::new(rows.drain(), &schemas, TaskId(7)).collect();
+        assert_eq!(out.len(), 3);
+        let first = out[0].as_ref().expect("known stream");
+        assert_eq!(first.get_str_by_field("word"), Some("a"));
+        assert_eq!(first.source_task(), TaskId(7));
+        assert_eq!(first.source_component().as_str(), "split");
+        let lost = out[1].as_ref().expect_err("stream 5 is unknown");
+        assert_eq!(
+            lost.to_string(),
+            "tuple from task 7 on unknown stream #5; dropped"
+        );
+        let third = out[2].as_ref().expect("known stream");
+        assert!(!third.message_id().is_unanchored());
+    }
+}
