@@ -29,12 +29,18 @@ impl FieldsGrouper {
     /// The task for a tuple.
     #[inline(always)]
     pub fn choose(&self, values: &[Value]) -> Option<TaskId> {
-        if self.targets.is_empty() {
-            return None;
+        match self.targets.as_slice() {
+            [] => return None,
+            // Every key maps to the only task: no need to hash.
+            [only] => return Some(*only),
+            _ => {}
         }
         let hash = match self.indices.as_slice() {
             // One key: skip the iterator machinery on the hot path.
-            [i] => 31i32.wrapping_add(values.get(*i).map_or(0, Value::java_hash_code)),
+            [i] => 31i32.wrapping_add(match values.get(*i) {
+                Some(v) => v.java_hash_code(),
+                None => 0,
+            }),
             many => list_hash(
                 many.iter()
                     .map(|i| values.get(*i).map_or(0, Value::java_hash_code)),

@@ -60,6 +60,21 @@ fn fields_grouping_sends_equal_keys_to_one_task() {
 }
 
 #[test]
+fn fields_grouping_with_one_target_sends_every_key_to_it() {
+    let fields = Fields::from(["word", "n"]);
+    let targets = tasks(9..=9);
+    let mut g = grouper(
+        Grouping::Fields(Fields::from(["word"])),
+        &fields,
+        &targets,
+        &[],
+    );
+    for i in 0..100 {
+        assert_eq!(choose(&mut g, &values![format!("w{i}"), i]), targets);
+    }
+}
+
+#[test]
 fn fields_grouping_picks_the_task_storm_picks() {
     // floorMod(Arrays.deepHashCode(["hello"]), 3) = floorMod(31 + 99162322, 3) = 99162353 % 3 = 2
     let fields = Fields::from(["word"]);
