@@ -4,8 +4,8 @@
 
 use actix::Message;
 use serde::{Deserialize, Serialize};
+pub use storm_core::BatchTuples;
 use storm_core::TaskId;
-pub use storm_core::{BatchDrain, BatchTuples, WireTuple};
 
 /// Tuples from one task to one task. Mailboxes carry batches, never single tuples.
 #[derive(Debug, Message, Serialize, Deserialize)]
@@ -41,37 +41,22 @@ mod tests {
     use super::*;
     use storm_core::{values, MessageId, Value, Values};
 
-    fn sample() -> Vec<WireTuple> {
-        vec![
-            WireTuple {
-                stream: 1,
-                values: values!["a"],
-                message_id: MessageId::unanchored(),
-            },
-            WireTuple {
-                stream: 3,
-                values: values![Value::Null, "c", 2, 3.5],
-                message_id: MessageId::root(8, 10),
-            },
-            WireTuple {
-                stream: 1,
-                values: Values::new(),
-                message_id: MessageId::unanchored(),
-            },
-        ]
-    }
-
     #[test]
     fn a_batch_survives_bincode() {
+        let mut tuples = BatchTuples::default();
+        tuples.push(1, values!["a"], MessageId::unanchored());
+        tuples.push(3, values![Value::Null, "c", 2, 3.5], MessageId::root(8, 10));
+        tuples.push(1, Values::new(), MessageId::unanchored());
         let batch = TupleBatch {
             src: TaskId(3),
             dst: TaskId(4),
-            tuples: sample().into_iter().collect(),
+            tuples,
         };
         let config = bincode::config::standard();
         let bytes = bincode::serde::encode_to_vec(&batch, config).expect("encode");
         let (back, _): (TupleBatch, usize) =
             bincode::serde::decode_from_slice(&bytes, config).expect("decode");
         assert_eq!(back.tuples, batch.tuples);
+        assert!(back.tuples.is_consistent());
     }
 }
