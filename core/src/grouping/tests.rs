@@ -28,6 +28,16 @@ fn grouper(g: Grouping, fields: &Fields, targets: &[TaskId], worker: &[TaskId]) 
     .expect("grouper")
 }
 
+/// A fields grouping on `word` over a `(word, n)` stream.
+fn word_grouper(targets: &[TaskId]) -> Grouper {
+    grouper(
+        Grouping::Fields(Fields::from(["word"])),
+        &Fields::from(["word", "n"]),
+        targets,
+        &[],
+    )
+}
+
 fn choose(g: &mut Grouper, values: &[Value]) -> Vec<TaskId> {
     let mut out = Vec::new();
     g.choose_tasks(TaskId(1), values, &mut out);
@@ -36,14 +46,8 @@ fn choose(g: &mut Grouper, values: &[Value]) -> Vec<TaskId> {
 
 #[test]
 fn fields_grouping_sends_equal_keys_to_one_task() {
-    let fields = Fields::from(["word", "n"]);
     let targets = tasks(3..=6);
-    let mut g = grouper(
-        Grouping::Fields(Fields::from(["word"])),
-        &fields,
-        &targets,
-        &[],
-    );
+    let mut g = word_grouper(&targets);
     let mut seen: BTreeMap<String, BTreeSet<TaskId>> = BTreeMap::new();
     for i in 0..2000 {
         let word = format!("w{}", i % 50);
@@ -61,14 +65,8 @@ fn fields_grouping_sends_equal_keys_to_one_task() {
 
 #[test]
 fn fields_grouping_with_one_target_sends_every_key_to_it() {
-    let fields = Fields::from(["word", "n"]);
     let targets = tasks(9..=9);
-    let mut g = grouper(
-        Grouping::Fields(Fields::from(["word"])),
-        &fields,
-        &targets,
-        &[],
-    );
+    let mut g = word_grouper(&targets);
     for i in 0..100 {
         assert_eq!(choose(&mut g, &values![format!("w{i}"), i]), targets);
     }
