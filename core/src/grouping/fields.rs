@@ -37,15 +37,19 @@ impl FieldsGrouper {
         }
         let hash = match self.indices.as_slice() {
             // One key: skip the iterator machinery on the hot path.
-            [i] => 31i32.wrapping_add(match values.get(*i) {
-                Some(v) => v.java_hash_code(),
-                None => 0,
-            }),
-            many => list_hash(
-                many.iter()
-                    .map(|i| values.get(*i).map_or(0, Value::java_hash_code)),
-            ),
+            [i] => 31i32.wrapping_add(field_hash(values, *i)),
+            many => list_hash(many.iter().map(|i| field_hash(values, *i))),
         };
         self.targets.get(self.modulo.apply(hash) as usize).copied()
+    }
+}
+
+/// The Java hash of the value at `index` (0, Java's `null`, when the tuple is shorter). A
+/// `match` rather than `Option::map_or`, which the compiler had left out of line.
+#[inline(always)]
+fn field_hash(values: &[Value], index: usize) -> i32 {
+    match values.get(index) {
+        Some(v) => v.java_hash_code(),
+        None => 0,
     }
 }

@@ -1,9 +1,10 @@
 //! `BoltTask`: the actor that runs one bolt task.
 //!
-//! It takes batches from its mailbox and hands each to the bolt's
-//! [`Bolt::execute_batch`] (which builds each [`Tuple`] and calls `execute`), then flushes its output and returns credit to the sender. While its own output
-//! waits for credit it stashes incoming batches unprocessed and returns no credit for them, so
-//! back-pressure travels upstream batch by batch.
+//! It takes batches from its mailbox and hands each to the bolt's [`Bolt::execute_batch`]
+//! (which builds each [`Tuple`] and calls `execute`), then flushes its output and returns
+//! credit to the sender. While its own output waits for credit it stashes incoming batches
+//! unprocessed and returns no credit for them, so back-pressure travels upstream batch by
+//! batch.
 
 use std::collections::VecDeque;
 use std::rc::Rc;
