@@ -24,6 +24,19 @@ pub enum Route {
     Listed,
 }
 
+/// What an emit on the default stream needs when that stream has exactly one subscription
+/// and is not direct: its slot, its number in the stream table and its arity. Computed once
+/// when routing is built, so the common emit skips stream resolution and the general route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DefaultPlan {
+    /// The default stream's slot.
+    pub slot: usize,
+    /// Its number in the topology's stream table (what a row carries).
+    pub index: u32,
+    /// The number of values it declares.
+    pub arity: usize,
+}
+
 /// One output stream of the emitting task.
 pub struct OutStream {
     /// The stream's id.
@@ -192,6 +205,26 @@ impl OutputRouting {
         }
     }
 
+    /// The default stream's [`DefaultPlan`], if it has one subscription and is not direct.
+    pub fn default_plan(&self) -> Option<DefaultPlan> {
+        let slot = self.default?;
+        let s = &self.streams[slot];
+        (!s.direct && s.groupers.len() == 1).then_some(DefaultPlan {
+            slot,
+            index: s.index,
+            arity: s.arity,
+        })
+    }
+
+    /// The one grouping of a planned stream picks its target (see [`DefaultPlan`]).
+    #[inline(always)]
+    pub fn choose_planned(&mut self, plan: DefaultPlan, values: &[Value]) -> SingleChoice {
+        match self.streams[plan.slot].groupers.first_mut() {
+            Some(grouper) => grouper.choose_one(values),
+            None => SingleChoice::Several,
+        }
+    }
+
     /// The targets of a regular emit: one task decided without a list when the stream has a
     /// single single-target subscription, else appended to `out`.
     #[inline(always)]
@@ -208,7 +241,10 @@ impl OutputRouting {
                 if let SingleChoice::AtMostOne(one) = only.choose_one(values) {
                     return Ok(match one {
                         Some(t) => Route::One(t),
-                        None => Route::Listed,
+                        None => {
+                            out.clear();
+                            Route::Listed
+                        }
                     });
                 }
             }
@@ -281,4 +317,108 @@ fn seed_for(task: TaskId, subscriber: &str, stream: &str) -> u64 {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use storm_core::{Config, Fields, StreamInfo, TopologyBuilder};
+
+    use super::*;
+    use crate::testing::{FixedTupleSpout, TupleCaptureBolt};
+
+    /// Routing of the spout `src` (default stream `[a, b]` and a direct stream `d`) with
+    /// `subscribers` bolts on its default stream.
+    fn spout_routing(subscribers: usize) -> OutputRouting {
+        let streams = vec![
+            (
+                StreamId::default_stream(),
+                StreamInfo {
+                    fields: Fields::new(["a", "b"]),
+                    direct: false,
+                },
+            ),
+            (
+                StreamId::new("d"),
+                StreamInfo {
+                    fields: Fields::new(["x"]),
+                    direct: true,
+                },
+            ),
+        ];
+        let mut builder = TopologyBuilder::new();
+        builder.set_spout(
+            "src",
+            move || FixedTupleSpout::new(Vec::new(), streams.clone()),
+            1,
+        );
+        let store = Arc::new(Mutex::new(Default::default()));
+        for i in 0..subscribers {
+            let store = store.clone();
+            builder
+                .set_bolt(
+                    format!("sink{i}"),
+                    move || TupleCaptureBolt::new(store.clone()),
+                    2,
+                )
+                .fields_grouping("src", ["b"])
+                .direct_grouping(GlobalStreamId::new("src", "d"));
+        }
+        let topology = match builder.create_topology() {
+            Ok(t) => t,
+            Err(e) => panic!("test topology is valid: {e}"),
+        };
+        let config = Config {
+            acker_executors: Some(0),
+            ..Config::default()
+        };
+        let shape = TopologyShape::new("t", &topology.definition, &config);
+        let table = StreamTable::new(&shape.topology);
+        let src = shape.layout.tasks_of("src")[0];
+        let all: Vec<TaskId> = shape.layout.all_tasks().map(TaskId).collect();
+        match OutputRouting::new(
+            &shape,
+            &table,
+            &BTreeMap::new(),
+            src,
+            Placement {
+                worker_tasks: &all,
+                thread_tasks: &all,
+                load_aware: None,
+            },
+        ) {
+            Ok(r) => r,
+            Err(e) => panic!("routing builds: {e}"),
+        }
+    }
+
+    #[test]
+    fn the_default_stream_with_one_subscription_has_a_plan_that_routes_like_the_general_path() {
+        let mut routing = spout_routing(1);
+        let Some(plan) = routing.default_plan() else {
+            panic!("one subscription on a non-direct default stream has a plan");
+        };
+        assert_eq!(plan.arity, 2);
+        assert_eq!(
+            plan.slot,
+            routing.resolve_default().ok().unwrap_or(usize::MAX)
+        );
+        assert_eq!(plan.index, routing.stream(plan.slot).index);
+        let mut general = Vec::new();
+        for key in ["x", "y", "z", "w"] {
+            let values = storm_core::values![1, key];
+            let SingleChoice::AtMostOne(Some(planned)) = routing.choose_planned(plan, &values)
+            else {
+                panic!("a fields grouping picks one task");
+            };
+            let route = routing.route_fast(plan.slot, TaskId(0), &values, &mut general);
+            assert_eq!(route.ok(), Some(Route::One(planned)), "key {key}");
+        }
+    }
+
+    #[test]
+    fn two_subscriptions_have_no_plan() {
+        assert_eq!(spout_routing(2).default_plan(), None);
+    }
 }

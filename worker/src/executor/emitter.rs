@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use storm_core::grouping::SingleChoice;
 use storm_core::system::{
     ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM,
 };
@@ -15,7 +16,7 @@ use storm_core::{EmitError, EmitTarget, Emitter, MessageId, TaskId, Tuple, Value
 use crate::load::{LoadMap, LoadSampler};
 use crate::progress::Progress;
 use crate::rotating_map::RotatingMap;
-use crate::routing::{OutputRouting, Route};
+use crate::routing::{DefaultPlan, OutputRouting, Route};
 use crate::stats::TaskStats;
 use crate::transfer::Transfer;
 
@@ -81,6 +82,9 @@ pub struct TaskEmitter {
     debug: bool,
     rng: SplitMix64,
     acking: Option<AckSlots>,
+    /// The short way for untracked emits on the default stream, when nothing needs the
+    /// general one (no ackers, no debug logging, one subscription).
+    default_plan: Option<DefaultPlan>,
     /// Spout trees not yet complete, rotated once per message timeout.
     pending: RotatingMap<u64, PendingTree>,
     /// The emit time given to new trees: set once per spout turn, not read per tuple.
@@ -136,6 +140,11 @@ impl TaskEmitter {
             reset: slot(ACKER_RESET_TIMEOUT_STREAM),
         };
         let acking = (slots.init.is_some() || slots.ack.is_some()).then_some(slots);
+        let default_plan = if debug || acking.is_some() {
+            None
+        } else {
+            routing.default_plan()
+        };
         Self {
             task,
             routing,
@@ -149,6 +158,7 @@ impl TaskEmitter {
             debug,
             rng: SplitMix64::from_entropy(),
             acking,
+            default_plan,
             pending: RotatingMap::new(2),
             now: Instant::now(),
             immediate_acks: Vec::new(),
@@ -292,7 +302,7 @@ impl TaskEmitter {
     }
 
     /// Routes one emit, gives each copy its tree ids and queues it; see the module doc.
-    #[inline]
+    #[inline(never)]
     fn emit_tuple(&mut self, request: EmitRequest<'_, '_>) -> Result<(), EmitError> {
         let EmitRequest {
             target,
@@ -463,6 +473,21 @@ impl Emitter for TaskEmitter {
         values: &mut Values,
         message_id: Option<Value>,
     ) -> Result<(), EmitError> {
+        // The short way: an untracked emit on the default stream with one subscription, in a
+        // topology without ackers, costs a grouping choice and an append.
+        if let (EmitTarget::Default, None, Some(plan)) = (target, &message_id, self.default_plan) {
+            if values.len() == plan.arity {
+                if let SingleChoice::AtMostOne(dst) = self.routing.choose_planned(plan, values) {
+                    self.emitted += 1;
+                    if let Some(dst) = dst {
+                        let values = std::mem::take(values);
+                        self.transfer
+                            .push(dst, plan.index, values, MessageId::unanchored());
+                    }
+                    return Ok(());
+                }
+            }
+        }
         self.emit_tuple(EmitRequest {
             target,
             anchors,
