@@ -112,9 +112,7 @@ impl Transfer {
     fn open_batch(&mut self, dst: TaskId) -> Option<usize> {
         let slot = self.slots.get(dst.0 as usize).copied().unwrap_or(NO_SLOT);
         if slot == NO_SLOT {
-            // Routing only yields subscribed tasks, so this is a wiring bug: say so loudly.
-            tracing::error!(src = %self.src, %dst, "tuple routed to a task with no queue; dropped");
-            self.dropped += 1;
+            self.drop_unqueued(dst);
             return None;
         }
         let q = &mut self.outs[slot as usize];
@@ -125,6 +123,15 @@ impl Transfer {
             };
         }
         Some(slot as usize)
+    }
+
+    /// Routing only yields subscribed tasks, so a tuple for a task with no queue is a wiring
+    /// bug: say so loudly. Out of line, to keep the append small.
+    #[cold]
+    #[inline(never)]
+    fn drop_unqueued(&mut self, dst: TaskId) {
+        tracing::error!(src = %self.src, %dst, "tuple routed to a task with no queue; dropped");
+        self.dropped += 1;
     }
 
     /// Seals every part-full batch and sends what credit allows.

@@ -6,7 +6,7 @@ use crate::component::{
 };
 use crate::config::Config;
 use crate::error::ComponentResult;
-use crate::tuple::Tuple;
+use crate::tuple::{InputBatch, Tuple};
 
 /// The simple way to write a bolt: emit, return `Ok`, and the input is acked.
 pub trait BasicBolt: 'static {
@@ -27,6 +27,24 @@ pub trait BasicBolt: 'static {
 /// Runs a [`BasicBolt`] as a [`Bolt`] (Storm's `BasicBoltExecutor`).
 pub struct BasicBoltAdapter<B>(pub B);
 
+impl<B: BasicBolt> BasicBoltAdapter<B> {
+    /// Runs the bolt on one input, then acks it, or reports the error and fails it.
+    #[inline(always)]
+    fn execute_lent(&mut self, input: &Tuple, collector: &mut OutputCollector<'_>) {
+        let result = {
+            let mut basic = BasicOutputCollector::new(collector.emitter(), input);
+            self.0.execute(input, &mut basic)
+        };
+        match result {
+            Ok(()) => collector.ack(input),
+            Err(e) => {
+                collector.report_error(&e.0);
+                collector.fail(input);
+            }
+        }
+    }
+}
+
 impl<B: BasicBolt> Bolt for BasicBoltAdapter<B> {
     fn prepare(&mut self, conf: &Config, context: &TopologyContext) {
         self.0.prepare(conf, context);
@@ -34,19 +52,18 @@ impl<B: BasicBolt> Bolt for BasicBoltAdapter<B> {
 
     #[inline]
     fn execute(&mut self, input: Tuple, collector: &mut OutputCollector<'_>) -> ComponentResult {
-        let result = {
-            let mut basic = BasicOutputCollector::new(collector.emitter(), &input);
-            self.0.execute(&input, &mut basic)
-        };
-        match result {
-            Ok(()) => {
-                collector.ack(&input);
-                Ok(())
-            }
-            Err(e) => {
-                collector.report_error(&e.0);
-                collector.fail(&input);
-                Ok(())
+        self.execute_lent(&input, collector);
+        Ok(())
+    }
+
+    /// As the provided method, but one tuple is refilled row after row instead of a new one
+    /// built and dropped per row: a basic bolt only borrows its input.
+    fn execute_batch(&mut self, inputs: &mut InputBatch<'_>, collector: &mut OutputCollector<'_>) {
+        let mut slot = None;
+        while let Some(next) = inputs.next_reusing(&mut slot) {
+            match next {
+                Ok(input) => self.execute_lent(input, collector),
+                Err(unknown) => collector.report_error(&unknown.to_string()),
             }
         }
     }

@@ -51,6 +51,36 @@ impl<'a> InputBatch<'a> {
     pub fn source_task(&self) -> TaskId {
         self.source_task
     }
+
+    /// The next tuple, built in `slot`: a tuple already there from the same stream takes the
+    /// row's values and ids in place, so a run of rows shares one tuple and one reference to
+    /// the schema. For callers that only lend each tuple out (as [`crate::BasicBolt`] does);
+    /// one that keeps tuples takes them from the iterator instead.
+    #[inline(always)]
+    pub fn next_reusing<'s>(
+        &mut self,
+        slot: &'s mut Option<Tuple>,
+    ) -> Option<Result<&'s Tuple, UnknownStream>> {
+        let row = self.rows.next()?;
+        let Some(schema) = self.schemas.get(row.stream as usize) else {
+            return Some(Err(UnknownStream {
+                source_task: self.source_task,
+                stream: row.stream,
+            }));
+        };
+        match slot {
+            Some(tuple) if tuple.has_source(schema) => tuple.refill(row.values, row.message_id),
+            _ => {
+                *slot = Some(Tuple::new(
+                    row.values,
+                    schema.clone(),
+                    self.source_task,
+                    row.message_id,
+                ))
+            }
+        }
+        slot.as_ref().map(Ok)
+    }
 }
 
 impl Iterator for InputBatch<'_> {
@@ -109,5 +139,57 @@ mod tests {
         );
         let third = out[2].as_ref().expect("known stream");
         assert!(!third.message_id().is_unanchored());
+    }
+
+    #[test]
+    fn a_reused_tuple_is_each_row_in_turn_with_its_own_schema_and_a_fresh_anchor_value() {
+        let source = |component: &str, field: &str| {
+            Rc::new(TupleSource {
+                component: ComponentId::new(component),
+                stream: StreamId::default_stream(),
+                fields: Fields::from([field]),
+            })
+        };
+        let schemas = [source("split", "word"), source("other", "name")];
+        let mut rows = BatchTuples::default();
+        rows.push(0, values!["a"], MessageId::root(1, 2));
+        rows.push(0, values!["b"], MessageId::unanchored());
+        rows.push(9, values!["lost"], MessageId::unanchored());
+        rows.push(1, values!["c"], MessageId::unanchored());
+        let mut inputs = InputBatch::new(rows.drain(), &schemas, TaskId(7));
+        let mut slot = None;
+        let mut seen = Vec::new();
+        while let Some(next) = inputs.next_reusing(&mut slot) {
+            match next {
+                Ok(t) => {
+                    assert_eq!(t.out_ack_val(), 0, "no edge carried over from the last row");
+                    t.xor_out_ack_val(5);
+                    seen.push((
+                        t.source_component().to_string(),
+                        t.fields().get(0).map(str::to_owned),
+                        t.get_str(0).map(str::to_owned),
+                        t.message_id().is_unanchored(),
+                    ));
+                }
+                Err(unknown) => seen.push(("?".into(), None, None, unknown.stream == 9)),
+            }
+        }
+        let row = |c: &str, f: Option<&str>, v: Option<&str>, unanchored| {
+            (
+                c.to_owned(),
+                f.map(str::to_owned),
+                v.map(str::to_owned),
+                unanchored,
+            )
+        };
+        assert_eq!(
+            seen,
+            vec![
+                row("split", Some("word"), Some("a"), false),
+                row("split", Some("word"), Some("b"), true),
+                row("?", None, None, true),
+                row("other", Some("name"), Some("c"), true),
+            ]
+        );
     }
 }

@@ -50,6 +50,23 @@ impl Tuple {
         }
     }
 
+    /// Gives this tuple the next row of the same stream and task, as if it were a new tuple:
+    /// the old values are dropped and no edge is anchored to it yet. Only the executor's
+    /// receive loop does this, between two calls that lend the tuple out (see
+    /// [`super::InputBatch::next_reusing`]).
+    #[inline(always)]
+    pub(crate) fn refill(&mut self, values: Values, message_id: MessageId) {
+        self.values = values;
+        self.message_id = message_id;
+        self.out_ack_val.set(0);
+    }
+
+    /// True if the tuple came on the stream that `source` describes (the same schema).
+    #[inline(always)]
+    pub(crate) fn has_source(&self, source: &Rc<TupleSource>) -> bool {
+        Rc::ptr_eq(&self.source, source)
+    }
+
     /// A standalone tuple for unit-testing a bolt (Storm's `Testing.testTuple`): component
     /// `"component"`, task 1, the default stream, fields `field1..fieldN` unless given.
     pub fn for_test(values: Values, fields: Option<Fields>) -> Self {
