@@ -52,8 +52,11 @@ impl<'a> OutputCollector<'a> {
     }
 
     /// Emits an unanchored tuple on the default stream; its processing is not tracked.
+    #[inline]
     pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
-        self.inner.emit(EmitTarget::Default, &[], &mut values, None)
+        let sent = self.inner.emit(EmitTarget::Default, &[], &mut values, None);
+        values.discard();
+        sent
     }
 
     /// Emits on the default stream, anchored to the given inputs.
@@ -127,8 +130,11 @@ impl<'a> SpoutOutputCollector<'a> {
     }
 
     /// Emits an untracked tuple on the default stream.
+    #[inline]
     pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
-        self.inner.emit(EmitTarget::Default, &[], &mut values, None)
+        let sent = self.inner.emit(EmitTarget::Default, &[], &mut values, None);
+        values.discard();
+        sent
     }
 
     /// Emits a tracked tuple on the default stream: `ack` or `fail` is called later with `message_id`.
@@ -192,9 +198,13 @@ impl<'a, 't> BasicOutputCollector<'a, 't> {
     }
 
     /// Emits on the default stream, anchored to the input.
+    #[inline]
     pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
-        self.inner
-            .emit(EmitTarget::Default, &[self.input], &mut values, None)
+        let sent = self
+            .inner
+            .emit(EmitTarget::Default, &[self.input], &mut values, None);
+        values.discard();
+        sent
     }
 
     /// Emits on a named stream, anchored to the input.

@@ -34,6 +34,25 @@ impl Values {
     pub fn into_vec(self) -> Vec<Value> {
         self.0.into_vec()
     }
+
+    /// Drops values that an emit may have taken: when they were taken (nothing left, nothing
+    /// on the heap) there is nothing to free, so the drop glue is skipped; otherwise it runs
+    /// out of line. Keeps a collector's emit small.
+    #[inline(always)]
+    pub(crate) fn discard(self) {
+        if self.0.is_empty() && !self.0.spilled() {
+            // Empty and inline: owns no value and no allocation.
+            std::mem::forget(self);
+        } else {
+            drop_out_of_line(self);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn drop_out_of_line(values: Values) {
+    drop(values);
 }
 
 impl Deref for Values {
