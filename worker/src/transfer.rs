@@ -96,6 +96,26 @@ impl Transfer {
         }
     }
 
+    /// [`Transfer::push`] out of line, for tuples in tracked trees: the emitter's short way
+    /// for untracked tuples keeps its own append inlined only while no other short way
+    /// inlines one too (measured: ~9 % of the unacked word count).
+    #[inline(never)]
+    pub fn push_tracked(
+        &mut self,
+        dst: TaskId,
+        stream: u32,
+        values: Values,
+        message_id: MessageId,
+    ) {
+        if let Some(slot) = self.open_batch(dst) {
+            let q = &mut self.outs[slot];
+            q.current.push(stream, values, message_id);
+            if q.current.len() >= self.batch_size {
+                self.seal(slot);
+            }
+        }
+    }
+
     /// Appends a copy of a tuple to the batch of `dst` (one tuple sent to several tasks).
     pub fn push_copy(&mut self, dst: TaskId, stream: u32, values: &[Value], message_id: MessageId) {
         if let Some(slot) = self.open_batch(dst) {

@@ -85,6 +85,8 @@ pub struct TaskEmitter {
     /// The short way for untracked emits on the default stream, when nothing needs the
     /// general one (no ackers, no debug logging, one subscription).
     default_plan: Option<DefaultPlan>,
+    /// The same plan when ackers run (see [`TaskEmitter::emit_planned_anchored`]).
+    anchored_plan: Option<DefaultPlan>,
     /// Spout trees not yet complete, rotated once per message timeout.
     pending: RotatingMap<u64, PendingTree>,
     /// The emit time given to new trees: set once per spout turn, not read per tuple.
@@ -140,10 +142,10 @@ impl TaskEmitter {
             reset: slot(ACKER_RESET_TIMEOUT_STREAM),
         };
         let acking = (slots.init.is_some() || slots.ack.is_some()).then_some(slots);
-        let default_plan = if debug || acking.is_some() {
-            None
-        } else {
-            routing.default_plan()
+        let (default_plan, anchored_plan) = match (debug, acking.is_some()) {
+            (true, _) => (None, None),
+            (false, false) => (routing.default_plan(), None),
+            (false, true) => (None, routing.default_plan()),
         };
         Self {
             task,
@@ -159,6 +161,7 @@ impl TaskEmitter {
             rng: SplitMix64::from_entropy(),
             acking,
             default_plan,
+            anchored_plan,
             pending: RotatingMap::new(2),
             now: Instant::now(),
             immediate_acks: Vec::new(),
@@ -380,6 +383,33 @@ impl TaskEmitter {
         Ok(())
     }
 
+    /// The short way of a bolt's emit on a planned default stream when ackers run: the
+    /// grouping's choice, then the tuple with its anchored edges, as the general way gives
+    /// them (anchors in no tree give an unanchored id). Returns false, having done nothing,
+    /// when the general way must take the emit. Out of line, and appending through its own
+    /// path, so that the untracked append of the short way stays inlined.
+    #[inline(never)]
+    fn emit_planned_anchored(
+        &mut self,
+        plan: DefaultPlan,
+        anchors: &[&Tuple],
+        values: &mut Values,
+    ) -> bool {
+        if values.len() != plan.arity {
+            return false;
+        }
+        let SingleChoice::AtMostOne(dst) = self.routing.choose_planned(plan, values) else {
+            return false;
+        };
+        self.emitted += 1;
+        if let Some(dst) = dst {
+            let message_id = self.anchored_id(anchors);
+            self.transfer
+                .push_tracked(dst, plan.index, std::mem::take(values), message_id);
+        }
+        true
+    }
+
     /// The tree ids of one copy of an emitted tuple: a new edge of the spout tree `root`
     /// (XORed into `init_xor` for the ack-init), the anchored edges of a tracked bolt emit, or
     /// none.
@@ -486,6 +516,11 @@ impl Emitter for TaskEmitter {
                     }
                     return Ok(());
                 }
+            }
+        }
+        if let (EmitTarget::Default, None, Some(plan)) = (target, &message_id, self.anchored_plan) {
+            if self.emit_planned_anchored(plan, anchors, values) {
+                return Ok(());
             }
         }
         self.emit_tuple(EmitRequest {
