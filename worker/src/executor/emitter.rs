@@ -403,7 +403,18 @@ impl TaskEmitter {
         };
         self.emitted += 1;
         if let Some(dst) = dst {
-            let message_id = self.anchored_id(anchors);
+            // The common case inline: one anchor in one tree.
+            let message_id = match anchors {
+                [anchor] => match anchor.message_id() {
+                    MessageId::One([(root, _)]) => {
+                        let edge = self.rng.next_nonzero();
+                        anchor.xor_out_ack_val(edge);
+                        MessageId::root(*root, edge)
+                    }
+                    _ => self.anchored_id(anchors),
+                },
+                _ => self.anchored_id(anchors),
+            };
             self.transfer
                 .push_tracked(dst, plan.index, std::mem::take(values), message_id);
         }
@@ -534,6 +545,16 @@ impl Emitter for TaskEmitter {
     fn ack(&mut self, tuple: &Tuple) {
         self.acked += 1;
         if self.acking.is_some() {
+            // The common case inline: one tree, the same as the last ack's (the tuples of one
+            // tree arrive together).
+            if let MessageId::One([(root, value)]) = tuple.message_id() {
+                if let Some(last) = self.unsent_acks.last_mut() {
+                    if last.0 == *root {
+                        last.1 ^= value ^ tuple.out_ack_val();
+                        return;
+                    }
+                }
+            }
             self.combine_ack(tuple);
         }
     }
