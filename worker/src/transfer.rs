@@ -107,13 +107,7 @@ impl Transfer {
         values: Values,
         message_id: MessageId,
     ) {
-        if let Some(slot) = self.open_batch(dst) {
-            let q = &mut self.outs[slot];
-            q.current.push(stream, values, message_id);
-            if q.current.len() >= self.batch_size {
-                self.seal(slot);
-            }
-        }
+        self.push(dst, stream, values, message_id);
     }
 
     /// Appends a copy of a tuple to the batch of `dst` (one tuple sent to several tasks).

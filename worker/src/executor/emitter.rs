@@ -260,15 +260,22 @@ impl TaskEmitter {
 
     /// The tree ids of one copy of a bolt's tuple: a fresh edge per anchor, XORed into every
     /// root of that anchor and into the anchor's `out_ack_val` (Storm's `BoltOutputCollector`).
+    /// The common case, one anchor in one tree, is inline.
+    #[inline(always)]
     fn anchored_id(&mut self, anchors: &[&Tuple]) -> MessageId {
-        // The common case: one anchor in one tree.
         if let [anchor] = anchors {
-            if let [(root, _)] = anchor.message_id().anchors() {
+            if let MessageId::One([(root, _)]) = anchor.message_id() {
                 let edge = self.rng.next_nonzero();
                 anchor.xor_out_ack_val(edge);
                 return MessageId::root(*root, edge);
             }
         }
+        self.anchored_id_in_several(anchors)
+    }
+
+    /// [`TaskEmitter::anchored_id`] for anchors in no tree or in several.
+    #[inline(never)]
+    fn anchored_id_in_several(&mut self, anchors: &[&Tuple]) -> MessageId {
         let mut id = MessageId::unanchored();
         for anchor in anchors {
             if anchor.message_id().is_unanchored() {
@@ -383,6 +390,20 @@ impl TaskEmitter {
         Ok(())
     }
 
+    /// The target of an emit on a planned stream, counted as emitted (`Some(None)`: no task
+    /// takes it); `None`, having done nothing, when the general way must take the emit.
+    #[inline(always)]
+    fn choose_planned(&mut self, plan: DefaultPlan, values: &[Value]) -> Option<Option<TaskId>> {
+        if values.len() != plan.arity {
+            return None;
+        }
+        let SingleChoice::AtMostOne(dst) = self.routing.choose_planned(plan, values) else {
+            return None;
+        };
+        self.emitted += 1;
+        Some(dst)
+    }
+
     /// The short way of a bolt's emit on a planned default stream when ackers run: the
     /// grouping's choice, then the tuple with its anchored edges, as the general way gives
     /// them (anchors in no tree give an unanchored id). Returns false, having done nothing,
@@ -395,26 +416,11 @@ impl TaskEmitter {
         anchors: &[&Tuple],
         values: &mut Values,
     ) -> bool {
-        if values.len() != plan.arity {
-            return false;
-        }
-        let SingleChoice::AtMostOne(dst) = self.routing.choose_planned(plan, values) else {
+        let Some(dst) = self.choose_planned(plan, values) else {
             return false;
         };
-        self.emitted += 1;
         if let Some(dst) = dst {
-            // The common case inline: one anchor in one tree.
-            let message_id = match anchors {
-                [anchor] => match anchor.message_id() {
-                    MessageId::One([(root, _)]) => {
-                        let edge = self.rng.next_nonzero();
-                        anchor.xor_out_ack_val(edge);
-                        MessageId::root(*root, edge)
-                    }
-                    _ => self.anchored_id(anchors),
-                },
-                _ => self.anchored_id(anchors),
-            };
+            let message_id = self.anchored_id(anchors);
             self.transfer
                 .push_tracked(dst, plan.index, std::mem::take(values), message_id);
         }
@@ -458,15 +464,25 @@ impl TaskEmitter {
         root
     }
 
+    /// XORs an ack value into the last combined ack if that is `root`'s; false if it is not.
+    /// Acks of one tree arrive together, so this is the common case.
+    #[inline(always)]
+    fn combine_with_last(&mut self, root: u64, value: u64) -> bool {
+        match self.unsent_acks.last_mut() {
+            Some(last) if last.0 == root => {
+                last.1 ^= value;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Adds a tuple's ack to the combined acks of its roots.
     fn combine_ack(&mut self, tuple: &Tuple) {
         let out = tuple.out_ack_val();
         for &(root, value) in tuple.message_id().anchors() {
-            if let Some(last) = self.unsent_acks.last_mut() {
-                if last.0 == root {
-                    last.1 ^= value ^ out;
-                    continue;
-                }
+            if self.combine_with_last(root, value ^ out) {
+                continue;
             }
             // Acks of one tree cluster together, so the recent end is where a root is found.
             match self
@@ -517,16 +533,13 @@ impl Emitter for TaskEmitter {
         // The short way: an untracked emit on the default stream with one subscription, in a
         // topology without ackers, costs a grouping choice and an append.
         if let (EmitTarget::Default, None, Some(plan)) = (target, &message_id, self.default_plan) {
-            if values.len() == plan.arity {
-                if let SingleChoice::AtMostOne(dst) = self.routing.choose_planned(plan, values) {
-                    self.emitted += 1;
-                    if let Some(dst) = dst {
-                        let values = std::mem::take(values);
-                        self.transfer
-                            .push(dst, plan.index, values, MessageId::unanchored());
-                    }
-                    return Ok(());
+            if let Some(dst) = self.choose_planned(plan, values) {
+                if let Some(dst) = dst {
+                    let values = std::mem::take(values);
+                    self.transfer
+                        .push(dst, plan.index, values, MessageId::unanchored());
                 }
+                return Ok(());
             }
         }
         if let (EmitTarget::Default, None, Some(plan)) = (target, &message_id, self.anchored_plan) {
@@ -545,14 +558,10 @@ impl Emitter for TaskEmitter {
     fn ack(&mut self, tuple: &Tuple) {
         self.acked += 1;
         if self.acking.is_some() {
-            // The common case inline: one tree, the same as the last ack's (the tuples of one
-            // tree arrive together).
+            // The common case inline: one tree, the same as the last ack's.
             if let MessageId::One([(root, value)]) = tuple.message_id() {
-                if let Some(last) = self.unsent_acks.last_mut() {
-                    if last.0 == *root {
-                        last.1 ^= value ^ tuple.out_ack_val();
-                        return;
-                    }
+                if self.combine_with_last(*root, value ^ tuple.out_ack_val()) {
+                    return;
                 }
             }
             self.combine_ack(tuple);
