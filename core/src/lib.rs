@@ -16,8 +16,9 @@ pub mod tuple;
 pub mod util;
 
 pub use component::{
-    BasicBolt, BasicBoltAdapter, BasicOutputCollector, Bolt, EmitTarget, Emitter, OutputCollector,
-    OutputFieldsDeclarer, Spout, SpoutOutputCollector, StreamInfo, TopologyContext, TopologyShape,
+    BasicBolt, BasicBoltAdapter, BasicOutputCollector, Bolt, EmitLane, EmitTarget, Emitter,
+    LaneChoice, LanePlan, OutputCollector, OutputFieldsDeclarer, Spout, SpoutOutputCollector,
+    StreamInfo, TopologyContext, TopologyShape,
 };
 pub use config::Config;
 pub use error::{ComponentResult, ConfigError, EmitError, FailedException, TopologyError};
@@ -27,6 +28,6 @@ pub use topology::{
     BoltDeclarer, ExecutorInfo, SpoutDeclarer, StormTopology, TaskLayout, Topology, TopologyBuilder,
 };
 pub use tuple::{
-    BatchDrain, BatchTuples, Fields, InputBatch, MessageId, Tuple, TupleSource, UnknownStream,
-    Value, Values, WireTuple,
+    BatchDrain, BatchTuples, Fields, InputBatch, MessageId, OpenBatches, Tuple, TupleSource,
+    UnknownStream, Value, Values, WireTuple,
 };

@@ -9,7 +9,7 @@ use storm_core::grouping::{
     CustomGroupingFactory, Grouper, GrouperParams, LoadBounds, SingleChoice,
 };
 use storm_core::{
-    ComponentId, EmitError, GlobalStreamId, Grouping, StreamId, TaskId, TopologyError,
+    ComponentId, EmitError, GlobalStreamId, Grouping, LanePlan, StreamId, TaskId, TopologyError,
     TopologyShape, Value,
 };
 
@@ -213,6 +213,17 @@ impl OutputRouting {
             slot,
             index: s.index,
             arity: s.arity,
+        })
+    }
+
+    /// The plan of the collectors' inline short way for a planned stream, when its grouping
+    /// needs no state to choose (see [`storm_core::EmitLane`]).
+    pub fn lane_plan(&self, plan: DefaultPlan) -> Option<LanePlan> {
+        let choice = self.streams[plan.slot].groupers.first()?.lane_choice()?;
+        Some(LanePlan {
+            arity: plan.arity,
+            stream: plan.index,
+            choice,
         })
     }
 

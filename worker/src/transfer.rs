@@ -1,6 +1,8 @@
 //! Transfer: per-destination batches and credit-based flow control for one emitting task.
 //!
-//! Emitted tuples are appended to the batch of their destination task. A batch is sealed when
+//! Emitted tuples are appended to the batch of their destination task, in the task's
+//! [`OpenBatches`] (which live in `storm-core`, beside the collectors' inline short way, and are
+//! handed to every call here). A batch is sealed when
 //! it is full or when the executor flushes (after each input batch or spout turn) and is sent
 //! only while the destination has granted credit for it. Each (sender, receiver) edge has a
 //! window of tuples, the receiver's `topology.executor.receive.buffer.size` shared among its
@@ -12,20 +14,18 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use storm_core::{MessageId, TaskId, Value, Values};
+use storm_core::{MessageId, OpenBatches, TaskId, Value, Values};
 
 use crate::batch::{BatchTuples, TupleBatch};
 use crate::progress::Progress;
 use crate::transport::{Directory, TaskLink};
 
-const NO_SLOT: u32 = u32::MAX;
 /// Emptied buffers kept per destination for reuse.
 const MAX_SPARE: usize = 4;
 
 struct OutQueue {
     dst: TaskId,
     link: Option<Arc<dyn TaskLink>>,
-    current: BatchTuples,
     ready: VecDeque<BatchTuples>,
     credits: u32,
     batch_credits: u32,
@@ -37,7 +37,6 @@ struct OutQueue {
 pub struct Transfer {
     src: TaskId,
     batch_size: usize,
-    slots: Vec<u32>,
     outs: Vec<OutQueue>,
     blocked: usize,
     progress: Arc<Progress>,
@@ -45,7 +44,8 @@ pub struct Transfer {
 }
 
 impl Transfer {
-    /// Queues towards `targets`, each with the credit window `window(dst)` in tuples.
+    /// Queues towards `targets`, each with the credit window `window(dst)` in tuples, and the
+    /// open batches they are filled in (by the same slots).
     pub fn new(
         src: TaskId,
         targets: &[TaskId],
@@ -53,45 +53,44 @@ impl Transfer {
         batch_size: usize,
         directory: &Directory,
         progress: Arc<Progress>,
-    ) -> Self {
-        let max = targets
+    ) -> (Self, OpenBatches) {
+        let outs = targets
             .iter()
-            .map(|t| t.0 as usize)
-            .max()
-            .map_or(0, |m| m + 1);
-        let mut slots = vec![NO_SLOT; max];
-        let mut outs = Vec::with_capacity(targets.len());
-        for &dst in targets {
-            slots[dst.0 as usize] = outs.len() as u32;
-            outs.push(OutQueue {
+            .map(|&dst| OutQueue {
                 dst,
                 link: directory.get(dst).cloned(),
-                current: BatchTuples::default(),
                 ready: VecDeque::new(),
                 credits: window(dst).max(batch_size as u32),
                 batch_credits: (window(dst) / batch_size.max(1) as u32).max(2),
                 spare: Vec::new(),
-            });
-        }
-        Self {
+            })
+            .collect();
+        let transfer = Self {
             src,
             batch_size: batch_size.max(1),
-            slots,
             outs,
             blocked: 0,
             progress,
             dropped: 0,
-        }
+        };
+        (transfer, OpenBatches::new(targets, batch_size))
     }
 
     /// Appends a tuple to the batch of `dst`, sealing the batch when full.
     #[inline(always)]
-    pub fn push(&mut self, dst: TaskId, stream: u32, values: Values, message_id: MessageId) {
-        if let Some(slot) = self.open_batch(dst) {
-            let q = &mut self.outs[slot];
-            q.current.push(stream, values, message_id);
-            if q.current.len() >= self.batch_size {
-                self.seal(slot);
+    pub fn push(
+        &mut self,
+        open: &mut OpenBatches,
+        dst: TaskId,
+        stream: u32,
+        values: Values,
+        message_id: MessageId,
+    ) {
+        if let Some(slot) = self.open_batch(open, dst) {
+            let batch = open.batch_mut(slot);
+            batch.push(stream, values, message_id);
+            if batch.len() >= self.batch_size {
+                self.seal(open, slot);
             }
         }
     }
@@ -102,41 +101,48 @@ impl Transfer {
     #[inline(never)]
     pub fn push_tracked(
         &mut self,
+        open: &mut OpenBatches,
         dst: TaskId,
         stream: u32,
         values: Values,
         message_id: MessageId,
     ) {
-        self.push(dst, stream, values, message_id);
+        self.push(open, dst, stream, values, message_id);
     }
 
     /// Appends a copy of a tuple to the batch of `dst` (one tuple sent to several tasks).
-    pub fn push_copy(&mut self, dst: TaskId, stream: u32, values: &[Value], message_id: MessageId) {
-        if let Some(slot) = self.open_batch(dst) {
-            let q = &mut self.outs[slot];
-            q.current.push_copy(stream, values, message_id);
-            if q.current.len() >= self.batch_size {
-                self.seal(slot);
+    pub fn push_copy(
+        &mut self,
+        open: &mut OpenBatches,
+        dst: TaskId,
+        stream: u32,
+        values: &[Value],
+        message_id: MessageId,
+    ) {
+        if let Some(slot) = self.open_batch(open, dst) {
+            let batch = open.batch_mut(slot);
+            batch.push_copy(stream, values, message_id);
+            if batch.len() >= self.batch_size {
+                self.seal(open, slot);
             }
         }
     }
 
-    /// The queue of `dst`, with a batch buffer ready for appending.
+    /// The slot of `dst`, with a batch buffer ready for appending.
     #[inline(always)]
-    fn open_batch(&mut self, dst: TaskId) -> Option<usize> {
-        let slot = self.slots.get(dst.0 as usize).copied().unwrap_or(NO_SLOT);
-        if slot == NO_SLOT {
+    fn open_batch(&mut self, open: &mut OpenBatches, dst: TaskId) -> Option<usize> {
+        let Some(slot) = open.slot_of(dst) else {
             self.drop_unqueued(dst);
             return None;
-        }
-        let q = &mut self.outs[slot as usize];
-        if q.current.capacity() == 0 {
-            q.current = match q.spare.pop() {
+        };
+        let batch = open.batch_mut(slot);
+        if batch.capacity() == 0 {
+            *batch = match self.outs[slot].spare.pop() {
                 Some(buffer) => buffer,
                 None => BatchTuples::with_capacity(self.batch_size),
             };
         }
-        Some(slot as usize)
+        Some(slot)
     }
 
     /// Routing only yields subscribed tasks, so a tuple for a task with no queue is a wiring
@@ -149,22 +155,27 @@ impl Transfer {
     }
 
     /// Seals every part-full batch and sends what credit allows.
-    pub fn flush(&mut self) {
+    pub fn flush(&mut self, open: &mut OpenBatches) {
         for slot in 0..self.outs.len() {
-            if !self.outs[slot].current.is_empty() {
-                self.seal(slot);
+            if !open.batch_mut(slot).is_empty() {
+                self.seal(open, slot);
             }
         }
     }
 
     /// Adds credit returned by `from` (with its emptied buffer, if handed back) and sends what
     /// it allows.
-    pub fn add_credit(&mut self, from: TaskId, tuples: u32, buffer: Option<BatchTuples>) {
-        let slot = self.slots.get(from.0 as usize).copied().unwrap_or(NO_SLOT);
-        if slot == NO_SLOT {
+    pub fn add_credit(
+        &mut self,
+        open: &OpenBatches,
+        from: TaskId,
+        tuples: u32,
+        buffer: Option<BatchTuples>,
+    ) {
+        let Some(slot) = open.slot_of(from) else {
             return;
-        }
-        let q = &mut self.outs[slot as usize];
+        };
+        let q = &mut self.outs[slot];
         q.credits = q.credits.saturating_add(tuples);
         q.batch_credits = q.batch_credits.saturating_add(1);
         if let Some(mut buffer) = buffer {
@@ -200,10 +211,10 @@ impl Transfer {
     }
 
     #[inline(never)]
-    fn seal(&mut self, slot: usize) {
-        let q = &mut self.outs[slot];
+    fn seal(&mut self, open: &mut OpenBatches, slot: usize) {
         // The next batch takes a spare buffer (or allocates) at its first tuple.
-        let full = std::mem::take(&mut q.current);
+        let full = std::mem::take(open.batch_mut(slot));
+        let q = &mut self.outs[slot];
         self.progress.batch_created();
         let was_blocked = !q.ready.is_empty();
         q.ready.push_back(full);

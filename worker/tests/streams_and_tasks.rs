@@ -263,3 +263,55 @@ fn bad_emits_are_refused_with_clear_errors_and_send_nothing() {
     );
     cluster.shutdown();
 }
+
+/// Emits each input on the default stream, then its negation on the "echo" stream.
+struct TwoStreamEcho;
+impl BasicBolt for TwoStreamEcho {
+    fn execute(&mut self, t: &Tuple, c: &mut BasicOutputCollector<'_, '_>) -> ComponentResult {
+        let n = t.get_i64(0).ok_or("n")?;
+        c.emit(values![n])?;
+        c.emit_to("echo", values![-n])?;
+        Ok(())
+    }
+    fn declare_output_fields(&self, d: &mut OutputFieldsDeclarer) {
+        d.declare(["n"]);
+        d.declare_stream("echo", ["n"]);
+    }
+}
+
+#[test]
+fn one_tasks_tuples_reach_a_target_in_emit_order_across_streams_and_batches() {
+    // The default stream goes the collectors' inline short way and "echo" the executor's
+    // general way; both append to the same batch for the sink, which fills every 3 tuples.
+    let seen = log();
+    let mut b = TopologyBuilder::new();
+    let numbers: Vec<Values> = (1..=50).map(|n| values![n]).collect();
+    b.set_spout("numbers", move || ListSpout::new(numbers.clone(), ["n"]), 1);
+    b.set_basic_bolt("echo", || TwoStreamEcho, 1)
+        .shuffle_grouping("numbers");
+    let s = seen.clone();
+    b.set_bolt("sink", move || RecordingBolt::new(s.clone()), 1)
+        .global_grouping("echo")
+        .global_grouping(("echo", "echo"));
+    let topology = b.create_topology().expect("valid");
+    let mut config = Config::new();
+    config.acker_executors = Some(0);
+    config.producer_batch_size = 3;
+    let cluster = LocalCluster::new().expect("cluster");
+    cluster
+        .submit_topology("order", config, &topology)
+        .expect("submit");
+    cluster
+        .wait_until_complete("order", TIMEOUT)
+        .expect("complete");
+    cluster
+        .kill_topology_with_opts("order", KillOptions::wait(0))
+        .expect("kill");
+    let got: Vec<i64> = entries(&seen)
+        .iter()
+        .filter_map(|(_, v)| v[0].as_i64())
+        .collect();
+    let expected: Vec<i64> = (1..=50).flat_map(|n| [n, -n]).collect();
+    assert_eq!(got, expected);
+    cluster.shutdown();
+}

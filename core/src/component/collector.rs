@@ -2,6 +2,7 @@
 //! `BasicOutputCollector`. They are thin, typed fronts over an [`Emitter`] that the executor
 //! provides, so this crate stays free of any runtime.
 
+use super::EmitLane;
 use crate::error::EmitError;
 use crate::ids::TaskId;
 use crate::tuple::{Tuple, Value, Values};
@@ -19,6 +20,8 @@ pub enum EmitTarget<'a> {
 
 /// What executors implement to route, batch and track emitted tuples.
 pub trait Emitter {
+    /// The inline short way, which the collectors try before [`Emitter::emit`].
+    fn lane(&mut self) -> &mut EmitLane;
     /// Emits `values` anchored to `anchors` (bolts) or with a spout message id (spouts). On
     /// success the values have been taken (`values` is left empty); on an error nothing was
     /// sent. By reference so that the values move once, from the author's code into a batch,
@@ -52,21 +55,33 @@ impl<'a> OutputCollector<'a> {
     }
 
     /// Emits an unanchored tuple on the default stream; its processing is not tracked.
-    #[inline]
+    #[inline(always)]
     pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
-        let sent = self.inner.emit(EmitTarget::Default, &[], &mut values, None);
+        let sent = if self.inner.lane().try_emit(&mut values) {
+            Ok(())
+        } else {
+            self.inner.emit(EmitTarget::Default, &[], &mut values, None)
+        };
         values.discard();
         sent
     }
 
     /// Emits on the default stream, anchored to the given inputs.
+    #[inline(always)]
     pub fn emit_anchored(
         &mut self,
         anchors: &[&Tuple],
         mut values: Values,
     ) -> Result<(), EmitError> {
-        self.inner
-            .emit(EmitTarget::Default, anchors, &mut values, None)
+        // The lane has a plan only when nothing is tracked, so anchors change nothing there.
+        let sent = if self.inner.lane().try_emit(&mut values) {
+            Ok(())
+        } else {
+            self.inner
+                .emit(EmitTarget::Default, anchors, &mut values, None)
+        };
+        values.discard();
+        sent
     }
 
     /// Emits on a named stream, anchored to the given inputs (none for unanchored).
@@ -130,9 +145,13 @@ impl<'a> SpoutOutputCollector<'a> {
     }
 
     /// Emits an untracked tuple on the default stream.
-    #[inline]
+    #[inline(always)]
     pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
-        let sent = self.inner.emit(EmitTarget::Default, &[], &mut values, None);
+        let sent = if self.inner.lane().try_emit(&mut values) {
+            Ok(())
+        } else {
+            self.inner.emit(EmitTarget::Default, &[], &mut values, None)
+        };
         values.discard();
         sent
     }
@@ -198,11 +217,14 @@ impl<'a, 't> BasicOutputCollector<'a, 't> {
     }
 
     /// Emits on the default stream, anchored to the input.
-    #[inline]
+    #[inline(always)]
     pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
-        let sent = self
-            .inner
-            .emit(EmitTarget::Default, &[self.input], &mut values, None);
+        let sent = if self.inner.lane().try_emit(&mut values) {
+            Ok(())
+        } else {
+            self.inner
+                .emit(EmitTarget::Default, &[self.input], &mut values, None)
+        };
         values.discard();
         sent
     }

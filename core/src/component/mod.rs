@@ -6,6 +6,7 @@ mod bolt;
 mod collector;
 mod context;
 mod declarer;
+mod emit_lane;
 mod spout;
 
 pub use basic_bolt::{BasicBolt, BasicBoltAdapter};
@@ -15,4 +16,5 @@ pub use collector::{
 };
 pub use context::{TopologyContext, TopologyShape};
 pub use declarer::{OutputFieldsDeclarer, StreamInfo};
+pub use emit_lane::{EmitLane, LaneChoice, LanePlan};
 pub use spout::Spout;

@@ -9,6 +9,7 @@ use crate::util::java_hash::list_hash;
 use crate::util::FloorMod;
 
 /// Hashes the grouping fields of each tuple onto the sorted targets.
+#[derive(Debug, Clone)]
 pub struct FieldsGrouper {
     indices: Vec<usize>,
     targets: Vec<TaskId>,

@@ -113,6 +113,14 @@ impl LoadAwareShuffleGrouper {
         self.scope
     }
 
+    /// The target, when there is only one: every tuple goes there whatever the loads.
+    pub fn only_target(&self) -> Option<TaskId> {
+        match self.targets.as_slice() {
+            [only] => Some(only.task),
+            _ => None,
+        }
+    }
+
     /// The next task.
     #[inline]
     pub fn next_task(&mut self) -> Option<TaskId> {

@@ -18,6 +18,7 @@ pub use load_aware::{LoadAwareShuffleGrouper, LoadBounds, Locality};
 pub use partial_key::PartialKeyGrouper;
 pub use shuffle::ShuffleGrouper;
 
+use crate::component::LaneChoice;
 use crate::error::TopologyError;
 use crate::ids::{GlobalStreamId, TaskId};
 use crate::tuple::{Fields, Value};
@@ -209,6 +210,22 @@ impl Grouper {
             Grouper::All(_) | Grouper::Custom(_) => return SingleChoice::Several,
         };
         SingleChoice::AtMostOne(one)
+    }
+
+    /// How the collectors' inline short way ([`crate::EmitLane`]) can make this choice, for
+    /// groupings that need no state to pick their one task; `None` for the others.
+    pub fn lane_choice(&self) -> Option<LaneChoice> {
+        match self {
+            Grouper::Fields(g) => Some(LaneChoice::Fields(g.clone())),
+            Grouper::Global(t) => Some(LaneChoice::One(*t)),
+            Grouper::LoadAware(g) => g.only_target().map(LaneChoice::One),
+            Grouper::Shuffle(g) => g.only_target().map(LaneChoice::One),
+            Grouper::All(_)
+            | Grouper::Random(..)
+            | Grouper::Direct
+            | Grouper::PartialKey(_)
+            | Grouper::Custom(_) => None,
+        }
     }
 
     /// True for groupings that follow their targets' load (see [`Grouper::refresh_load`]).

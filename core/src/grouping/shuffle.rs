@@ -25,6 +25,14 @@ impl ShuffleGrouper {
         }
     }
 
+    /// The target, when there is only one.
+    pub fn only_target(&self) -> Option<TaskId> {
+        match self.choices.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        }
+    }
+
     /// The next task. As in Storm the first pick is the second choice, wrapping to the first.
     #[inline]
     pub fn next_task(&mut self) -> Option<TaskId> {

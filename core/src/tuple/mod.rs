@@ -4,6 +4,7 @@ mod batch_rows;
 mod fields;
 mod input_batch;
 mod message_id;
+mod open_batches;
 #[allow(clippy::module_inception)]
 mod tuple;
 mod value;
@@ -13,6 +14,7 @@ pub use batch_rows::{BatchDrain, BatchTuples, WireTuple};
 pub use fields::Fields;
 pub use input_batch::{InputBatch, UnknownStream};
 pub use message_id::MessageId;
+pub use open_batches::OpenBatches;
 pub use tuple::{Tuple, TupleSource};
 pub use value::Value;
 pub use values::{Values, INLINE_VALUES};

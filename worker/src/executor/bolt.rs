@@ -168,8 +168,7 @@ impl Handler<CreditGrant> for BoltTask {
 
     fn handle(&mut self, grant: CreditGrant, _ctx: &mut Context<Self>) {
         if let Some(e) = self.emitter.as_mut() {
-            e.transfer()
-                .add_credit(grant.from, grant.tuples, grant.buffer);
+            e.add_credit(grant.from, grant.tuples, grant.buffer);
         }
         self.drain_stash();
     }

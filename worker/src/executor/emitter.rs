@@ -11,7 +11,10 @@ use storm_core::system::{
     ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM,
 };
 use storm_core::util::{java_hash, FloorMod, SplitMix64};
-use storm_core::{EmitError, EmitTarget, Emitter, MessageId, TaskId, Tuple, Value, Values};
+use storm_core::{
+    BatchTuples, EmitError, EmitLane, EmitTarget, Emitter, MessageId, OpenBatches, TaskId, Tuple,
+    Value, Values,
+};
 
 use crate::load::{LoadMap, LoadSampler};
 use crate::progress::Progress;
@@ -73,6 +76,8 @@ pub struct TaskEmitter {
     task: TaskId,
     routing: OutputRouting,
     transfer: Transfer,
+    /// The open batches, and the collectors' inline short way into them.
+    lane: EmitLane,
     targets: Vec<TaskId>,
     stats: Arc<TaskStats>,
     progress: Arc<Progress>,
@@ -120,11 +125,11 @@ pub struct EmitterCounters {
 }
 
 impl TaskEmitter {
-    /// An emitter over a task's routing and transfer.
+    /// An emitter over a task's routing, transfer and open batches.
     pub fn new(
         task: TaskId,
         routing: OutputRouting,
-        transfer: Transfer,
+        (transfer, open): (Transfer, OpenBatches),
         counters: EmitterCounters,
         debug: bool,
         root_affinity: Option<RootAffinity>,
@@ -147,8 +152,10 @@ impl TaskEmitter {
             (false, false) => (routing.default_plan(), None),
             (false, true) => (None, routing.default_plan()),
         };
+        let lane_plan = default_plan.and_then(|plan| routing.lane_plan(plan));
         Self {
             task,
+            lane: EmitLane::new(open, lane_plan),
             routing,
             transfer,
             targets: Vec::new(),
@@ -173,9 +180,10 @@ impl TaskEmitter {
         }
     }
 
-    /// The outgoing batches.
-    pub fn transfer(&mut self) -> &mut Transfer {
-        &mut self.transfer
+    /// Adds credit returned by `from` (see [`Transfer::add_credit`]).
+    pub fn add_credit(&mut self, from: TaskId, tuples: u32, buffer: Option<BatchTuples>) {
+        self.transfer
+            .add_credit(self.lane.open_batches(), from, tuples, buffer);
     }
 
     /// True while a sealed batch waits for credit.
@@ -196,7 +204,7 @@ impl TaskEmitter {
 
     /// Tuples emitted since the task started.
     pub fn emitted_total(&self) -> u64 {
-        self.emitted
+        self.emitted + self.lane.emitted()
     }
 
     /// Spout trees emitted and not yet acked, failed or timed out.
@@ -228,7 +236,8 @@ impl TaskEmitter {
     /// Seals part-full batches, sends what credit allows and publishes the counters.
     pub fn flush(&mut self) {
         self.send_acks();
-        self.transfer.flush();
+        self.emitted += self.lane.take_emitted();
+        self.transfer.flush(self.lane.open_batches());
         if self.routing.is_load_aware() {
             self.refresh_loads();
         }
@@ -297,14 +306,23 @@ impl TaskEmitter {
             .routing
             .route_fast(slot, self.task, &values, &mut self.targets)
         {
-            Ok(Route::One(dst)) => self
-                .transfer
-                .push(dst, index, values, MessageId::unanchored()),
+            Ok(Route::One(dst)) => self.transfer.push(
+                self.lane.open_batches(),
+                dst,
+                index,
+                values,
+                MessageId::unanchored(),
+            ),
             Ok(Route::Listed) => {
                 for i in 0..self.targets.len() {
                     let dst = self.targets[i];
-                    self.transfer
-                        .push_copy(dst, index, &values, MessageId::unanchored());
+                    self.transfer.push_copy(
+                        self.lane.open_batches(),
+                        dst,
+                        index,
+                        &values,
+                        MessageId::unanchored(),
+                    );
                 }
             }
             Err(e) => tracing::error!(task = %self.task, error = %e, "cannot route a system tuple"),
@@ -368,8 +386,13 @@ impl TaskEmitter {
         let mut init_xor = 0u64;
         if let Route::One(dst) = route {
             let message_id = self.copy_id(root, tracked, anchors, &mut init_xor);
-            self.transfer
-                .push(dst, index, std::mem::take(values), message_id);
+            self.transfer.push(
+                self.lane.open_batches(),
+                dst,
+                index,
+                std::mem::take(values),
+                message_id,
+            );
         } else {
             let n = self.targets.len();
             for i in 0..n {
@@ -377,10 +400,21 @@ impl TaskEmitter {
                 let message_id = self.copy_id(root, tracked, anchors, &mut init_xor);
                 if i + 1 == n {
                     // The last copy takes the values themselves.
-                    self.transfer
-                        .push(dst, index, std::mem::take(values), message_id);
+                    self.transfer.push(
+                        self.lane.open_batches(),
+                        dst,
+                        index,
+                        std::mem::take(values),
+                        message_id,
+                    );
                 } else {
-                    self.transfer.push_copy(dst, index, values, message_id);
+                    self.transfer.push_copy(
+                        self.lane.open_batches(),
+                        dst,
+                        index,
+                        values,
+                        message_id,
+                    );
                 }
             }
         }
@@ -421,8 +455,13 @@ impl TaskEmitter {
         };
         if let Some(dst) = dst {
             let message_id = self.anchored_id(anchors);
-            self.transfer
-                .push_tracked(dst, plan.index, std::mem::take(values), message_id);
+            self.transfer.push_tracked(
+                self.lane.open_batches(),
+                dst,
+                plan.index,
+                std::mem::take(values),
+                message_id,
+            );
         }
         true
     }
@@ -523,6 +562,11 @@ impl TaskEmitter {
 
 impl Emitter for TaskEmitter {
     #[inline]
+    fn lane(&mut self) -> &mut EmitLane {
+        &mut self.lane
+    }
+
+    #[inline]
     fn emit(
         &mut self,
         target: EmitTarget<'_>,
@@ -536,8 +580,13 @@ impl Emitter for TaskEmitter {
             if let Some(dst) = self.choose_planned(plan, values) {
                 if let Some(dst) = dst {
                     let values = std::mem::take(values);
-                    self.transfer
-                        .push(dst, plan.index, values, MessageId::unanchored());
+                    self.transfer.push(
+                        self.lane.open_batches(),
+                        dst,
+                        plan.index,
+                        values,
+                        MessageId::unanchored(),
+                    );
                 }
                 return Ok(());
             }

@@ -70,7 +70,7 @@ impl TaskEnv {
         )?;
         let targets = routing.all_targets(shape);
         let windows = &self.windows;
-        let transfer = Transfer::new(
+        let outgoing = Transfer::new(
             self.task,
             &targets,
             |t| windows.get(t.0 as usize).copied().unwrap_or(0),
@@ -86,7 +86,7 @@ impl TaskEnv {
         Ok(TaskEmitter::new(
             self.task,
             routing,
-            transfer,
+            outgoing,
             EmitterCounters {
                 stats: self.stats.clone(),
                 progress: self.progress.clone(),

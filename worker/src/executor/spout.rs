@@ -317,8 +317,7 @@ impl Handler<CreditGrant> for SpoutTask {
 
     fn handle(&mut self, grant: CreditGrant, ctx: &mut Context<Self>) {
         if let Some(e) = self.emitter.as_mut() {
-            e.transfer()
-                .add_credit(grant.from, grant.tuples, grant.buffer);
+            e.add_credit(grant.from, grant.tuples, grant.buffer);
             if !e.is_blocked() {
                 self.schedule(ctx, None);
             }
