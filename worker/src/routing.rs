@@ -218,12 +218,13 @@ impl OutputRouting {
 
     /// The plan of the collectors' inline short way for a planned stream, when its grouping
     /// needs no state to choose (see [`storm_core::EmitLane`]).
-    pub fn lane_plan(&self, plan: DefaultPlan) -> Option<LanePlan> {
+    pub fn lane_plan(&self, plan: DefaultPlan, tracked: bool) -> Option<LanePlan> {
         let choice = self.streams[plan.slot].groupers.first()?.lane_choice()?;
         Some(LanePlan {
             arity: plan.arity,
             stream: plan.index,
             choice,
+            tracked,
         })
     }
 

@@ -95,21 +95,6 @@ impl Transfer {
         }
     }
 
-    /// [`Transfer::push`] out of line, for tuples in tracked trees: the emitter's short way
-    /// for untracked tuples keeps its own append inlined only while no other short way
-    /// inlines one too (measured: ~9 % of the unacked word count).
-    #[inline(never)]
-    pub fn push_tracked(
-        &mut self,
-        open: &mut OpenBatches,
-        dst: TaskId,
-        stream: u32,
-        values: Values,
-        message_id: MessageId,
-    ) {
-        self.push(open, dst, stream, values, message_id);
-    }
-
     /// Appends a copy of a tuple to the batch of `dst` (one tuple sent to several tasks).
     pub fn push_copy(
         &mut self,

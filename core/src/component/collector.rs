@@ -57,7 +57,7 @@ impl<'a> OutputCollector<'a> {
     /// Emits an unanchored tuple on the default stream; its processing is not tracked.
     #[inline(always)]
     pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
-        let sent = if self.inner.lane().try_emit(&mut values) {
+        let sent = if self.inner.lane().try_emit(&mut values, &[]) {
             Ok(())
         } else {
             self.inner.emit(EmitTarget::Default, &[], &mut values, None)
@@ -73,8 +73,7 @@ impl<'a> OutputCollector<'a> {
         anchors: &[&Tuple],
         mut values: Values,
     ) -> Result<(), EmitError> {
-        // The lane has a plan only when nothing is tracked, so anchors change nothing there.
-        let sent = if self.inner.lane().try_emit(&mut values) {
+        let sent = if self.inner.lane().try_emit(&mut values, anchors) {
             Ok(())
         } else {
             self.inner
@@ -147,7 +146,7 @@ impl<'a> SpoutOutputCollector<'a> {
     /// Emits an untracked tuple on the default stream.
     #[inline(always)]
     pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
-        let sent = if self.inner.lane().try_emit(&mut values) {
+        let sent = if self.inner.lane().try_emit(&mut values, &[]) {
             Ok(())
         } else {
             self.inner.emit(EmitTarget::Default, &[], &mut values, None)
@@ -219,7 +218,7 @@ impl<'a, 't> BasicOutputCollector<'a, 't> {
     /// Emits on the default stream, anchored to the input.
     #[inline(always)]
     pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
-        let sent = if self.inner.lane().try_emit(&mut values) {
+        let sent = if self.inner.lane().try_emit(&mut values, &[self.input]) {
             Ok(())
         } else {
             self.inner

@@ -1,13 +1,15 @@
 //! `EmitLane`: the inline short way of the commonest emit. A collector tries it before it calls
-//! the executor's [`crate::Emitter`]: an untracked emit on a default stream whose one grouping
-//! needs no state to choose (a fields grouping, or a single target) costs an arity check, the
-//! choice and an append, compiled into the author's own code with no call through a `dyn`.
-//! Everything else (the first and last tuple of a batch, message ids, ackers, debug logging,
-//! other streams and groupings) is declined and goes the executor's way.
+//! the executor's [`crate::Emitter`]: an emit on a default stream whose one grouping needs no
+//! state to choose (a fields grouping, or a single target), untracked or anchored to one input
+//! in one tree, costs an arity check, the choice, the edge and an append, compiled into the
+//! author's own code with no call through a `dyn`. Everything else (the first and last tuple
+//! of a batch, spout message ids, several anchors or trees, debug logging, other streams and
+//! groupings) is declined and goes the executor's way.
 
 use crate::grouping::FieldsGrouper;
 use crate::ids::TaskId;
-use crate::tuple::{OpenBatches, Values};
+use crate::tuple::{MessageId, OpenBatches, Tuple, Values};
+use crate::util::SplitMix64;
 
 /// How a planned stream picks the one task of a tuple.
 #[derive(Clone)]
@@ -27,14 +29,22 @@ pub struct LanePlan {
     pub stream: u32,
     /// Its grouping.
     pub choice: LaneChoice,
+    /// True when the topology has ackers: anchored emits then draw edges.
+    pub tracked: bool,
 }
 
 /// The open batches of one task and, when it has one, its plan for the default stream.
-#[derive(Default)]
 pub struct EmitLane {
     plan: Option<LanePlan>,
     open: OpenBatches,
     emitted: u64,
+    rng: SplitMix64,
+}
+
+impl Default for EmitLane {
+    fn default() -> Self {
+        Self::new(OpenBatches::default(), None)
+    }
 }
 
 impl EmitLane {
@@ -44,13 +54,15 @@ impl EmitLane {
             plan,
             open,
             emitted: 0,
+            rng: SplitMix64::from_entropy(),
         }
     }
 
-    /// Sends an untracked tuple on the default stream, taking `values`, when the plan allows;
-    /// returns false, having done nothing, when the executor must take the emit.
+    /// Sends a tuple on the default stream, anchored to `anchors` (none for an unanchored
+    /// emit), taking `values`, when the plan allows; returns false, having changed nothing,
+    /// when the executor must take the emit.
     #[inline(always)]
-    pub fn try_emit(&mut self, values: &mut Values) -> bool {
+    pub fn try_emit(&mut self, values: &mut Values, anchors: &[&Tuple]) -> bool {
         let Some(plan) = &self.plan else {
             return false;
         };
@@ -64,9 +76,23 @@ impl EmitLane {
                 None => return false,
             },
         };
-        if !self.open.try_push_untracked(dst, plan.stream, values) {
+        let Some(slot) = self.open.room_for(dst) else {
             return false;
-        }
+        };
+        // The tuple will be sent: only now may an anchor record its edge.
+        let message_id = match anchors {
+            _ if !plan.tracked => MessageId::unanchored(),
+            [] => MessageId::unanchored(),
+            [anchor] if anchor.message_id().is_unanchored() => MessageId::unanchored(),
+            [anchor] => match anchor.anchor_in_one_tree(&mut self.rng) {
+                Some(id) => id,
+                None => return false,
+            },
+            _ => return false,
+        };
+        self.open
+            .batch_mut(slot)
+            .push(plan.stream, std::mem::take(values), message_id);
         self.emitted += 1;
         true
     }
@@ -91,14 +117,16 @@ impl EmitLane {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::tuple::BatchTuples;
-    use crate::values;
+    use std::rc::Rc;
 
-    fn lane(choice: LaneChoice, targets: &[TaskId]) -> EmitLane {
-        let mut open = OpenBatches::new(targets, 10);
+    use super::*;
+    use crate::tuple::{BatchTuples, Fields, TupleSource, WireTuple};
+    use crate::{values, ComponentId, StreamId};
+
+    fn lane(choice: LaneChoice, targets: &[TaskId], tracked: bool) -> EmitLane {
+        let mut open = OpenBatches::new(targets, 3);
         for slot in 0..targets.len() {
-            *open.batch_mut(slot) = BatchTuples::with_capacity(10);
+            *open.batch_mut(slot) = BatchTuples::with_capacity(3);
         }
         EmitLane::new(
             open,
@@ -106,26 +134,35 @@ mod tests {
                 arity: 1,
                 stream: 3,
                 choice,
+                tracked,
             }),
         )
+    }
+
+    fn input(message_id: MessageId) -> Tuple {
+        let source = Rc::new(TupleSource {
+            component: ComponentId::new("split"),
+            stream: StreamId::default_stream(),
+            fields: Fields::from(["word"]),
+        });
+        Tuple::new(values!["in"], source, TaskId(9), message_id)
+    }
+
+    fn sent(lane: &mut EmitLane, dst: TaskId) -> Vec<WireTuple> {
+        let slot = lane.open_batches().slot_of(dst).expect("a target");
+        lane.open_batches().batch_mut(slot).drain().collect()
     }
 
     #[test]
     fn a_fields_plan_sends_each_key_where_the_grouping_would() {
         let targets = [TaskId(5), TaskId(6)];
         let grouper = FieldsGrouper::new(vec![0], targets.to_vec());
-        let mut lane = lane(LaneChoice::Fields(grouper.clone()), &targets);
+        let mut lane = lane(LaneChoice::Fields(grouper.clone()), &targets, false);
         for word in ["apple", "pear", "fig", "plum", "kiwi"] {
             let mut v = values![word];
             let expected = grouper.choose(&v).expect("two targets");
-            assert!(lane.try_emit(&mut v));
-            let slot = lane.open_batches().slot_of(expected).expect("a target");
-            let last = lane
-                .open_batches()
-                .batch_mut(slot)
-                .drain()
-                .last()
-                .expect("appended");
+            assert!(lane.try_emit(&mut v, &[]));
+            let last = sent(&mut lane, expected).pop().expect("appended");
             assert_eq!(last.values, values![word]);
             assert_eq!(last.stream, 3);
             assert!(last.message_id.is_unanchored());
@@ -135,14 +172,54 @@ mod tests {
     }
 
     #[test]
-    fn declines_wrong_arity_and_lanes_without_a_plan() {
-        let mut lane = lane(LaneChoice::One(TaskId(1)), &[TaskId(1)]);
+    fn with_ackers_an_emit_anchored_in_one_tree_carries_a_recorded_edge() {
+        let mut lane = lane(LaneChoice::One(TaskId(1)), &[TaskId(1)], true);
+        let anchor = input(MessageId::root(77, 5));
+        assert!(lane.try_emit(&mut values!["a"], &[&anchor]));
+        let out = sent(&mut lane, TaskId(1));
+        let MessageId::One([(root, edge)]) = out[0].message_id else {
+            panic!("one edge of one tree");
+        };
+        assert_eq!(root, 77);
+        assert_eq!(anchor.out_ack_val(), edge, "the anchor records the edge");
+        // Untracked inputs and unanchored emits carry no ids.
+        let untracked = input(MessageId::unanchored());
+        assert!(lane.try_emit(&mut values!["b"], &[&untracked]));
+        assert!(lane.try_emit(&mut values!["c"], &[]));
+        let out = sent(&mut lane, TaskId(1));
+        assert!(out.iter().all(|t| t.message_id.is_unanchored()));
+    }
+
+    #[test]
+    fn what_the_lane_declines_it_leaves_untouched() {
+        let mut lane = lane(LaneChoice::One(TaskId(1)), &[TaskId(1)], true);
         let mut two = values!["a", 1];
-        assert!(!lane.try_emit(&mut two), "the executor reports the error");
+        assert!(
+            !lane.try_emit(&mut two, &[]),
+            "the executor reports the error"
+        );
         assert_eq!(two.len(), 2);
+
+        let mut several = MessageId::root(1, 2);
+        several.xor_edge(3, 4);
+        let in_two_trees = input(several);
+        let (a, b) = (input(MessageId::root(5, 6)), input(MessageId::root(7, 8)));
+        let mut v = values!["x"];
+        assert!(!lane.try_emit(&mut v, &[&in_two_trees]));
+        assert!(!lane.try_emit(&mut v, &[&a, &b]));
+        assert_eq!((in_two_trees.out_ack_val(), a.out_ack_val()), (0, 0));
+
+        // Batches of 3: the third tuple would fill it, so the executor must seal it, and the
+        // anchor must not record an edge for a tuple the lane did not send.
+        assert!(lane.try_emit(&mut values!["1"], &[]));
+        assert!(lane.try_emit(&mut values!["2"], &[]));
+        let anchor = input(MessageId::root(9, 9));
+        assert!(!lane.try_emit(&mut v, &[&anchor]));
+        assert_eq!(anchor.out_ack_val(), 0);
+        assert_eq!(v.len(), 1);
+
         let mut none = EmitLane::default();
-        let mut one = values!["a"];
-        assert!(!none.try_emit(&mut one));
-        assert_eq!(lane.emitted() + none.emitted(), 0);
+        assert!(!none.try_emit(&mut v, &[]));
+        assert_eq!(lane.emitted() + none.emitted(), 2);
     }
 }

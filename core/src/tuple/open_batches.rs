@@ -3,7 +3,7 @@
 //! ([`crate::EmitLane`]) can append to them from the author's own compiled code; the worker's
 //! transfer seals them, sends them and gives them fresh buffers.
 
-use super::{BatchTuples, MessageId, Values};
+use super::BatchTuples;
 use crate::ids::TaskId;
 
 const NO_SLOT: u32 = u32::MAX;
@@ -63,57 +63,47 @@ impl OpenBatches {
         self.batch_size
     }
 
-    /// Appends an untracked tuple to the batch of `dst`, taking `values`, if that batch has a
-    /// buffer already and this tuple does not fill it. Returns false, having taken nothing,
-    /// otherwise: the transfer then appends it, opening or sealing the batch as it must.
+    /// The slot of `dst` if its batch has a buffer already and one more tuple does not fill
+    /// it: an append there needs neither a fresh buffer nor a seal, which only the transfer
+    /// can do.
     #[inline(always)]
-    pub fn try_push_untracked(&mut self, dst: TaskId, stream: u32, values: &mut Values) -> bool {
-        let Some(slot) = self.slot_of(dst) else {
-            return false;
-        };
-        let batch = &mut self.batches[slot];
-        if batch.len() + 1 >= self.batch_size || batch.capacity() <= batch.len() {
-            return false;
-        }
-        batch.push(stream, std::mem::take(values), MessageId::unanchored());
-        true
+    pub fn room_for(&self, dst: TaskId) -> Option<usize> {
+        let slot = self.slot_of(dst)?;
+        let batch = &self.batches[slot];
+        (batch.len() + 1 < self.batch_size && batch.len() < batch.capacity()).then_some(slot)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tuple::MessageId;
     use crate::values;
 
     #[test]
-    fn appends_only_into_an_open_batch_that_it_does_not_fill() {
+    fn there_is_room_only_in_an_open_batch_that_one_more_tuple_does_not_fill() {
         let mut open = OpenBatches::new(&[TaskId(4), TaskId(2)], 3);
         assert_eq!(open.slot_of(TaskId(2)), Some(1));
         assert_eq!(open.slot_of(TaskId(3)), None);
         assert_eq!(open.slot_of(TaskId(99)), None);
-
-        let mut v = values!["a"];
-        assert!(
-            !open.try_push_untracked(TaskId(4), 0, &mut v),
-            "no buffer yet: the transfer opens the batch"
+        assert_eq!(
+            open.room_for(TaskId(4)),
+            None,
+            "no buffer yet: the transfer opens it"
         );
-        assert_eq!(v.len(), 1, "a refused tuple keeps its values");
 
         *open.batch_mut(0) = BatchTuples::with_capacity(3);
-        assert!(open.try_push_untracked(TaskId(4), 0, &mut v));
-        assert!(v.is_empty(), "the values were taken");
-        let mut w = values!["b"];
-        assert!(open.try_push_untracked(TaskId(4), 0, &mut w));
-        let mut x = values!["c"];
-        assert!(
-            !open.try_push_untracked(TaskId(4), 0, &mut x),
+        assert_eq!(open.room_for(TaskId(4)), Some(0));
+        open.batch_mut(0)
+            .push(0, values!["a"], MessageId::unanchored());
+        assert_eq!(open.room_for(TaskId(4)), Some(0));
+        open.batch_mut(0)
+            .push(0, values!["b"], MessageId::unanchored());
+        assert_eq!(
+            open.room_for(TaskId(4)),
+            None,
             "the tuple that fills the batch goes the way that seals it"
         );
-        assert!(
-            !open.try_push_untracked(TaskId(3), 0, &mut x),
-            "unknown task"
-        );
-        let rows: Vec<_> = open.batch_mut(0).drain().map(|t| t.values).collect();
-        assert_eq!(rows, vec![values!["a"], values!["b"]]);
+        assert_eq!(open.room_for(TaskId(3)), None, "unknown task");
     }
 }

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use super::{Fields, MessageId, Value, Values};
 use crate::ids::{ComponentId, StreamId, TaskId};
 use crate::system;
+use crate::util::SplitMix64;
 
 /// The schema of the stream a tuple arrived on. Each task keeps its own copy per stream and
 /// shares it between the tuples of that stream, so reference counts stay on one core.
@@ -173,6 +174,20 @@ impl Tuple {
     pub fn xor_out_ack_val(&self, edge: u64) {
         self.out_ack_val.set(self.out_ack_val.get() ^ edge);
     }
+
+    /// The ids of a tuple anchored to this one alone, when this one is in exactly one tree
+    /// (the common case): a fresh edge of that tree, drawn from `rng` and recorded here
+    /// (Storm's `BoltOutputCollector` for one anchor). `None`, changing nothing, when this
+    /// tuple is in no tree or in several.
+    #[inline(always)]
+    pub fn anchor_in_one_tree(&self, rng: &mut SplitMix64) -> Option<MessageId> {
+        let MessageId::One([(root, _)]) = &self.message_id else {
+            return None;
+        };
+        let edge = rng.next_nonzero();
+        self.xor_out_ack_val(edge);
+        Some(MessageId::root(*root, edge))
+    }
 }
 
 #[cfg(test)]
@@ -188,5 +203,24 @@ mod tests {
         assert_eq!(t.get_by_field("nope"), None);
         assert_eq!(t.source_stream_id().as_str(), "default");
         assert!(!t.is_tick());
+    }
+
+    #[test]
+    fn an_anchor_in_one_tree_gives_a_fresh_edge_of_that_tree_and_records_it() {
+        let mut rng = SplitMix64::new(9);
+        let mut t = Tuple::for_test(values!["w"], None);
+        assert_eq!(t.anchor_in_one_tree(&mut rng), None, "in no tree");
+        t.message_id = MessageId::root(42, 5);
+        let Some(MessageId::One([(root, edge)])) = t.anchor_in_one_tree(&mut rng) else {
+            panic!("one tree gives one edge");
+        };
+        assert_eq!(root, 42);
+        assert_ne!(edge, 0);
+        assert_eq!(t.out_ack_val(), edge);
+        let mut several = MessageId::root(1, 2);
+        several.xor_edge(3, 4);
+        t.message_id = several;
+        assert_eq!(t.anchor_in_one_tree(&mut rng), None, "in two trees");
+        assert_eq!(t.out_ack_val(), edge, "nothing recorded");
     }
 }

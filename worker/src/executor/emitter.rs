@@ -90,8 +90,6 @@ pub struct TaskEmitter {
     /// The short way for untracked emits on the default stream, when nothing needs the
     /// general one (no ackers, no debug logging, one subscription).
     default_plan: Option<DefaultPlan>,
-    /// The same plan when ackers run (see [`TaskEmitter::emit_planned_anchored`]).
-    anchored_plan: Option<DefaultPlan>,
     /// Spout trees not yet complete, rotated once per message timeout.
     pending: RotatingMap<u64, PendingTree>,
     /// The emit time given to new trees: set once per spout turn, not read per tuple.
@@ -147,12 +145,11 @@ impl TaskEmitter {
             reset: slot(ACKER_RESET_TIMEOUT_STREAM),
         };
         let acking = (slots.init.is_some() || slots.ack.is_some()).then_some(slots);
-        let (default_plan, anchored_plan) = match (debug, acking.is_some()) {
-            (true, _) => (None, None),
-            (false, false) => (routing.default_plan(), None),
-            (false, true) => (None, routing.default_plan()),
-        };
-        let lane_plan = default_plan.and_then(|plan| routing.lane_plan(plan));
+        // Debug logging names every emit, so it takes the general way. The emitter's own short
+        // way is for untracked emits; with ackers the lane alone short-cuts anchored ones.
+        let plan = (!debug).then(|| routing.default_plan()).flatten();
+        let default_plan = plan.filter(|_| acking.is_none());
+        let lane_plan = plan.and_then(|plan| routing.lane_plan(plan, acking.is_some()));
         Self {
             task,
             lane: EmitLane::new(open, lane_plan),
@@ -168,7 +165,6 @@ impl TaskEmitter {
             rng: SplitMix64::from_entropy(),
             acking,
             default_plan,
-            anchored_plan,
             pending: RotatingMap::new(2),
             now: Instant::now(),
             immediate_acks: Vec::new(),
@@ -273,10 +269,8 @@ impl TaskEmitter {
     #[inline(always)]
     fn anchored_id(&mut self, anchors: &[&Tuple]) -> MessageId {
         if let [anchor] = anchors {
-            if let MessageId::One([(root, _)]) = anchor.message_id() {
-                let edge = self.rng.next_nonzero();
-                anchor.xor_out_ack_val(edge);
-                return MessageId::root(*root, edge);
+            if let Some(id) = anchor.anchor_in_one_tree(&mut self.rng) {
+                return id;
             }
         }
         self.anchored_id_in_several(anchors)
@@ -438,34 +432,6 @@ impl TaskEmitter {
         Some(dst)
     }
 
-    /// The short way of a bolt's emit on a planned default stream when ackers run: the
-    /// grouping's choice, then the tuple with its anchored edges, as the general way gives
-    /// them (anchors in no tree give an unanchored id). Returns false, having done nothing,
-    /// when the general way must take the emit. Out of line, and appending through its own
-    /// path, so that the untracked append of the short way stays inlined.
-    #[inline(never)]
-    fn emit_planned_anchored(
-        &mut self,
-        plan: DefaultPlan,
-        anchors: &[&Tuple],
-        values: &mut Values,
-    ) -> bool {
-        let Some(dst) = self.choose_planned(plan, values) else {
-            return false;
-        };
-        if let Some(dst) = dst {
-            let message_id = self.anchored_id(anchors);
-            self.transfer.push_tracked(
-                self.lane.open_batches(),
-                dst,
-                plan.index,
-                std::mem::take(values),
-                message_id,
-            );
-        }
-        true
-    }
-
     /// The tree ids of one copy of an emitted tuple: a new edge of the spout tree `root`
     /// (XORed into `init_xor` for the ack-init), the anchored edges of a tracked bolt emit, or
     /// none.
@@ -588,11 +554,6 @@ impl Emitter for TaskEmitter {
                         MessageId::unanchored(),
                     );
                 }
-                return Ok(());
-            }
-        }
-        if let (EmitTarget::Default, None, Some(plan)) = (target, &message_id, self.anchored_plan) {
-            if self.emit_planned_anchored(plan, anchors, values) {
                 return Ok(());
             }
         }
