@@ -30,8 +30,9 @@ impl FloorMod {
     /// `floorMod(h, n)`: always in `0..n`.
     #[inline]
     pub fn apply(&self, h: i32) -> u32 {
-        if self.n == 1 {
-            return 0;
+        if self.n.is_power_of_two() {
+            // Two's complement: the low bits are the floor modulus (and n = 1 gives 0).
+            return (h as u32) & (self.n - 1);
         }
         // a = h + 2³¹ is in 0..2³², and (a mod n) - (2³¹ mod n) ≡ h (mod n).
         let a = (h as u32) ^ 0x8000_0000;
@@ -62,7 +63,7 @@ mod tests {
             i32::MIN + 1,
             -123_456_789,
         ];
-        for n in 1..=37u32 {
+        for n in (1..=37u32).chain([64, 1 << 20, 1 << 30]) {
             let f = FloorMod::new(n);
             for &h in &hs {
                 assert_eq!(f.apply(h), h.rem_euclid(n as i32) as u32, "h={h} n={n}");
