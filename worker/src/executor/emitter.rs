@@ -293,6 +293,13 @@ impl TaskEmitter {
         id
     }
 
+    /// Appends a tuple to the open batch of `dst` (see [`Transfer::push`]).
+    #[inline(always)]
+    fn append(&mut self, dst: TaskId, stream: u32, values: Values, message_id: MessageId) {
+        self.transfer
+            .push(self.lane.open_batches(), dst, stream, values, message_id);
+    }
+
     /// Sends a system tuple (to the ackers) through routing, untracked.
     fn emit_system(&mut self, slot: usize, values: Values) {
         let index = self.routing.stream(slot).index;
@@ -300,13 +307,7 @@ impl TaskEmitter {
             .routing
             .route_fast(slot, self.task, &values, &mut self.targets)
         {
-            Ok(Route::One(dst)) => self.transfer.push(
-                self.lane.open_batches(),
-                dst,
-                index,
-                values,
-                MessageId::unanchored(),
-            ),
+            Ok(Route::One(dst)) => self.append(dst, index, values, MessageId::unanchored()),
             Ok(Route::Listed) => {
                 for i in 0..self.targets.len() {
                     let dst = self.targets[i];
@@ -380,13 +381,7 @@ impl TaskEmitter {
         let mut init_xor = 0u64;
         if let Route::One(dst) = route {
             let message_id = self.copy_id(root, tracked, anchors, &mut init_xor);
-            self.transfer.push(
-                self.lane.open_batches(),
-                dst,
-                index,
-                std::mem::take(values),
-                message_id,
-            );
+            self.append(dst, index, std::mem::take(values), message_id);
         } else {
             let n = self.targets.len();
             for i in 0..n {
@@ -394,13 +389,7 @@ impl TaskEmitter {
                 let message_id = self.copy_id(root, tracked, anchors, &mut init_xor);
                 if i + 1 == n {
                     // The last copy takes the values themselves.
-                    self.transfer.push(
-                        self.lane.open_batches(),
-                        dst,
-                        index,
-                        std::mem::take(values),
-                        message_id,
-                    );
+                    self.append(dst, index, std::mem::take(values), message_id);
                 } else {
                     self.transfer.push_copy(
                         self.lane.open_batches(),
@@ -546,13 +535,7 @@ impl Emitter for TaskEmitter {
             if let Some(dst) = self.choose_planned(plan, values) {
                 if let Some(dst) = dst {
                     let values = std::mem::take(values);
-                    self.transfer.push(
-                        self.lane.open_batches(),
-                        dst,
-                        plan.index,
-                        values,
-                        MessageId::unanchored(),
-                    );
+                    self.append(dst, plan.index, values, MessageId::unanchored());
                 }
                 return Ok(());
             }
