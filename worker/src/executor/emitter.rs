@@ -471,23 +471,15 @@ impl TaskEmitter {
         }
     }
 
-    /// Adds a tuple's ack to the combined acks of its roots.
+    /// Adds a tuple's ack to the combined acks of its roots. An ack that does not continue the
+    /// last one's tree starts an entry: a bolt's acks of one input batch come in runs per tree,
+    /// so searching further back found nothing but cost ~100 instructions a new tree, and a
+    /// root listed twice only means one more (still correct) tuple to its acker.
     fn combine_ack(&mut self, tuple: &Tuple) {
         let out = tuple.out_ack_val();
         for &(root, value) in tuple.message_id().anchors() {
-            if self.combine_with_last(root, value ^ out) {
-                continue;
-            }
-            // Acks of one tree cluster together, so the recent end is where a root is found.
-            match self
-                .unsent_acks
-                .iter_mut()
-                .rev()
-                .take(16)
-                .find(|(r, _)| *r == root)
-            {
-                Some(entry) => entry.1 ^= value ^ out,
-                None => self.unsent_acks.push((root, value ^ out)),
+            if !self.combine_with_last(root, value ^ out) {
+                self.unsent_acks.push((root, value ^ out));
             }
         }
     }
