@@ -29,14 +29,12 @@ impl Progress {
         self.in_flight_batches.load(Ordering::SeqCst)
     }
 
-    /// A spout tuple tree is now pending (acking on).
-    pub fn tree_started(&self) {
-        self.pending_trees.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// A pending tree was acked or failed.
-    pub fn tree_ended(&self) {
-        self.pending_trees.fetch_sub(1, Ordering::SeqCst);
+    /// Spout tuple trees started (positive) or ended (negative) since a spout last said.
+    /// Spouts say once per turn or input batch, before they seal its batches or count it
+    /// done, so the count never reads zero while a tree is pending; one shared counter
+    /// touched per tree was a cache line bouncing between the spouts' cores.
+    pub fn add_pending_trees(&self, delta: i64) {
+        self.pending_trees.fetch_add(delta, Ordering::SeqCst);
     }
 
     /// Trees not yet acked or failed.

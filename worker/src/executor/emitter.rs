@@ -92,6 +92,8 @@ pub struct TaskEmitter {
     default_plan: Option<DefaultPlan>,
     /// Spout trees not yet complete, rotated once per message timeout.
     pending: RotatingMap<u64, PendingTree>,
+    /// Trees started less trees ended since the last flush told [`Progress`].
+    unpublished_trees: i64,
     /// The emit time given to new trees: set once per spout turn, not read per tuple.
     now: Instant,
     /// Spout message ids to ack at once: with no ackers nothing is tracked (as in Storm).
@@ -166,6 +168,7 @@ impl TaskEmitter {
             acking,
             default_plan,
             pending: RotatingMap::new(2),
+            unpublished_trees: 0,
             now: Instant::now(),
             immediate_acks: Vec::new(),
             root_affinity,
@@ -211,7 +214,7 @@ impl TaskEmitter {
     /// Removes a pending spout tree (its ack or fail arrived).
     pub fn take_pending(&mut self, root: u64) -> Option<PendingTree> {
         let tree = self.pending.remove(&root)?;
-        self.progress.tree_ended();
+        self.unpublished_trees -= 1;
         Some(tree)
     }
 
@@ -223,14 +226,18 @@ impl TaskEmitter {
     /// Rotates the pending trees; returns the ones that timed out.
     pub fn expire_pending(&mut self) -> Vec<PendingTree> {
         let expired: Vec<PendingTree> = self.pending.rotate().into_iter().map(|(_, t)| t).collect();
-        for _ in &expired {
-            self.progress.tree_ended();
-        }
+        self.unpublished_trees -= expired.len() as i64;
         expired
     }
 
     /// Seals part-full batches, sends what credit allows and publishes the counters.
     pub fn flush(&mut self) {
+        // Before any batch is sealed: a tree must count as pending before its tuples can be
+        // processed, and as ended before the batch that ended it counts as done.
+        if self.unpublished_trees != 0 {
+            self.progress
+                .add_pending_trees(std::mem::take(&mut self.unpublished_trees));
+        }
         self.send_acks();
         self.emitted += self.lane.take_emitted();
         self.transfer.flush(self.lane.open_batches());
@@ -366,7 +373,7 @@ impl TaskEmitter {
                         emitted_at: self.now,
                     },
                 );
-                self.progress.tree_started();
+                self.unpublished_trees += 1;
                 Some(root)
             }
             (Some(id), None) => {
