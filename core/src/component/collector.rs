@@ -1,6 +1,7 @@
 //! The collectors components emit through: `OutputCollector`, `SpoutOutputCollector` and
 //! `BasicOutputCollector`. They are thin, typed fronts over an [`Emitter`] that the executor
-//! provides, so this crate stays free of any runtime.
+//! provides, so this crate stays free of any runtime; an emit on the default stream tries the
+//! task's [`EmitLane`] first, inline.
 
 use super::EmitLane;
 use crate::error::EmitError;
@@ -43,6 +44,23 @@ pub trait Emitter {
     fn report_error(&mut self, error: &str);
 }
 
+/// The default-stream emit of every collector: the task's lane inline, else the executor's
+/// way. The values an emit took are dropped without running their drop glue.
+#[inline(always)]
+fn emit_default(
+    inner: &mut dyn Emitter,
+    anchors: &[&Tuple],
+    mut values: Values,
+) -> Result<(), EmitError> {
+    let sent = if inner.lane().try_emit(&mut values, anchors) {
+        Ok(())
+    } else {
+        inner.emit(EmitTarget::Default, anchors, &mut values, None)
+    };
+    values.discard();
+    sent
+}
+
 /// A bolt's collector (Storm's `OutputCollector`).
 pub struct OutputCollector<'a> {
     inner: &'a mut dyn Emitter,
@@ -56,31 +74,14 @@ impl<'a> OutputCollector<'a> {
 
     /// Emits an unanchored tuple on the default stream; its processing is not tracked.
     #[inline(always)]
-    pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
-        let sent = if self.inner.lane().try_emit(&mut values, &[]) {
-            Ok(())
-        } else {
-            self.inner.emit(EmitTarget::Default, &[], &mut values, None)
-        };
-        values.discard();
-        sent
+    pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
+        emit_default(self.inner, &[], values)
     }
 
     /// Emits on the default stream, anchored to the given inputs.
     #[inline(always)]
-    pub fn emit_anchored(
-        &mut self,
-        anchors: &[&Tuple],
-        mut values: Values,
-    ) -> Result<(), EmitError> {
-        let sent = if self.inner.lane().try_emit(&mut values, anchors) {
-            Ok(())
-        } else {
-            self.inner
-                .emit(EmitTarget::Default, anchors, &mut values, None)
-        };
-        values.discard();
-        sent
+    pub fn emit_anchored(&mut self, anchors: &[&Tuple], values: Values) -> Result<(), EmitError> {
+        emit_default(self.inner, anchors, values)
     }
 
     /// Emits on a named stream, anchored to the given inputs (none for unanchored).
@@ -145,14 +146,8 @@ impl<'a> SpoutOutputCollector<'a> {
 
     /// Emits an untracked tuple on the default stream.
     #[inline(always)]
-    pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
-        let sent = if self.inner.lane().try_emit(&mut values, &[]) {
-            Ok(())
-        } else {
-            self.inner.emit(EmitTarget::Default, &[], &mut values, None)
-        };
-        values.discard();
-        sent
+    pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
+        emit_default(self.inner, &[], values)
     }
 
     /// Emits a tracked tuple on the default stream: `ack` or `fail` is called later with `message_id`.
@@ -217,15 +212,8 @@ impl<'a, 't> BasicOutputCollector<'a, 't> {
 
     /// Emits on the default stream, anchored to the input.
     #[inline(always)]
-    pub fn emit(&mut self, mut values: Values) -> Result<(), EmitError> {
-        let sent = if self.inner.lane().try_emit(&mut values, &[self.input]) {
-            Ok(())
-        } else {
-            self.inner
-                .emit(EmitTarget::Default, &[self.input], &mut values, None)
-        };
-        values.discard();
-        sent
+    pub fn emit(&mut self, values: Values) -> Result<(), EmitError> {
+        emit_default(self.inner, &[self.input], values)
     }
 
     /// Emits on a named stream, anchored to the input.
