@@ -14,7 +14,7 @@ use crate::util::SplitMix64;
 /// How a planned stream picks the one task of a tuple.
 #[derive(Clone)]
 pub enum LaneChoice {
-    /// Always this task (a global grouping, or any grouping with one target).
+    /// Always this task (a global grouping, or a shuffle with one target).
     One(TaskId),
     /// Storm's fields grouping.
     Fields(FieldsGrouper),
