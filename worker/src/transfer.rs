@@ -14,7 +14,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use storm_core::{MessageId, OpenBatches, TaskId, Value, Values};
+use storm_core::{MessageId, OpenBatches, TaskId, Values};
 
 use crate::batch::{BatchTuples, TupleBatch};
 use crate::progress::Progress;
@@ -89,24 +89,6 @@ impl Transfer {
         if let Some(slot) = self.open_batch(open, dst) {
             let batch = open.batch_mut(slot);
             batch.push(stream, values, message_id);
-            if batch.len() >= self.batch_size {
-                self.seal(open, slot);
-            }
-        }
-    }
-
-    /// Appends a copy of a tuple to the batch of `dst` (one tuple sent to several tasks).
-    pub fn push_copy(
-        &mut self,
-        open: &mut OpenBatches,
-        dst: TaskId,
-        stream: u32,
-        values: &[Value],
-        message_id: MessageId,
-    ) {
-        if let Some(slot) = self.open_batch(open, dst) {
-            let batch = open.batch_mut(slot);
-            batch.push_copy(stream, values, message_id);
             if batch.len() >= self.batch_size {
                 self.seal(open, slot);
             }

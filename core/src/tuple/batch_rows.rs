@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{MessageId, Value, Values};
+use super::{MessageId, Values};
 
 /// A tuple on its way between tasks, taken out of a batch: values, the stream (as an index into
 /// the topology's stream table) and its tree ids. Field names travel once per stream,
@@ -79,11 +79,6 @@ impl BatchTuples {
         }
     }
 
-    /// Appends a copy of a tuple (for groupings that send one tuple to several tasks).
-    pub fn push_copy(&mut self, stream: u32, values: &[Value], message_id: MessageId) {
-        self.push(stream, values.iter().cloned().collect(), message_id);
-    }
-
     /// Empties the batch, keeping its allocations for reuse.
     pub fn clear(&mut self) {
         self.rows.clear();
@@ -146,6 +141,7 @@ impl Iterator for BatchDrain<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tuple::Value;
     use crate::values;
 
     fn sample() -> Vec<WireTuple> {
@@ -182,16 +178,6 @@ mod tests {
         assert_eq!(out, sample());
         assert!(batch.is_empty());
         assert!(batch.capacity() >= 4, "allocation kept for reuse");
-    }
-
-    #[test]
-    fn copies_match_the_original() {
-        let mut batch = BatchTuples::with_capacity(2);
-        let t = &sample()[1];
-        batch.push_copy(t.stream, &t.values, t.message_id.clone());
-        batch.push(t.stream, t.values.clone(), t.message_id.clone());
-        let out: Vec<WireTuple> = batch.drain().collect();
-        assert_eq!(out, vec![t.clone(), t.clone()]);
     }
 
     #[test]

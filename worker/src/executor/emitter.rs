@@ -318,13 +318,7 @@ impl TaskEmitter {
             Ok(Route::Listed) => {
                 for i in 0..self.targets.len() {
                     let dst = self.targets[i];
-                    self.transfer.push_copy(
-                        self.lane.open_batches(),
-                        dst,
-                        index,
-                        &values,
-                        MessageId::unanchored(),
-                    );
+                    self.append(dst, index, values.clone(), MessageId::unanchored());
                 }
             }
             Err(e) => tracing::error!(task = %self.task, error = %e, "cannot route a system tuple"),
@@ -398,13 +392,7 @@ impl TaskEmitter {
                     // The last copy takes the values themselves.
                     self.append(dst, index, std::mem::take(values), message_id);
                 } else {
-                    self.transfer.push_copy(
-                        self.lane.open_batches(),
-                        dst,
-                        index,
-                        values,
-                        message_id,
-                    );
+                    self.append(dst, index, values.clone(), message_id);
                 }
             }
         }
