@@ -28,6 +28,6 @@ pub use topology::{
     BoltDeclarer, ExecutorInfo, SpoutDeclarer, StormTopology, TaskLayout, Topology, TopologyBuilder,
 };
 pub use tuple::{
-    BatchDrain, BatchTuples, Fields, InputBatch, MessageId, OpenBatches, Tuple, TupleSource,
+    BatchDrain, BatchTuples, Fields, InputBatch, MessageId, OpenBatches, Text, Tuple, TupleSource,
     UnknownStream, Value, Values, WireTuple,
 };

@@ -11,11 +11,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
-use storm::compact_str::CompactString;
 use storm::util::SplitMix64;
 use storm::{
     values, BasicBolt, BasicOutputCollector, ComponentResult, Config, OutputFieldsDeclarer, Spout,
-    SpoutOutputCollector, Topology, TopologyBuilder, TopologyContext, TopologyError, Tuple, Value,
+    SpoutOutputCollector, Text, Topology, TopologyBuilder, TopologyContext, TopologyError, Tuple,
+    Value,
 };
 
 /// Words in the vocabulary.
@@ -165,7 +165,7 @@ impl BasicBolt for SplitSentence {
 /// Counts words and emits `(word, count)` for each one.
 #[derive(Default)]
 pub struct WordCount {
-    counts: FxHashMap<CompactString, i64>,
+    counts: FxHashMap<Text, i64>,
 }
 
 impl BasicBolt for WordCount {
@@ -178,7 +178,7 @@ impl BasicBolt for WordCount {
         let word = value.as_str().ok_or("word is not a string")?;
         let count = match self.counts.get_mut(word) {
             Some(c) => c,
-            None => self.counts.entry(CompactString::new(word)).or_insert(0),
+            None => self.counts.entry(Text::new(word)).or_insert(0),
         };
         *count += 1;
         let count = *count;
@@ -196,7 +196,7 @@ impl BasicBolt for WordCount {
 pub struct CountingSink {
     probe: Arc<SinkProbe>,
     unpublished: u64,
-    last: FxHashMap<CompactString, i64>,
+    last: FxHashMap<Text, i64>,
     keep_counts: bool,
 }
 
@@ -236,7 +236,7 @@ impl BasicBolt for CountingSink {
             match self.last.get_mut(word) {
                 Some(c) => *c = (*c).max(count),
                 None => {
-                    self.last.insert(CompactString::new(word), count);
+                    self.last.insert(Text::new(word), count);
                 }
             }
         }

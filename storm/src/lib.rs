@@ -42,8 +42,6 @@
 //! ```
 
 pub mod cluster;
-/// Inline strings, the representation of [`Value::Str`].
-pub use compact_str;
 pub use storm_core::*;
 pub use storm_worker::{
     testing, KillOptions, LocalCluster, RunningTopology, TaskStatsSnapshot, WorkerError,

@@ -5,6 +5,7 @@ mod fields;
 mod input_batch;
 mod message_id;
 mod open_batches;
+mod text;
 #[allow(clippy::module_inception)]
 mod tuple;
 mod value;
@@ -15,6 +16,7 @@ pub use fields::Fields;
 pub use input_batch::{InputBatch, UnknownStream};
 pub use message_id::MessageId;
 pub use open_batches::OpenBatches;
+pub use text::{Text, INLINE_TEXT};
 pub use tuple::{Tuple, TupleSource};
 pub use value::Value;
 pub use values::{Values, INLINE_VALUES};

@@ -1,6 +1,8 @@
 //! Java's `hashCode()` for the types tuples carry, with Java's wrapping `int` arithmetic, so that
 //! fields and partial-key groupings send a key to the task Storm would.
 
+use crate::tuple::Text;
+
 /// `String.hashCode()`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units.
 #[inline]
 pub fn string_hash(s: &str) -> i32 {
@@ -34,6 +36,84 @@ pub fn string_hash(s: &str) -> i32 {
         h.wrapping_mul(31).wrapping_add(i32::from(unit))
     })
 }
+
+/// `31⁻ᵏ mod 2³²` for k = 0..=24: 31 is odd, so it has an inverse modulo 2³².
+const INVERSE_POWERS_OF_31: [u32; 25] = {
+    // Newton's iteration doubles the correct low bits each step: 5 steps reach 32.
+    let mut inverse: u32 = 31;
+    let mut step = 0;
+    while step < 5 {
+        inverse = inverse.wrapping_mul(2u32.wrapping_sub(31u32.wrapping_mul(inverse)));
+        step += 1;
+    }
+    let mut powers = [1u32; 25];
+    let mut k = 1;
+    while k < 25 {
+        powers[k] = powers[k - 1].wrapping_mul(inverse);
+        k += 1;
+    }
+    powers
+};
+
+/// `b0·31⁷ + b1·31⁶ + … + b7` over the bytes of a little-endian word, in three multiplies:
+/// pairs in 16-bit lanes, then quads in 32-bit lanes (no lane overflows: a pair is at most
+/// 255·32, a quad at most 8160·962), then the two quads.
+#[inline(always)]
+fn word_hash(w: u64) -> u32 {
+    const BYTES: u64 = 0x00ff_00ff_00ff_00ff;
+    const PAIRS: u64 = 0x0000_ffff_0000_ffff;
+    let pairs = (w & BYTES) * 31 + ((w >> 8) & BYTES);
+    let quads = (pairs & PAIRS) * (31 * 31) + ((pairs >> 16) & PAIRS);
+    (quads as u32)
+        .wrapping_mul(31 * 31 * 31 * 31)
+        .wrapping_add((quads >> 32) as u32)
+}
+
+/// `String.hashCode()` of a [`Text`]. An inline ASCII string is hashed a word at a time: its
+/// bytes are zero past its length, so hashing the zero-padded words gives `h·31^padding`,
+/// and one multiply by the inverse of `31^padding` gives `h`. Other strings take
+/// [`string_hash`].
+#[inline(always)]
+pub fn text_hash(t: &Text) -> i32 {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let Some((bytes, len)) = t.inline_bytes() else {
+        return string_hash(t);
+    };
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let w0 = word(0);
+    let (padded, words) = if len <= 8 {
+        (word_hash(w0), w0)
+    } else if len <= 16 {
+        let w1 = word(8);
+        (
+            word_hash(w0)
+                .wrapping_mul(POW_31_8)
+                .wrapping_add(word_hash(w1)),
+            w0 | w1,
+        )
+    } else {
+        let (w1, w2) = (word(8), word(15) >> 8);
+        (
+            word_hash(w0)
+                .wrapping_mul(POW_31_8)
+                .wrapping_add(word_hash(w1))
+                .wrapping_mul(POW_31_8)
+                .wrapping_add(word_hash(w2)),
+            w0 | w1 | w2,
+        )
+    };
+    if words & HIGH_BITS != 0 {
+        return string_hash(t);
+    }
+    let padding = len.next_multiple_of(8).max(8) - len;
+    padded.wrapping_mul(INVERSE_POWERS_OF_31[padding]) as i32
+}
+
+const POW_31_8: u32 = 31u32.wrapping_pow(8);
 
 /// `Long.hashCode(v)`: `(int)(v ^ (v >>> 32))`.
 pub fn long_hash(v: i64) -> i32 {
@@ -118,6 +198,25 @@ mod tests {
                 assert_eq!(string_hash(&s), utf16, "{s:?}");
             }
         }
+    }
+
+    #[test]
+    fn text_hash_equals_the_string_hash_at_every_length() {
+        let mut rng = crate::util::SplitMix64::new(11);
+        for len in 0..=40 {
+            for _ in 0..200 {
+                let s: String = (0..len)
+                    .map(|_| char::from(1 + rng.below(127) as u8))
+                    .collect();
+                assert_eq!(text_hash(&Text::new(&s)), string_hash(&s), "{s:?}");
+            }
+            if len > 0 {
+                let mut s: String = "y".repeat(len - 1);
+                s.insert(rng.below(len as u64) as usize, 'ü');
+                assert_eq!(text_hash(&Text::new(&s)), string_hash(&s), "{s:?}");
+            }
+        }
+        assert_eq!(text_hash(&Text::new("hello")), 99_162_322);
     }
 
     #[test]
