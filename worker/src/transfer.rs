@@ -148,8 +148,8 @@ impl Transfer {
         if let Some(mut buffer) = buffer {
             if q.spare.len() < MAX_SPARE && buffer.capacity() >= self.batch_size {
                 buffer.clear();
-                // Its lines were last read by the receiver, often on another core.
-                buffer.own_room();
+                // The rows the receiver read, often on another core.
+                buffer.own_room(tuples as usize);
                 q.spare.push(buffer);
             }
         }

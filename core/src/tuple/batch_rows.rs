@@ -79,13 +79,13 @@ impl BatchTuples {
         }
     }
 
-    /// Writes zeros over the batch's room for rows, so that the room's cache lines are this
-    /// core's before tuples are appended. A reused buffer's lines were last read by its
+    /// Writes zeros over the room for the first `rows` rows, so that their cache lines are
+    /// this core's before tuples are appended. A reused buffer's lines were last read by its
     /// receiver, often on another core: whole-line writes in one pass take them back without
     /// fetching them, while appends one row at a time would each wait for a transfer from that
-    /// core (see `ARCHITECTURE.md`, the data path).
-    pub fn own_room(&mut self) {
-        for slot in self.rows.spare_capacity_mut() {
+    /// core (see `ARCHITECTURE.md`, the data path). Only the rows the receiver read need it.
+    pub fn own_room(&mut self, rows: usize) {
+        for slot in self.rows.spare_capacity_mut().iter_mut().take(rows) {
             *slot = std::mem::MaybeUninit::zeroed();
         }
     }
@@ -185,7 +185,7 @@ mod tests {
         let mut batch: BatchTuples = sample().into_iter().collect();
         batch.clear();
         let capacity = batch.capacity();
-        batch.own_room();
+        batch.own_room(capacity + 10);
         assert!(batch.is_empty());
         assert_eq!(batch.capacity(), capacity);
         let tuples = sample();
