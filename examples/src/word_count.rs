@@ -78,6 +78,7 @@ impl SinkProbe {
 pub struct RandomSentenceSpout {
     vocab: Vec<String>,
     rng: SplitMix64,
+    buffer: String,
     limit: Option<u64>,
     acked: bool,
     emitted: u64,
@@ -90,6 +91,7 @@ impl RandomSentenceSpout {
         Self {
             vocab: Vec::new(),
             rng: SplitMix64::new(43),
+            buffer: String::new(),
             limit,
             acked,
             emitted: 0,
@@ -108,9 +110,10 @@ impl Spout for RandomSentenceSpout {
         if self.limit.is_some_and(|l| self.emitted >= l) {
             return Ok(());
         }
-        // Ten words of at most ten letters and nine spaces: never regrown.
-        let mut s = String::with_capacity(80);
-        sentence(&mut self.rng, &self.vocab, &mut s);
+        // Built in a reused buffer; the value copies it at its exact size.
+        self.buffer.clear();
+        sentence(&mut self.rng, &self.vocab, &mut self.buffer);
+        let s = self.buffer.as_str();
         self.emitted += 1;
         if self.acked {
             self.pending += 1;

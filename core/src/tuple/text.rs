@@ -278,7 +278,9 @@ impl From<&String> for Text {
 }
 
 impl From<String> for Text {
-    /// Inline when it fits; else the string's own allocation, without a copy.
+    /// Inline when it fits; else the string's own allocation, shrunk to its length (a
+    /// `realloc` when it has spare capacity: a string built in a reused buffer and passed as
+    /// `&str` costs one exact-size allocation instead).
     fn from(s: String) -> Self {
         if s.len() <= INLINE_TEXT {
             Text::new(&s)
