@@ -178,10 +178,10 @@ impl BasicBolt for WordCount {
         collector: &mut BasicOutputCollector<'_, '_>,
     ) -> ComponentResult {
         let value = input.get(0).ok_or("no word")?;
-        let word = value.as_str().ok_or("word is not a string")?;
+        let word = value.as_text().ok_or("word is not a string")?;
         let count = match self.counts.get_mut(word) {
             Some(c) => c,
-            None => self.counts.entry(Text::new(word)).or_insert(0),
+            None => self.counts.entry(word.clone()).or_insert(0),
         };
         *count += 1;
         let count = *count;
@@ -233,13 +233,15 @@ impl BasicBolt for CountingSink {
             self.publish();
         }
         if self.keep_counts {
-            let (Some(word), Some(count)) = (input.get_str(0), input.get_i64(1)) else {
+            let (Some(word), Some(count)) =
+                (input.get(0).and_then(Value::as_text), input.get_i64(1))
+            else {
                 return Err("expected (word, count)".into());
             };
             match self.last.get_mut(word) {
                 Some(c) => *c = (*c).max(count),
                 None => {
-                    self.last.insert(Text::new(word), count);
+                    self.last.insert(word.clone(), count);
                 }
             }
         }

@@ -67,7 +67,6 @@ impl Inline {
     }
 }
 
-#[derive(PartialEq, Eq)]
 enum Repr {
     Inline(Inline),
     Heap(Box<str>),
@@ -75,8 +74,24 @@ enum Repr {
 
 /// A UTF-8 string value, inline up to [`INLINE_TEXT`] bytes (see the module doc). It reads as a
 /// `str` (`Deref`, `Borrow<str>`, `AsRef<str>`), hashes and orders as one, and serializes as one.
-#[derive(PartialEq, Eq)]
+/// Two `Text`s compare as three words when both are inline; a map keyed by `Text` is best looked
+/// up with a `&Text` for that reason.
 pub struct Text(Repr);
+
+impl PartialEq for Text {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            // Bytes past the length are zero: equal words are equal strings.
+            (Repr::Inline(a), Repr::Inline(b)) => a.words() == b.words(),
+            (Repr::Heap(a), Repr::Heap(b)) => a == b,
+            // Inline exactly when at most 23 bytes: a boxed string is longer.
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Text {}
 
 impl Clone for Text {
     /// An inline string is copied as its three words (see [`Inline::from_words`]).

@@ -39,6 +39,15 @@ impl Value {
         }
     }
 
+    /// The string as a [`Text`], if this is one: the key type to look it up by in a map keyed
+    /// by `Text` (word-wide equality).
+    pub fn as_text(&self) -> Option<&Text> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// The integer, if this is one.
     pub fn as_i64(&self) -> Option<i64> {
         match self {
