@@ -31,6 +31,8 @@ struct OutQueue {
     batch_credits: u32,
     /// Emptied buffers handed back by the receiver, reused for the next batches.
     spare: Vec<BatchTuples>,
+    /// The receiver runs on another thread, so the lines it read are on another core.
+    other_thread: bool,
 }
 
 /// The outgoing side of one task.
@@ -45,11 +47,13 @@ pub struct Transfer {
 
 impl Transfer {
     /// Queues towards `targets`, each with the credit window `window(dst)` in tuples, and the
-    /// open batches they are filled in (by the same slots).
+    /// open batches they are filled in (by the same slots). `on_other_thread(dst)` says whether
+    /// `dst` runs on another thread than `src`.
     pub fn new(
         src: TaskId,
         targets: &[TaskId],
         window: impl Fn(TaskId) -> u32,
+        on_other_thread: impl Fn(TaskId) -> bool,
         batch_size: usize,
         directory: &Directory,
         progress: Arc<Progress>,
@@ -63,6 +67,7 @@ impl Transfer {
                 credits: window(dst).max(batch_size as u32),
                 batch_credits: (window(dst) / batch_size.max(1) as u32).max(2),
                 spare: Vec::new(),
+                other_thread: on_other_thread(dst),
             })
             .collect();
         let transfer = Self {
@@ -148,8 +153,10 @@ impl Transfer {
         if let Some(mut buffer) = buffer {
             if q.spare.len() < MAX_SPARE && buffer.capacity() >= self.batch_size {
                 buffer.clear();
-                // The rows the receiver read, often on another core.
-                buffer.own_room(tuples as usize);
+                if q.other_thread {
+                    // The lines of the rows the receiver read are on its core.
+                    buffer.own_room(tuples as usize);
+                }
                 q.spare.push(buffer);
             }
         }

@@ -74,6 +74,7 @@ impl TaskEnv {
             self.task,
             &targets,
             |t| windows.get(t.0 as usize).copied().unwrap_or(0),
+            |t| self.thread_tasks.binary_search(&t).is_err(),
             self.config.producer_batch_size as usize,
             directory,
             self.progress.clone(),
