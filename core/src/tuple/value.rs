@@ -285,18 +285,23 @@ mod tests {
         }
     }
 
+    /// One value of every variant, strings both inline and boxed.
+    fn one_of_each() -> Vec<Value> {
+        vec![
+            Value::Null,
+            Value::Bool(true),
+            Value::Int(-7),
+            Value::Float(2.5),
+            Value::from("word"),
+            Value::from("a string much longer than twenty-four bytes"),
+            Value::from(vec![1u8, 2, 3]),
+            Value::from(vec![Value::Int(1), Value::from("x")]),
+        ]
+    }
+
     #[test]
     fn a_clone_equals_its_source_and_owns_its_own_allocation() {
-        let all = vec![
-            Value::Null,
-            Value::Bool(false),
-            Value::Int(-42),
-            Value::Float(0.5),
-            Value::from("inline"),
-            Value::from("a string far too long to be stored inline"),
-            Value::from(vec![1u8, 2, 3]),
-            Value::from(vec![Value::from("x"), Value::Int(1)]),
-        ];
+        let all = one_of_each();
         for v in &all {
             let copy = v.clone();
             assert_eq!(&copy, v);
@@ -308,7 +313,7 @@ mod tests {
         drop(all);
         assert_eq!(
             cloned[5].as_str(),
-            Some("a string far too long to be stored inline")
+            Some("a string much longer than twenty-four bytes")
         );
     }
 
@@ -328,16 +333,7 @@ mod tests {
 
     #[test]
     fn values_round_trip_through_bincode() {
-        let vs = vec![
-            Value::Null,
-            Value::Bool(true),
-            Value::Int(-7),
-            Value::Float(2.5),
-            Value::from("word"),
-            Value::from("a string much longer than twenty-four bytes"),
-            Value::from(vec![1u8, 2, 3]),
-            Value::from(vec![Value::Int(1), Value::from("x")]),
-        ];
+        let vs = one_of_each();
         let cfg = bincode::config::standard();
         let bytes = bincode::serde::encode_to_vec(&vs, cfg).expect("encode");
         let (back, _): (Vec<Value>, usize) =
