@@ -2,9 +2,11 @@
 //! them together, and activates, deactivates and stops them.
 //!
 //! Placement: the worker has `topology.worker.threads` arbiters (default: one per CPU).
-//! Executor *i* of every component runs on arbiter *i mod threads*, so at parallelism *P* each
-//! arbiter holds one whole spout → bolt → bolt pipeline and only re-partitioning hops (fields
-//! groupings, shuffles) cross threads.
+//! Executor *i* of a component at pipeline stage *s* runs on arbiter
+//! *(i + ⌊s · threads / stages⌋) mod threads*: at parallelism *P* each arbiter holds whole
+//! spout → bolt → bolt pipelines and only re-partitioning hops (fields groupings, shuffles)
+//! cross threads, and at a parallelism below the thread count the stages are spread over the
+//! arbiters rather than all stacked on the first.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc;
@@ -374,25 +376,29 @@ struct PlacedTask {
     task: TaskId,
 }
 
-/// Where each of this worker's tasks runs: executor *i* of every component on arbiter
-/// *i mod threads* (see the module doc), in topology order.
+/// Where each of this worker's tasks runs: executor *i* of a component at stage *s* on arbiter
+/// *(i + ⌊s · threads / stages⌋) mod threads* (see the module doc), in topology order.
 fn place_tasks(
     shape: &TopologyShape,
     executors: &BTreeMap<ComponentId, Vec<ExecutorInfo>>,
     worker_tasks: &[TaskId],
     threads: usize,
 ) -> Vec<PlacedTask> {
+    let stages = pipeline_stages(shape);
+    let last_stage = stages.values().copied().max().unwrap_or(0);
     let mut placed = Vec::new();
     for component in shape.topology.components.keys() {
         let Some(executors) = executors.get(component) else {
             continue;
         };
+        let stage = stages.get(component).copied().unwrap_or(0);
+        let offset = stage * threads / (last_stage + 1);
         for (e, executor) in executors.iter().enumerate() {
             for task in executor.tasks() {
                 if worker_tasks.binary_search(&task).is_ok() {
                     placed.push(PlacedTask {
                         component: component.clone(),
-                        thread: e % threads,
+                        thread: (e + offset) % threads,
                         task,
                     });
                 }
@@ -400,6 +406,39 @@ fn place_tasks(
         }
     }
     placed
+}
+
+/// Each component's distance from the spouts: 0 for a spout, else one more than its furthest
+/// input (system components such as the acker are left at 0). A cycle stops growing after
+/// as many rounds as there are components.
+fn pipeline_stages(shape: &TopologyShape) -> BTreeMap<ComponentId, usize> {
+    let components = &shape.topology.components;
+    let mut stages: BTreeMap<ComponentId, usize> =
+        components.keys().map(|c| (c.clone(), 0)).collect();
+    for _ in 0..components.len() {
+        let mut changed = false;
+        for (component, def) in components {
+            if component.as_str() == ACKER_COMPONENT {
+                continue;
+            }
+            let stage = def
+                .inputs
+                .iter()
+                .filter(|input| input.stream.component.as_str() != ACKER_COMPONENT)
+                .filter_map(|input| stages.get(&input.stream.component))
+                .map(|s| s + 1)
+                .max()
+                .unwrap_or(0);
+            if stages.get(component) != Some(&stage) {
+                stages.insert(component.clone(), stage);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    stages
 }
 
 /// The credit window each task grants each sender: its receive buffer shared by its senders.
@@ -419,4 +458,115 @@ fn credit_windows(shape: &TopologyShape) -> Vec<u32> {
         }
     }
     windows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::FixedTupleSpout;
+    use storm_core::{
+        BasicBolt, BasicOutputCollector, ComponentResult, Fields, OutputFieldsDeclarer, StreamId,
+        StreamInfo, TopologyBuilder, Tuple,
+    };
+
+    /// A bolt that declares one field and emits nothing.
+    struct Stage;
+
+    impl BasicBolt for Stage {
+        fn execute(&mut self, _: &Tuple, _: &mut BasicOutputCollector<'_, '_>) -> ComponentResult {
+            Ok(())
+        }
+
+        fn declare_output_fields(&self, declarer: &mut OutputFieldsDeclarer) {
+            declarer.declare(["x"]);
+        }
+    }
+
+    /// `a` (spout) → `b` → `c` → `d`, each with `parallelism` executors (and, with `cycle`, `d`
+    /// also feeding `b`), and the thread of each component's executors in order.
+    fn chain_placement(
+        parallelism: u32,
+        threads: usize,
+        cycle: bool,
+    ) -> BTreeMap<String, Vec<usize>> {
+        let streams = vec![(
+            StreamId::default_stream(),
+            StreamInfo {
+                fields: Fields::new(["x"]),
+                direct: false,
+            },
+        )];
+        let mut builder = TopologyBuilder::new();
+        builder.set_spout(
+            "a",
+            move || FixedTupleSpout::new(Vec::new(), streams.clone()),
+            parallelism,
+        );
+        let b = builder
+            .set_basic_bolt("b", || Stage, parallelism)
+            .shuffle_grouping("a");
+        if cycle {
+            b.shuffle_grouping("d");
+        }
+        builder
+            .set_basic_bolt("c", || Stage, parallelism)
+            .fields_grouping("b", ["x"]);
+        builder
+            .set_basic_bolt("d", || Stage, parallelism)
+            .shuffle_grouping("c");
+        let topology = match builder.create_topology() {
+            Ok(t) => t,
+            Err(e) => panic!("test topology is valid: {e}"),
+        };
+        let config = Config {
+            acker_executors: Some(0),
+            ..Config::default()
+        };
+        let shape = TopologyShape::new("t", &topology.definition, &config);
+        let executors: BTreeMap<ComponentId, Vec<ExecutorInfo>> = shape
+            .layout
+            .components()
+            .map(|(c, tasks)| (c.clone(), tasks.executors.clone()))
+            .collect();
+        let all: Vec<TaskId> = shape.layout.all_tasks().map(TaskId).collect();
+        let mut threads_of: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for p in place_tasks(&shape, &executors, &all, threads) {
+            threads_of
+                .entry(p.component.as_str().to_owned())
+                .or_default()
+                .push(p.thread);
+        }
+        threads_of
+    }
+
+    #[test]
+    fn one_executor_per_stage_spreads_the_stages_over_the_threads() {
+        let placed = chain_placement(1, 2, false);
+        assert_eq!(placed["a"], vec![0]);
+        assert_eq!(placed["b"], vec![0]);
+        assert_eq!(placed["c"], vec![1]);
+        assert_eq!(placed["d"], vec![1]);
+    }
+
+    #[test]
+    fn as_many_executors_as_threads_keep_whole_pipelines_on_each_thread() {
+        let placed = chain_placement(2, 2, false);
+        for component in ["a", "b", "c", "d"] {
+            let mut threads = placed[component].clone();
+            threads.sort_unstable();
+            assert_eq!(threads, vec![0, 1], "{component} uses both threads");
+        }
+        // Executor i of a stage shares its thread with executor i of the stage it feeds.
+        assert_eq!(placed["a"], placed["b"]);
+        assert_eq!(placed["c"], placed["d"]);
+    }
+
+    #[test]
+    fn a_cycle_still_gets_every_task_a_thread() {
+        let placed = chain_placement(1, 2, true);
+        for component in ["a", "b", "c", "d"] {
+            assert_eq!(placed[component].len(), 1, "{component}");
+            assert!(placed[component][0] < 2, "{component}");
+        }
+    }
 }
