@@ -335,7 +335,7 @@ fn seed_for(task: TaskId, subscriber: &str, stream: &str) -> u64 {
 mod tests {
     use std::sync::{Arc, Mutex};
 
-    use storm_core::{Config, Fields, StreamInfo, TopologyBuilder};
+    use storm_core::{Fields, StreamInfo, TopologyBuilder};
 
     use super::*;
     use crate::testing::{FixedTupleSpout, TupleCaptureBolt};
@@ -377,15 +377,7 @@ mod tests {
                 .fields_grouping("src", ["b"])
                 .direct_grouping(GlobalStreamId::new("src", "d"));
         }
-        let topology = match builder.create_topology() {
-            Ok(t) => t,
-            Err(e) => panic!("test topology is valid: {e}"),
-        };
-        let config = Config {
-            acker_executors: Some(0),
-            ..Config::default()
-        };
-        let shape = TopologyShape::new("t", &topology.definition, &config);
+        let shape = crate::testing::shape_without_ackers(builder);
         let table = StreamTable::new(&shape.topology);
         let src = shape.layout.tasks_of("src")[0];
         let all: Vec<TaskId> = shape.layout.all_tasks().map(TaskId).collect();

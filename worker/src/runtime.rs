@@ -463,11 +463,23 @@ fn credit_windows(shape: &TopologyShape) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::FixedTupleSpout;
     use storm_core::{
-        BasicBolt, BasicOutputCollector, ComponentResult, Fields, OutputFieldsDeclarer, StreamId,
-        StreamInfo, TopologyBuilder, Tuple,
+        BasicBolt, BasicOutputCollector, ComponentResult, OutputFieldsDeclarer, Spout,
+        SpoutOutputCollector, TopologyBuilder, Tuple,
     };
+
+    /// A spout that declares one field and emits nothing.
+    struct Source;
+
+    impl Spout for Source {
+        fn next_tuple(&mut self, _: &mut SpoutOutputCollector<'_>) -> ComponentResult {
+            Ok(())
+        }
+
+        fn declare_output_fields(&self, declarer: &mut OutputFieldsDeclarer) {
+            declarer.declare(["x"]);
+        }
+    }
 
     /// A bolt that declares one field and emits nothing.
     struct Stage;
@@ -489,19 +501,8 @@ mod tests {
         threads: usize,
         cycle: bool,
     ) -> BTreeMap<String, Vec<usize>> {
-        let streams = vec![(
-            StreamId::default_stream(),
-            StreamInfo {
-                fields: Fields::new(["x"]),
-                direct: false,
-            },
-        )];
         let mut builder = TopologyBuilder::new();
-        builder.set_spout(
-            "a",
-            move || FixedTupleSpout::new(Vec::new(), streams.clone()),
-            parallelism,
-        );
+        builder.set_spout("a", || Source, parallelism);
         let b = builder
             .set_basic_bolt("b", || Stage, parallelism)
             .shuffle_grouping("a");
@@ -514,15 +515,7 @@ mod tests {
         builder
             .set_basic_bolt("d", || Stage, parallelism)
             .shuffle_grouping("c");
-        let topology = match builder.create_topology() {
-            Ok(t) => t,
-            Err(e) => panic!("test topology is valid: {e}"),
-        };
-        let config = Config {
-            acker_executors: Some(0),
-            ..Config::default()
-        };
-        let shape = TopologyShape::new("t", &topology.definition, &config);
+        let shape = crate::testing::shape_without_ackers(builder);
         let executors: BTreeMap<ComponentId, Vec<ExecutorInfo>> = shape
             .layout
             .components()

@@ -45,3 +45,19 @@ pub use capture_bolt::{CapturedTuples, TupleCaptureBolt};
 pub use complete::{complete_topology, CompleteTopologyParam};
 pub use fixed_tuple_spout::FixedTupleSpout;
 pub use mocked_sources::MockedSources;
+
+/// The shape of a test topology, without ackers (for unit tests of routing and placement).
+#[cfg(test)]
+pub(crate) fn shape_without_ackers(
+    builder: storm_core::TopologyBuilder,
+) -> storm_core::TopologyShape {
+    let topology = match builder.create_topology() {
+        Ok(t) => t,
+        Err(e) => panic!("test topology is valid: {e}"),
+    };
+    let config = storm_core::Config {
+        acker_executors: Some(0),
+        ..storm_core::Config::default()
+    };
+    storm_core::TopologyShape::new("t", &topology.definition, &config)
+}
