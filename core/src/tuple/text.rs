@@ -177,8 +177,8 @@ impl Text {
             Repr::Inline(inline) => {
                 let bytes = &inline.bytes[..inline.len as usize];
                 // SAFETY: an inline string's first `len` bytes are a copy of a whole `&str`
-                // (`Text::new` is the only constructor of `Repr::Inline`, and nothing writes
-                // to them afterwards), so they are valid UTF-8.
+                // (`Text::new` builds every `Repr::Inline`, `clone` copies one whole, and
+                // nothing writes to them afterwards), so they are valid UTF-8.
                 unsafe { std::str::from_utf8_unchecked(bytes) }
             }
             Repr::Heap(s) => s,
