@@ -35,7 +35,7 @@ enum InlineLen {
 }
 
 /// An inline string: its bytes, zero past its length, then its length.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 #[repr(C, align(8))]
 struct Inline {
     bytes: [u8; INLINE_TEXT],
@@ -190,12 +190,17 @@ impl Text {
         matches!(self.0, Repr::Inline(_))
     }
 
-    /// The inline bytes (zero past the length) and the length, for word-wide readers such as
-    /// Java's string hash; `None` when boxed.
+    /// An inline string's bytes as three little-endian words, zero past the length (the length
+    /// byte cleared too), and the length, for word-wide readers such as Java's string hash;
+    /// `None` when boxed.
     #[inline(always)]
-    pub(crate) fn inline_bytes(&self) -> Option<(&[u8; INLINE_TEXT], usize)> {
+    pub(crate) fn inline_words(&self) -> Option<([u64; 3], usize)> {
+        const LENGTH_BYTE: u64 = 0xff << 56;
         match &self.0 {
-            Repr::Inline(inline) => Some((&inline.bytes, inline.len as usize)),
+            Repr::Inline(inline) => {
+                let [w0, w1, w2] = inline.words().map(u64::from_le);
+                Some(([w0, w1, w2 & !LENGTH_BYTE], inline.len as usize))
+            }
             Repr::Heap(_) => None,
         }
     }
@@ -384,11 +389,13 @@ mod tests {
     }
 
     #[test]
-    fn inline_bytes_are_zero_past_the_length() {
+    fn inline_words_hold_the_bytes_and_zero_past_the_length() {
         for s in samples().into_iter().filter(|s| s.len() <= INLINE_TEXT) {
             let t = Text::new(&s);
-            let (bytes, len) = t.inline_bytes().expect("inline");
+            let (words, len) = t.inline_words().expect("inline");
             assert_eq!(len, s.len());
+            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            assert_eq!(&bytes[..len], s.as_bytes());
             assert!(bytes[len..].iter().all(|&b| b == 0), "{s:?}: {bytes:?}");
         }
     }

@@ -37,8 +37,9 @@ pub fn string_hash(s: &str) -> i32 {
     })
 }
 
-/// `31⁻ᵏ mod 2³²` for k = 0..=24: 31 is odd, so it has an inverse modulo 2³².
-const INVERSE_POWERS_OF_31: [u32; 25] = {
+/// `31⁻ᵏ mod 2³²` for k = 0..=8, the zero padding of an inline string's last word: 31 is odd,
+/// so it has an inverse modulo 2³².
+const INVERSE_POWERS_OF_31: [u32; 9] = {
     // Newton's iteration doubles the correct low bits each step: 5 steps reach 32.
     let mut inverse: u32 = 31;
     let mut step = 0;
@@ -46,9 +47,9 @@ const INVERSE_POWERS_OF_31: [u32; 25] = {
         inverse = inverse.wrapping_mul(2u32.wrapping_sub(31u32.wrapping_mul(inverse)));
         step += 1;
     }
-    let mut powers = [1u32; 25];
+    let mut powers = [1u32; 9];
     let mut k = 1;
-    while k < 25 {
+    while k < 9 {
         powers[k] = powers[k - 1].wrapping_mul(inverse);
         k += 1;
     }
@@ -76,41 +77,20 @@ fn word_hash(w: u64) -> u32 {
 #[inline(always)]
 pub fn text_hash(t: &Text) -> i32 {
     const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    let Some((bytes, len)) = t.inline_bytes() else {
+    let Some((words, len)) = t.inline_words() else {
         return string_hash(t);
     };
-    let word = |at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&bytes[at..at + 8]);
-        u64::from_le_bytes(w)
-    };
-    let w0 = word(0);
-    let (padded, words) = if len <= 8 {
-        (word_hash(w0), w0)
-    } else if len <= 16 {
-        let w1 = word(8);
-        (
-            word_hash(w0)
-                .wrapping_mul(POW_31_8)
-                .wrapping_add(word_hash(w1)),
-            w0 | w1,
-        )
-    } else {
-        let (w1, w2) = (word(8), word(15) >> 8);
-        (
-            word_hash(w0)
-                .wrapping_mul(POW_31_8)
-                .wrapping_add(word_hash(w1))
-                .wrapping_mul(POW_31_8)
-                .wrapping_add(word_hash(w2)),
-            w0 | w1 | w2,
-        )
-    };
-    if words & HIGH_BITS != 0 {
+    if (words[0] | words[1] | words[2]) & HIGH_BITS != 0 {
         return string_hash(t);
     }
-    let padding = len.next_multiple_of(8).max(8) - len;
-    padded.wrapping_mul(INVERSE_POWERS_OF_31[padding]) as i32
+    let [w0, w1, w2] = words;
+    let then = |h: u32, w: u64| h.wrapping_mul(POW_31_8).wrapping_add(word_hash(w));
+    let (padded, used) = match len {
+        0..=8 => (word_hash(w0), 8),
+        9..=16 => (then(word_hash(w0), w1), 16),
+        _ => (then(then(word_hash(w0), w1), w2), 24),
+    };
+    padded.wrapping_mul(INVERSE_POWERS_OF_31[used - len]) as i32
 }
 
 const POW_31_8: u32 = 31u32.wrapping_pow(8);
