@@ -23,6 +23,18 @@ impl Bolt for Slow {
     fn declare_output_fields(&self, _d: &mut OutputFieldsDeclarer) {}
 }
 
+/// Passes every tuple on.
+struct Relay;
+impl BasicBolt for Relay {
+    fn execute(&mut self, t: &Tuple, c: &mut BasicOutputCollector<'_, '_>) -> ComponentResult {
+        c.emit(t.values().clone())?;
+        Ok(())
+    }
+    fn declare_output_fields(&self, d: &mut OutputFieldsDeclarer) {
+        d.declare(["n"]);
+    }
+}
+
 #[test]
 fn a_slow_bolt_bounds_what_its_spout_emits() {
     let mut b = TopologyBuilder::new();
@@ -33,7 +45,32 @@ fn a_slow_bolt_bounds_what_its_spout_emits() {
     config.executor_receive_buffer_size = 4096;
     config.producer_batch_size = 256;
     let bound = u64::from(config.executor_receive_buffer_size + 2 * config.producer_batch_size);
+    slow_bolt_stays_within(topology, config, bound);
+}
 
+#[test]
+fn a_slow_bolt_behind_a_chained_bolt_bounds_what_the_spout_emits() {
+    // On two threads the spout and the relay share the first (the relay is chained to the
+    // spout) and the slow bolt has the second: the relay's output waits for credit, which
+    // must hold the spout back until the relay wakes it.
+    let mut b = TopologyBuilder::new();
+    b.set_spout("firehose", || Numbers(0), 1);
+    b.set_basic_bolt("relay", || Relay, 1)
+        .shuffle_grouping("firehose");
+    b.set_bolt("slow", || Slow, 1).shuffle_grouping("relay");
+    let topology = b.create_topology().expect("valid");
+    let mut config = Config::new();
+    config.executor_receive_buffer_size = 4096;
+    config.producer_batch_size = 256;
+    config.worker_threads = Some(2);
+    // One spout turn (a batch of emits) more than without the relay.
+    let bound = u64::from(config.executor_receive_buffer_size + 3 * config.producer_batch_size);
+    slow_bolt_stays_within(topology, config, bound);
+}
+
+/// Runs `topology` until its "slow" bolt has executed 20 000 tuples, and checks that the
+/// spout never got more than `bound` tuples ahead of it.
+fn slow_bolt_stays_within(topology: Topology, config: Config, bound: u64) {
     let cluster = LocalCluster::new().expect("cluster");
     cluster
         .submit_topology("bp", config, &topology)

@@ -27,6 +27,17 @@ impl Bolt for PanicsAtTen {
 
 #[test]
 fn a_panicking_bolt_is_rebuilt_and_the_topology_keeps_flowing() {
+    // Two threads: the spout and the bolt run on different ones, the bolt from its mailbox.
+    panicking_bolt_keeps_flowing(2);
+}
+
+#[test]
+fn a_panicking_chained_bolt_is_rebuilt_and_the_topology_keeps_flowing() {
+    // One thread: the bolt is chained to the spout and runs inside its emits.
+    panicking_bolt_keeps_flowing(1);
+}
+
+fn panicking_bolt_keeps_flowing(threads: u32) {
     let seen = log();
     let mut b = TopologyBuilder::new();
     b.set_spout("numbers", || Numbers(0), 1);
@@ -36,7 +47,7 @@ fn a_panicking_bolt_is_rebuilt_and_the_topology_keeps_flowing() {
     let topology = b.create_topology().expect("valid");
     let cluster = LocalCluster::new().expect("cluster");
     let mut config = Config::new();
-    config.worker_threads = Some(2);
+    config.worker_threads = Some(threads);
     cluster
         .submit_topology("fragile", config, &topology)
         .expect("submit");

@@ -283,6 +283,16 @@ impl BasicBolt for TwoStreamEcho {
 fn one_tasks_tuples_reach_a_target_in_emit_order_across_streams_and_batches() {
     // The default stream goes the collectors' inline short way and "echo" the executor's
     // general way; both append to the same batch for the sink, which fills every 3 tuples.
+    tuples_keep_emit_order(false);
+}
+
+#[test]
+fn one_tasks_tuples_reach_a_chained_target_in_emit_order_across_streams() {
+    // On one thread the sink is chained to the echo bolt: both ways deliver by a direct call.
+    tuples_keep_emit_order(true);
+}
+
+fn tuples_keep_emit_order(one_thread: bool) {
     let seen = log();
     let mut b = TopologyBuilder::new();
     let numbers: Vec<Values> = (1..=50).map(|n| values![n]).collect();
@@ -297,6 +307,8 @@ fn one_tasks_tuples_reach_a_target_in_emit_order_across_streams_and_batches() {
     let mut config = Config::new();
     config.acker_executors = Some(0);
     config.producer_batch_size = 3;
+    // Two threads put the sink on its own; one chains it.
+    config.worker_threads = Some(if one_thread { 1 } else { 2 });
     let cluster = LocalCluster::new().expect("cluster");
     cluster
         .submit_topology("order", config, &topology)

@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use storm_core::grouping::{CustomGroupingFactory, LoadBounds};
-use storm_core::{Config, TaskId, TopologyContext, TopologyError};
+use storm_core::{ChainLink, Config, TaskId, TopologyContext, TopologyError};
 
 use crate::batch::{BatchTuples, CreditGrant};
 use crate::load::LoadMap;
 use crate::routing::{OutputRouting, Placement};
 use crate::transfer::Transfer;
 
+use crate::executor::chain;
 use crate::executor::emitter::{EmitterCounters, RootAffinity};
 use crate::executor::TaskEmitter;
 use crate::progress::Progress;
@@ -48,6 +49,9 @@ pub struct TaskEnv {
     pub thread_tasks: Arc<Vec<TaskId>>,
     /// How full every local task's input is.
     pub loads: Arc<LoadMap>,
+    /// The bolt tasks on this thread that may take this task's tuples by a direct call
+    /// (operator chaining, see `chain.rs`), sorted.
+    pub chain_to: Vec<TaskId>,
 }
 
 impl TaskEnv {
@@ -70,7 +74,7 @@ impl TaskEnv {
         )?;
         let targets = routing.all_targets(shape);
         let windows = &self.windows;
-        let outgoing = Transfer::new(
+        let (transfer, mut open) = Transfer::new(
             self.task,
             &targets,
             |t| windows.get(t.0 as usize).copied().unwrap_or(0),
@@ -79,6 +83,14 @@ impl TaskEnv {
             directory,
             self.progress.clone(),
         );
+        let mut chained = Vec::new();
+        for &dst in &self.chain_to {
+            if let Some(bolt) = chain::local_bolt(dst) {
+                if open.chain(dst, ChainLink::new(self.task, bolt.clone())) {
+                    chained.push(bolt);
+                }
+            }
+        }
         let ackers = shape.layout.tasks_of(storm_core::system::ACKER_COMPONENT);
         let root_affinity = self
             .local_acker
@@ -87,7 +99,7 @@ impl TaskEnv {
         Ok(TaskEmitter::new(
             self.task,
             routing,
-            outgoing,
+            (transfer, open, chained),
             EmitterCounters {
                 stats: self.stats.clone(),
                 progress: self.progress.clone(),

@@ -2,6 +2,8 @@
 //! [`BoltTask`]); the tasks of one executor share one arbiter (thread).
 
 mod bolt;
+mod bolt_core;
+mod chain;
 pub mod emitter;
 mod env;
 mod guard;
@@ -9,7 +11,8 @@ mod messages;
 mod spout;
 
 pub use bolt::BoltTask;
+pub use chain::ChainedBolt;
 pub use emitter::TaskEmitter;
 pub use env::TaskEnv;
-pub use messages::{SetActive, Shutdown, Wire};
+pub use messages::{SetActive, Shutdown, Wake, Wire};
 pub use spout::SpoutTask;
