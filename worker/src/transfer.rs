@@ -92,14 +92,14 @@ impl Transfer {
         values: Values,
         message_id: MessageId,
     ) {
+        if let Some(link) = open.chained_to(dst) {
+            link.deliver(stream, values, message_id);
+            return;
+        }
         let Some(slot) = open.slot_of(dst) else {
             self.drop_unqueued(dst);
             return;
         };
-        if let Some(link) = open.chained(slot) {
-            link.deliver(stream, values, message_id);
-            return;
-        }
         let batch = open.batch_mut(slot);
         if batch.capacity() == 0 {
             // The first tuple of a batch takes a spare buffer, or allocates one.

@@ -92,13 +92,14 @@ impl EmitLane {
             _ => return false,
         };
         self.emitted += 1;
-        let values = std::mem::take(values);
+        // The values are taken in each arm, so that they move once, straight into the row.
         match way {
-            Way::Append(slot) => self
-                .open
-                .batch_mut(slot)
-                .push(plan.stream, values, message_id),
-            Way::Chained(link) => link.deliver(plan.stream, values, message_id),
+            Way::Append(slot) => {
+                self.open
+                    .batch_mut(slot)
+                    .push(plan.stream, std::mem::take(values), message_id)
+            }
+            Way::Chained(link) => link.deliver(plan.stream, std::mem::take(values), message_id),
         }
         true
     }

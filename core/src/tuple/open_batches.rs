@@ -10,6 +10,9 @@ use super::{BatchTuples, ChainLink};
 use crate::ids::TaskId;
 
 const NO_SLOT: u32 = u32::MAX;
+/// Marks a slot whose destination is chained, so the commonest lookup (a batched
+/// destination) stays one load and one test.
+const CHAINED: u32 = 1 << 31;
 
 /// The batch being filled for each destination of one task, by slot.
 #[derive(Default)]
@@ -62,7 +65,7 @@ impl OpenBatches {
     #[inline(always)]
     pub fn slot_of(&self, dst: TaskId) -> Option<usize> {
         match self.slots.get(dst.0 as usize) {
-            Some(&slot) if slot != NO_SLOT => Some(slot as usize),
+            Some(&slot) if slot != NO_SLOT => Some((slot & !CHAINED) as usize),
             _ => None,
         }
     }
@@ -105,13 +108,23 @@ impl OpenBatches {
     /// the transfer must take it.
     #[inline(always)]
     pub fn way_to(&self, dst: TaskId) -> Option<Way<'_>> {
-        let slot = self.slot_of(dst)?;
-        if let Some(link) = &self.chained[slot] {
-            return Some(Way::Chained(link));
+        let slot = *self.slots.get(dst.0 as usize)?;
+        if slot & CHAINED != 0 {
+            return self.chained_way(slot);
         }
-        let batch = &self.batches[slot];
+        let batch = self.batches.get(slot as usize)?;
         (batch.len() + 1 < self.batch_size && batch.len() < batch.capacity())
-            .then_some(Way::Append(slot))
+            .then_some(Way::Append(slot as usize))
+    }
+
+    /// [`OpenBatches::way_to`] for a marked slot (or none).
+    #[cold]
+    fn chained_way(&self, slot: u32) -> Option<Way<'_>> {
+        if slot == NO_SLOT {
+            return None;
+        }
+        let link = self.chained.get((slot & !CHAINED) as usize)?.as_ref()?;
+        Some(Way::Chained(link))
     }
 
     /// Chains `dst`: its tuples are delivered through `link` from now on, never batched.
@@ -121,6 +134,7 @@ impl OpenBatches {
         match self.slot_of(dst) {
             Some(slot) if self.batches[slot].is_empty() => {
                 self.chained[slot] = Some(link);
+                self.slots[dst.0 as usize] |= CHAINED;
                 true
             }
             _ => false,
@@ -130,7 +144,20 @@ impl OpenBatches {
     /// The chained edge of a slot, if it has one.
     #[inline(always)]
     pub fn chained(&self, slot: usize) -> Option<&ChainLink> {
-        self.chained[slot].as_ref()
+        self.chained.get(slot)?.as_ref()
+    }
+
+    /// The chained edge to `dst`, if it has one.
+    #[inline(always)]
+    pub fn chained_to(&self, dst: TaskId) -> Option<&ChainLink> {
+        let slot = *self.slots.get(dst.0 as usize)?;
+        if slot & CHAINED == 0 {
+            return None;
+        }
+        match self.chained_way(slot)? {
+            Way::Chained(link) => Some(link),
+            Way::Append(_) => None,
+        }
     }
 }
 

@@ -67,7 +67,7 @@ impl Tuple {
         let same = |t: &Tuple| t.source_task == source_task && Rc::ptr_eq(&t.source, source);
         match slot {
             Some(tuple) if same(tuple) => {
-                tuple.values = values;
+                std::mem::replace(&mut tuple.values, values).release();
                 tuple.message_id = message_id;
                 tuple.out_ack_val.set(0);
             }
