@@ -99,12 +99,6 @@ pub struct Config {
     /// (arbiters) a worker spreads its executors over.
     #[serde(rename = "topology.worker.threads")]
     pub worker_threads: Option<u32>,
-    /// `topology.worker.chaining` (not a Storm key; true): a bolt task on the same thread as
-    /// an upstream task, and later in the pipeline, takes that task's tuples by a direct call
-    /// at the emit instead of through a batch and a mailbox (see ARCHITECTURE.md). Semantics
-    /// are the same either way: order per edge, acking, back-pressure.
-    #[serde(rename = "topology.worker.chaining")]
-    pub worker_chaining: bool,
     /// Every other key, for the author's components.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -130,7 +124,6 @@ impl Default for Config {
             localityaware_higher_bound: 0.8,
             localityaware_lower_bound: 0.2,
             worker_threads: None,
-            worker_chaining: true,
             extra: BTreeMap::new(),
         }
     }

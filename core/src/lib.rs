@@ -28,6 +28,6 @@ pub use topology::{
     BoltDeclarer, ExecutorInfo, SpoutDeclarer, StormTopology, TaskLayout, Topology, TopologyBuilder,
 };
 pub use tuple::{
-    BatchDrain, BatchTuples, ChainLink, ChainedTask, Fields, InputBatch, MessageId, OpenBatches,
-    Text, Tuple, TupleSource, UnknownStream, Value, Values, Way, WireTuple,
+    BatchDrain, BatchTuples, Fields, InputBatch, MessageId, OpenBatches, Text, Tuple, TupleSource,
+    UnknownStream, Value, Values, WireTuple,
 };

@@ -10,9 +10,8 @@
 //! moment: on a shared VM it swings by 3x as the host moves the vCPUs, and the P=2 figure with
 //! it, since every tuple that crosses threads pays for it. It prints figures and asserts no
 //! speed. Under `cargo test` (no `--bench`) it makes a one-second smoke run of each
-//! configuration and fails only if one does not run. For experiments, `WC_RECV_BUF`,
-//! `WC_BATCH` and `WC_CHAINING` override `topology.executor.receive.buffer.size`,
-//! `topology.producer.batch.size` and `topology.worker.chaining`.
+//! configuration and fails only if one does not run. For experiments, `WC_RECV_BUF` and
+//! `WC_BATCH` override `topology.executor.receive.buffer.size` and `topology.producer.batch.size`.
 
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -73,9 +72,6 @@ fn child(spec: &str) -> anyhow::Result<()> {
     }
     if let Ok(v) = std::env::var("WC_BATCH") {
         config.producer_batch_size = v.parse()?;
-    }
-    if let Ok(v) = std::env::var("WC_CHAINING") {
-        config.worker_chaining = v.parse()?;
     }
     let cluster = LocalCluster::new()?;
     cluster.submit_topology("wc-bench", config, &topology)?;

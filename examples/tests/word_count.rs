@@ -62,16 +62,6 @@ fn counts_from_mocked_sentences_are_exact() {
 
 #[test]
 fn counts_of_the_benchmark_workload_are_exact() {
-    // Chained: each thread's split, count and sink take their tuples by direct calls.
-    counts_are_exact(true);
-}
-
-#[test]
-fn counts_of_the_benchmark_workload_are_exact_without_chaining() {
-    counts_are_exact(false);
-}
-
-fn counts_are_exact(chaining: bool) {
     let (sentences, parallelism) = (500u64, 2u32);
     let probe = Arc::new(SinkProbe::default());
     let options = WordCountOptions {
@@ -84,8 +74,6 @@ fn counts_are_exact(chaining: bool) {
     let cluster = LocalCluster::new().expect("cluster");
     let mut config = Config::new();
     config.acker_executors = Some(0);
-    config.worker_threads = Some(2);
-    config.worker_chaining = chaining;
     cluster
         .submit_topology("wc", config, &topology)
         .expect("submit");

@@ -122,13 +122,7 @@ impl RunningTopology {
             .max(1);
         let arbiters: Vec<Arbiter> = (0..threads).map(|_| Arbiter::new()).collect();
 
-        let stages = pipeline_stages(&shape);
-        let placed = place_tasks(&shape, &executors, &worker_tasks, &stages, threads);
-        let mut chain_to = if config.worker_chaining {
-            chain_targets(&shape, &placed, &stages)
-        } else {
-            BTreeMap::new()
-        };
+        let placed = place_tasks(&shape, &executors, &worker_tasks, threads);
         // The tasks of each arbiter (the nearest scope of load-aware shuffles), and the acker
         // task on each, for spouts to keep their trees on their own thread.
         let mut tasks_by_thread: Vec<Vec<TaskId>> = vec![Vec::new(); threads];
@@ -157,7 +151,6 @@ impl RunningTopology {
         let mut tasks = Vec::new();
         let mut stats = Vec::new();
         let mut directory = Directory::new();
-        let (created_tx, created_rx) = mpsc::channel();
         for PlacedTask {
             component,
             thread,
@@ -184,7 +177,6 @@ impl RunningTopology {
                 thread_tasks: tasks_by_thread[thread].clone(),
                 loads: loads.clone(),
                 directory: None,
-                chain_to: chain_to.remove(&task).unwrap_or_default(),
             };
             let missing = || WorkerError::MissingFactory(component.to_string());
             let (addr, batches, credits) = match def.kind {
@@ -194,11 +186,8 @@ impl RunningTopology {
                         .get(&component)
                         .cloned()
                         .ok_or_else(missing)?;
-                    let created = created_tx.clone();
                     let addr = SpoutTask::start_in_arbiter(&arbiter, move |_| {
-                        let task = SpoutTask::new(factory, env, active);
-                        let _ = created.send(());
-                        task
+                        SpoutTask::new(factory, env, active)
                     });
                     let (batches, credits) = (addr.clone().recipient(), addr.clone().recipient());
                     (TaskAddr::Spout(addr), batches, credits)
@@ -213,12 +202,8 @@ impl RunningTopology {
                             .cloned()
                             .ok_or_else(missing)?
                     };
-                    let created = created_tx.clone();
-                    let addr = BoltTask::start_in_arbiter(&arbiter, move |_| {
-                        let task = BoltTask::new(factory, env);
-                        let _ = created.send(());
-                        task
-                    });
+                    let addr =
+                        BoltTask::start_in_arbiter(&arbiter, move |_| BoltTask::new(factory, env));
                     let (batches, credits) = (addr.clone().recipient(), addr.clone().recipient());
                     (TaskAddr::Bolt(addr), batches, credits)
                 }
@@ -230,10 +215,6 @@ impl RunningTopology {
             tasks.push((task, addr));
         }
         let directory = Arc::new(directory);
-        // Every task registers on its thread as it is created; wiring looks up the tasks to
-        // chain to, so it waits until all are.
-        drop(created_tx);
-        wait_until_created(&created_rx, tasks.len())?;
         // Bolts first, so a spout's first batch finds its consumers prepared.
         for (_, addr) in &tasks {
             if let TaskAddr::Bolt(a) = addr {
@@ -388,58 +369,6 @@ fn acker_factory() -> BoltFactory {
     Arc::new(|| Box::new(Acker::default()) as Box<dyn Bolt>)
 }
 
-/// Waits until `count` tasks have said they are created on their arbiters.
-fn wait_until_created(created: &mpsc::Receiver<()>, count: usize) -> Result<()> {
-    const CREATION_TIMEOUT: Duration = Duration::from_secs(30);
-    let deadline = Instant::now() + CREATION_TIMEOUT;
-    for done in 0..count {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if created.recv_timeout(left).is_err() {
-            return Err(WorkerError::Timeout {
-                what: format!("{} of {count} tasks to be created", count - done),
-                secs: CREATION_TIMEOUT.as_secs_f64(),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The tasks each task may chain to (see `executor/chain.rs`): user bolt tasks on its own
-/// thread at a later pipeline stage. Stages only grow along a chain, so no chain is a cycle
-/// and a chained task never reaches back into a task that is running it.
-fn chain_targets(
-    shape: &TopologyShape,
-    placed: &[PlacedTask],
-    stages: &BTreeMap<ComponentId, usize>,
-) -> BTreeMap<TaskId, Vec<TaskId>> {
-    let stage = |c: &ComponentId| stages.get(c).copied().unwrap_or(0);
-    let chainable = |p: &PlacedTask| {
-        !p.component.as_str().starts_with("__")
-            && shape
-                .topology
-                .components
-                .get(&p.component)
-                .is_some_and(|def| matches!(def.kind, ComponentKind::Bolt))
-    };
-    let mut targets = BTreeMap::new();
-    for from in placed {
-        if from.component.as_str() == ACKER_COMPONENT {
-            continue;
-        }
-        let mut to: Vec<TaskId> = placed
-            .iter()
-            .filter(|p| p.thread == from.thread && chainable(p))
-            .filter(|p| stage(&p.component) > stage(&from.component))
-            .map(|p| p.task)
-            .collect();
-        to.sort_unstable();
-        if !to.is_empty() {
-            targets.insert(from.task, to);
-        }
-    }
-    targets
-}
-
 /// A task this worker runs, and the arbiter it runs on.
 struct PlacedTask {
     component: ComponentId,
@@ -453,9 +382,9 @@ fn place_tasks(
     shape: &TopologyShape,
     executors: &BTreeMap<ComponentId, Vec<ExecutorInfo>>,
     worker_tasks: &[TaskId],
-    stages: &BTreeMap<ComponentId, usize>,
     threads: usize,
 ) -> Vec<PlacedTask> {
+    let stages = pipeline_stages(shape);
     let last_stage = stages.values().copied().max().unwrap_or(0);
     let mut placed = Vec::new();
     for component in shape.topology.components.keys() {
@@ -566,12 +495,12 @@ mod tests {
     }
 
     /// `a` (spout) → `b` → `c` → `d`, each with `parallelism` executors (and, with `cycle`, `d`
-    /// also feeding `b`), its stages, and where its tasks run.
-    fn placed_pipeline(
+    /// also feeding `b`), and the thread of each component's executors in order.
+    fn chain_placement(
         parallelism: u32,
         threads: usize,
         cycle: bool,
-    ) -> (TopologyShape, BTreeMap<ComponentId, usize>, Vec<PlacedTask>) {
+    ) -> BTreeMap<String, Vec<usize>> {
         let mut builder = TopologyBuilder::new();
         builder.set_spout("a", || Source, parallelism);
         let b = builder
@@ -593,19 +522,8 @@ mod tests {
             .map(|(c, tasks)| (c.clone(), tasks.executors.clone()))
             .collect();
         let all: Vec<TaskId> = shape.layout.all_tasks().map(TaskId).collect();
-        let stages = pipeline_stages(&shape);
-        let placed = place_tasks(&shape, &executors, &all, &stages, threads);
-        (shape, stages, placed)
-    }
-
-    /// The thread of each component's executors in order (see [`placed_pipeline`]).
-    fn chain_placement(
-        parallelism: u32,
-        threads: usize,
-        cycle: bool,
-    ) -> BTreeMap<String, Vec<usize>> {
         let mut threads_of: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for p in placed_pipeline(parallelism, threads, cycle).2 {
+        for p in place_tasks(&shape, &executors, &all, threads) {
             threads_of
                 .entry(p.component.as_str().to_owned())
                 .or_default()
@@ -642,34 +560,6 @@ mod tests {
         for component in ["a", "b", "c", "d"] {
             assert_eq!(placed[component].len(), 1, "{component}");
             assert!(placed[component][0] < 2, "{component}");
-        }
-    }
-
-    #[test]
-    fn tasks_chain_to_later_bolts_on_their_own_thread_and_never_in_a_circle() {
-        for cycle in [false, true] {
-            let (shape, stages, placed) = placed_pipeline(2, 2, cycle);
-            let chains = chain_targets(&shape, &placed, &stages);
-            let by_task: BTreeMap<TaskId, &PlacedTask> =
-                placed.iter().map(|p| (p.task, p)).collect();
-            let mut edges = 0;
-            for (from, to) in &chains {
-                for t in to {
-                    let (f, t) = (by_task[from], by_task[t]);
-                    assert_eq!(f.thread, t.thread, "chains stay on one thread");
-                    assert_ne!(t.component.as_str(), "a", "a spout takes no chained tuple");
-                    assert!(stages[&t.component] > stages[&f.component]);
-                    edges += 1;
-                }
-            }
-            // Per thread: a→b, a→c, a→d, b→c, b→d, c→d.
-            assert_eq!(edges, 12, "cycle: {cycle}");
-            for (from, to) in &chains {
-                for t in to {
-                    let back = chains.get(t).is_some_and(|c| c.contains(from));
-                    assert!(!back, "{from} and {t} chain to each other");
-                }
-            }
         }
     }
 }

@@ -81,8 +81,7 @@ impl Transfer {
         (transfer, OpenBatches::new(targets, batch_size))
     }
 
-    /// Appends a tuple to the batch of `dst`, sealing the batch when full, or delivers it if
-    /// `dst` is chained to this task.
+    /// Appends a tuple to the batch of `dst`, sealing the batch when full.
     #[inline(always)]
     pub fn push(
         &mut self,
@@ -92,26 +91,30 @@ impl Transfer {
         values: Values,
         message_id: MessageId,
     ) {
-        if let Some(link) = open.chained_to(dst) {
-            link.deliver(stream, values, message_id);
-            return;
+        if let Some(slot) = self.open_batch(open, dst) {
+            let batch = open.batch_mut(slot);
+            batch.push(stream, values, message_id);
+            if batch.len() >= self.batch_size {
+                self.seal(open, slot);
+            }
         }
+    }
+
+    /// The slot of `dst`, with a batch buffer ready for appending.
+    #[inline(always)]
+    fn open_batch(&mut self, open: &mut OpenBatches, dst: TaskId) -> Option<usize> {
         let Some(slot) = open.slot_of(dst) else {
             self.drop_unqueued(dst);
-            return;
+            return None;
         };
         let batch = open.batch_mut(slot);
         if batch.capacity() == 0 {
-            // The first tuple of a batch takes a spare buffer, or allocates one.
             *batch = match self.outs[slot].spare.pop() {
                 Some(buffer) => buffer,
                 None => BatchTuples::with_capacity(self.batch_size),
             };
         }
-        batch.push(stream, values, message_id);
-        if batch.len() >= self.batch_size {
-            self.seal(open, slot);
-        }
+        Some(slot)
     }
 
     /// Routing only yields subscribed tasks, so a tuple for a task with no queue is a wiring

@@ -27,13 +27,13 @@ impl Bolt for PanicsAtTen {
 
 #[test]
 fn a_panicking_bolt_is_rebuilt_and_the_topology_keeps_flowing() {
-    // Two threads: the spout and the bolt run on different ones, the bolt from its mailbox.
+    // Two threads: the spout and the bolt run on different ones.
     panicking_bolt_keeps_flowing(2);
 }
 
 #[test]
-fn a_panicking_chained_bolt_is_rebuilt_and_the_topology_keeps_flowing() {
-    // One thread: the bolt is chained to the spout and runs inside its emits.
+fn a_panicking_bolt_beside_its_spout_is_rebuilt_and_the_topology_keeps_flowing() {
+    // One thread: the spout and the bolt share an arbiter.
     panicking_bolt_keeps_flowing(1);
 }
 

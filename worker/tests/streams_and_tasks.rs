@@ -287,8 +287,8 @@ fn one_tasks_tuples_reach_a_target_in_emit_order_across_streams_and_batches() {
 }
 
 #[test]
-fn one_tasks_tuples_reach_a_chained_target_in_emit_order_across_streams() {
-    // On one thread the sink is chained to the echo bolt: both ways deliver by a direct call.
+fn one_tasks_tuples_reach_a_target_on_its_thread_in_emit_order_across_streams() {
+    // On one thread the sink shares the echo bolt's arbiter.
     tuples_keep_emit_order(true);
 }
 
@@ -307,7 +307,7 @@ fn tuples_keep_emit_order(one_thread: bool) {
     let mut config = Config::new();
     config.acker_executors = Some(0);
     config.producer_batch_size = 3;
-    // Two threads put the sink on its own; one chains it.
+    // Two threads put the sink on its own; one puts every task on one arbiter.
     config.worker_threads = Some(if one_thread { 1 } else { 2 });
     let cluster = LocalCluster::new().expect("cluster");
     cluster

@@ -68,14 +68,6 @@ impl<B: BasicBolt> Bolt for BasicBoltAdapter<B> {
         }
     }
 
-    /// The input stays in the slot, to be refilled by the next one.
-    #[inline]
-    fn execute_in(&mut self, slot: &mut Option<Tuple>, collector: &mut OutputCollector<'_>) {
-        if let Some(input) = slot.as_ref() {
-            self.execute_lent(input, collector);
-        }
-    }
-
     fn cleanup(&mut self) {
         self.0.cleanup();
     }

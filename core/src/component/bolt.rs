@@ -35,17 +35,6 @@ pub trait Bolt: 'static {
             }
         }
     }
-    /// Processes one input that the executor lends in `slot` (always `Some` on entry), for a
-    /// task chained to its upstream (see [`crate::ChainedTask`]): the provided method takes
-    /// the tuple and calls `execute`, reporting an error it returns. A bolt that only borrows
-    /// its input can leave it in the slot, so that the next input refills it in place.
-    fn execute_in(&mut self, slot: &mut Option<Tuple>, collector: &mut OutputCollector<'_>) {
-        if let Some(tuple) = slot.take() {
-            if let Err(e) = self.execute(tuple, collector) {
-                collector.report_error(&e.0);
-            }
-        }
-    }
     /// Called when the topology is killed.
     fn cleanup(&mut self) {}
     /// Names the streams this bolt emits and their fields.

@@ -4,12 +4,11 @@
 //! in one tree, costs an arity check, the choice, the edge and an append, compiled into the
 //! author's own code with no call through a `dyn`. Everything else (the first and last tuple
 //! of a batch, spout message ids, several anchors or trees, debug logging, other streams and
-//! groupings) is declined and goes the executor's way. A destination chained to this task
-//! (see [`crate::ChainedTask`]) takes the tuple by a direct call instead of an append.
+//! groupings) is declined and goes the executor's way.
 
 use crate::grouping::FieldsGrouper;
 use crate::ids::TaskId;
-use crate::tuple::{MessageId, OpenBatches, Tuple, Values, Way};
+use crate::tuple::{MessageId, OpenBatches, Tuple, Values};
 use crate::util::SplitMix64;
 
 /// How a planned stream picks the one task of a tuple.
@@ -77,7 +76,7 @@ impl EmitLane {
                 None => return false,
             },
         };
-        let Some(way) = self.open.way_to(dst) else {
+        let Some(slot) = self.open.room_for(dst) else {
             return false;
         };
         // The tuple will be sent: only now may an anchor record its edge.
@@ -91,16 +90,10 @@ impl EmitLane {
             },
             _ => return false,
         };
+        self.open
+            .batch_mut(slot)
+            .push(plan.stream, std::mem::take(values), message_id);
         self.emitted += 1;
-        // The values are taken in each arm, so that they move once, straight into the row.
-        match way {
-            Way::Append(slot) => {
-                self.open
-                    .batch_mut(slot)
-                    .push(plan.stream, std::mem::take(values), message_id)
-            }
-            Way::Chained(link) => link.deliver(plan.stream, std::mem::take(values), message_id),
-        }
         true
     }
 
@@ -195,43 +188,6 @@ mod tests {
         assert!(lane.try_emit(&mut values!["c"], &[]));
         let out = sent(&mut lane, TaskId(1));
         assert!(out.iter().all(|t| t.message_id.is_unanchored()));
-    }
-
-    /// Records what is delivered to it.
-    #[derive(Default)]
-    struct Recorder(std::cell::RefCell<Vec<(TaskId, u32, Values, MessageId)>>);
-
-    impl crate::ChainedTask for Recorder {
-        fn deliver(&self, source_task: TaskId, stream: u32, values: Values, id: MessageId) {
-            self.0.borrow_mut().push((source_task, stream, values, id));
-        }
-    }
-
-    #[test]
-    fn a_chained_target_takes_the_tuple_by_a_call_with_its_edge_and_no_batch() {
-        let targets = [TaskId(5), TaskId(6)];
-        let mut lane = lane(LaneChoice::One(TaskId(6)), &targets, true);
-        let recorder = Rc::new(Recorder::default());
-        let link = crate::ChainLink::new(TaskId(2), recorder.clone());
-        assert!(lane.open_batches().chain(TaskId(6), link));
-        // Never a batch, so never declined for want of room: more tuples than a batch holds.
-        let anchor = input(MessageId::root(77, 5));
-        for word in ["a", "b", "c", "d"] {
-            assert!(lane.try_emit(&mut values![word], &[&anchor]));
-        }
-        let got = recorder.0.borrow();
-        let words: Vec<_> = got.iter().map(|(_, _, v, _)| v[0].as_str()).collect();
-        assert_eq!(words, [Some("a"), Some("b"), Some("c"), Some("d")]);
-        assert!(got
-            .iter()
-            .all(|(src, stream, _, _)| (*src, *stream) == (TaskId(2), 3)));
-        let edges = got.iter().fold(0, |x, (_, _, _, id)| match id {
-            MessageId::One([(77, edge)]) => x ^ edge,
-            other => panic!("one edge of tree 77, not {other:?}"),
-        });
-        assert_eq!(anchor.out_ack_val(), edges, "the anchor records every edge");
-        assert!(sent(&mut lane, TaskId(6)).is_empty());
-        assert_eq!(lane.take_emitted(), 4);
     }
 
     #[test]

@@ -68,13 +68,18 @@ impl<'a> InputBatch<'a> {
                 stream: row.stream,
             }));
         };
-        Some(Ok(Tuple::place_in(
-            slot,
-            row.values,
-            schema,
-            self.source_task,
-            row.message_id,
-        )))
+        match slot {
+            Some(tuple) if tuple.has_source(schema) => tuple.refill(row.values, row.message_id),
+            _ => {
+                *slot = Some(Tuple::new(
+                    row.values,
+                    schema.clone(),
+                    self.source_task,
+                    row.message_id,
+                ))
+            }
+        }
+        slot.as_ref().map(Ok)
     }
 }
 

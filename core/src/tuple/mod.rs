@@ -1,7 +1,6 @@
 //! The data a topology moves: values, their field names, tuples and their tree ids.
 
 mod batch_rows;
-mod chained_task;
 mod fields;
 mod input_batch;
 mod message_id;
@@ -13,11 +12,10 @@ mod value;
 mod values;
 
 pub use batch_rows::{BatchDrain, BatchTuples, WireTuple};
-pub use chained_task::{ChainLink, ChainedTask};
 pub use fields::Fields;
 pub use input_batch::{InputBatch, UnknownStream};
 pub use message_id::MessageId;
-pub use open_batches::{OpenBatches, Way};
+pub use open_batches::OpenBatches;
 pub use text::{Text, INLINE_TEXT};
 pub use tuple::{Tuple, TupleSource};
 pub use value::Value;

@@ -51,32 +51,21 @@ impl Tuple {
         }
     }
 
-    /// Makes `slot` hold a received tuple and lends it out: a tuple already there from the
-    /// same task and stream takes the values and ids in place, as if it were a new tuple (its
-    /// old values are dropped and no edge is anchored to it yet), so a run of tuples shares one
-    /// tuple and one reference to the schema. Executors call this between two calls that lend
-    /// the tuple out.
+    /// Gives this tuple the next row of the same stream and task, as if it were a new tuple:
+    /// the old values are dropped and no edge is anchored to it yet. Only the executor's
+    /// receive loop does this, between two calls that lend the tuple out (see
+    /// [`super::InputBatch::next_reusing`]).
     #[inline(always)]
-    pub fn place_in<'s>(
-        slot: &'s mut Option<Tuple>,
-        values: Values,
-        source: &Rc<TupleSource>,
-        source_task: TaskId,
-        message_id: MessageId,
-    ) -> &'s Tuple {
-        let same = |t: &Tuple| t.source_task == source_task && Rc::ptr_eq(&t.source, source);
-        match slot {
-            Some(tuple) if same(tuple) => {
-                std::mem::replace(&mut tuple.values, values).release();
-                tuple.message_id = message_id;
-                tuple.out_ack_val.set(0);
-            }
-            _ => *slot = Some(Tuple::new(values, source.clone(), source_task, message_id)),
-        }
-        match slot {
-            Some(tuple) => tuple,
-            None => unreachable!("the slot was just filled"),
-        }
+    pub(crate) fn refill(&mut self, values: Values, message_id: MessageId) {
+        self.values = values;
+        self.message_id = message_id;
+        self.out_ack_val.set(0);
+    }
+
+    /// True if the tuple came on the stream that `source` describes (the same schema).
+    #[inline(always)]
+    pub(crate) fn has_source(&self, source: &Rc<TupleSource>) -> bool {
+        Rc::ptr_eq(&self.source, source)
     }
 
     /// A standalone tuple for unit-testing a bolt (Storm's `Testing.testTuple`): component

@@ -31,16 +31,6 @@ pub enum Value {
 }
 
 impl Value {
-    /// True when the value owns no allocation, so dropping it has no effect beyond its bytes.
-    #[inline(always)]
-    pub fn owns_nothing(&self) -> bool {
-        match self {
-            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => true,
-            Value::Str(s) => s.is_inline(),
-            Value::Bytes(_) | Value::List(_) => false,
-        }
-    }
-
     /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {

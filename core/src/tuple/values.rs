@@ -47,17 +47,6 @@ impl Values {
             drop_out_of_line(self);
         }
     }
-
-    /// Drops values that are done with, inline when none of them owns anything (the common
-    /// case: numbers and short strings) and out of line otherwise.
-    #[inline(always)]
-    pub fn release(self) {
-        if !self.0.spilled() && self.0.iter().all(Value::owns_nothing) {
-            std::mem::forget(self);
-        } else {
-            drop_out_of_line(self);
-        }
-    }
 }
 
 #[cold]

@@ -4,56 +4,123 @@
 //! (which builds each [`Tuple`] and calls `execute`), then flushes its output and returns
 //! credit to the sender. While its own output waits for credit it stashes incoming batches
 //! unprocessed and returns no credit for them, so back-pressure travels upstream batch by
-//! batch. The bolt itself lives in a [`ChainedBolt`], which upstream tasks on the same thread
-//! may also call directly (see `chain.rs`).
-//!
-//! [`Bolt::execute_batch`]: storm_core::Bolt::execute_batch
-//! [`Tuple`]: storm_core::Tuple
+//! batch.
 
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Duration;
 
 use actix::{Actor, ActorContext, AsyncContext, Context, Handler};
-use storm_core::topology::BoltFactory;
+use storm_core::system::TICK_STREAM;
+use storm_core::{Bolt, InputBatch, OutputCollector, TaskId, Tuple, TupleSource, Value, Values};
 
 use crate::batch::{CreditGrant, TupleBatch};
-use crate::executor::bolt_core::BoltCore;
-use crate::executor::chain::{self, ChainedBolt};
-use crate::executor::{SetActive, Shutdown, TaskEnv, Wake, Wire};
+use storm_core::topology::BoltFactory;
+
+use crate::executor::guard::call_guarded;
+use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
+use crate::StreamTable;
 
 /// One bolt task.
 pub struct BoltTask {
-    bolt: Rc<ChainedBolt>,
+    bolt: Box<dyn Bolt>,
+    factory: BoltFactory,
+    env: TaskEnv,
+    emitter: Option<TaskEmitter>,
     stash: VecDeque<TupleBatch>,
+    schemas: Vec<Rc<TupleSource>>,
 }
 
 impl BoltTask {
-    /// A task running `bolt`; it waits for [`Wire`] before preparing it. It is registered on
-    /// the current thread for upstream tasks to chain to.
+    /// A task running `bolt`; it waits for [`Wire`] before preparing it.
     pub fn new(factory: BoltFactory, env: TaskEnv) -> Self {
-        let task = env.task;
-        let bolt = Rc::new(ChainedBolt::new(BoltCore::new(factory, env)));
-        chain::register(task, bolt.clone());
         Self {
-            bolt,
+            bolt: factory(),
+            factory,
+            schemas: env.table.schemas(),
+            env,
+            emitter: None,
             stash: VecDeque::new(),
         }
     }
 
-    /// Runs what waits (tuples delivered before wiring, stashed batches) while the task can
-    /// take input; wakes the chained upstreams if it ends able to take more.
+    fn can_process(&self) -> bool {
+        matches!(&self.emitter, Some(e) if !e.is_blocked())
+    }
+
+    fn process(&mut self, batch: TupleBatch) {
+        let Some(emitter) = self.emitter.as_mut() else {
+            self.stash.push_front(batch);
+            return;
+        };
+        let started = std::time::Instant::now();
+        let n = batch.tuples.len();
+        let src = batch.src;
+        let mut tuples = batch.tuples;
+        let mut inputs = InputBatch::new(tuples.drain(), &self.schemas, src);
+        // One unwind guard per batch, not per tuple: a panic skips only the tuple that caused
+        // it, and the rest of the batch goes to a fresh instance.
+        loop {
+            let bolt = &mut self.bolt;
+            let run = call_guarded(|| {
+                let mut collector = OutputCollector::new(emitter);
+                bolt.execute_batch(&mut inputs, &mut collector);
+            });
+            match run {
+                Ok(()) => break,
+                Err(panic) => {
+                    let msg = format!("bolt panicked: {panic}; the task's bolt is rebuilt");
+                    storm_core::Emitter::report_error(emitter, &msg);
+                    self.bolt = (self.factory)();
+                    self.bolt.prepare(&self.env.config, &self.env.context);
+                }
+            }
+        }
+        drop(inputs);
+        emitter.flush();
+        self.env.stats.add_executed(n as u64);
+        self.env.return_credit(src, n, Some(tuples));
+        self.env.progress.batch_done();
+        self.env.record_busy(started);
+    }
+
     fn drain_stash(&mut self) {
-        self.bolt.run_early();
-        while !self.bolt.is_blocked() {
+        while self.can_process() {
             match self.stash.pop_front() {
-                Some(batch) => self.bolt.core().process(batch),
+                Some(batch) => self.process(batch),
                 None => break,
             }
         }
-        if !self.bolt.is_blocked() {
-            self.bolt.wake_upstreams();
+    }
+
+    fn tick(&mut self, freq_secs: u32) {
+        let Some(emitter) = self.emitter.as_mut() else {
+            return;
+        };
+        let Some(schema) = self.schemas.get(StreamTable::TICK as usize) else {
+            return;
+        };
+        debug_assert_eq!(schema.stream.as_str(), TICK_STREAM);
+        let mut values = Values::new();
+        values.push(Value::Int(i64::from(freq_secs)));
+        let tuple = Tuple::new(
+            values,
+            schema.clone(),
+            TaskId::SYSTEM,
+            storm_core::MessageId::unanchored(),
+        );
+        let mut collector = OutputCollector::new(emitter);
+        match call_guarded(|| self.bolt.execute(tuple, &mut collector)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => collector.report_error(&e.0),
+            Err(panic) => {
+                let msg = format!("bolt panicked on a tick: {panic}; the task's bolt is rebuilt");
+                collector.report_error(&msg);
+                self.bolt = (self.factory)();
+                self.bolt.prepare(&self.env.config, &self.env.context);
+            }
         }
+        emitter.flush();
     }
 }
 
@@ -65,22 +132,20 @@ impl Handler<Wire> for BoltTask {
     type Result = ();
 
     fn handle(&mut self, msg: Wire, ctx: &mut Context<Self>) {
-        let wired = self.bolt.core().wire(&msg.0);
-        if !wired {
-            return;
+        match self.env.make_emitter(&msg.0) {
+            Ok(emitter) => self.emitter = Some(emitter),
+            Err(e) => {
+                tracing::error!(task = %self.env.task, error = %e, "cannot wire bolt task");
+                self.env.stats.record_error(&e.to_string());
+                return;
+            }
         }
-        {
-            let core = self.bolt.core();
-            if let Some(emitter) = core.emitter() {
-                for downstream in emitter.chained() {
-                    downstream.add_upstream(ctx.address().recipient());
-                }
-            }
-            if let Some(freq) = core.env.config.tick_tuple_freq_secs {
-                ctx.run_interval(Duration::from_secs(u64::from(freq)), move |act, _| {
-                    act.bolt.core().tick(freq)
-                });
-            }
+        self.env.directory = Some(msg.0);
+        self.bolt.prepare(&self.env.config, &self.env.context);
+        if let Some(freq) = self.env.config.tick_tuple_freq_secs {
+            ctx.run_interval(Duration::from_secs(u64::from(freq)), move |act, _| {
+                act.tick(freq)
+            });
         }
         self.drain_stash();
     }
@@ -90,8 +155,8 @@ impl Handler<TupleBatch> for BoltTask {
     type Result = ();
 
     fn handle(&mut self, batch: TupleBatch, _ctx: &mut Context<Self>) {
-        if self.stash.is_empty() && !self.bolt.is_blocked() {
-            self.bolt.core().process(batch);
+        if self.stash.is_empty() && self.can_process() {
+            self.process(batch);
         } else {
             self.stash.push_back(batch);
         }
@@ -102,20 +167,9 @@ impl Handler<CreditGrant> for BoltTask {
     type Result = ();
 
     fn handle(&mut self, grant: CreditGrant, _ctx: &mut Context<Self>) {
-        let was_blocked = self.bolt.is_blocked();
-        self.bolt
-            .core()
-            .add_credit(grant.from, grant.tuples, grant.buffer);
-        if was_blocked || !self.stash.is_empty() {
-            self.drain_stash();
+        if let Some(e) = self.emitter.as_mut() {
+            e.add_credit(grant.from, grant.tuples, grant.buffer);
         }
-    }
-}
-
-impl Handler<Wake> for BoltTask {
-    type Result = ();
-
-    fn handle(&mut self, _msg: Wake, _ctx: &mut Context<Self>) {
         self.drain_stash();
     }
 }
@@ -130,13 +184,10 @@ impl Handler<Shutdown> for BoltTask {
     type Result = ();
 
     fn handle(&mut self, msg: Shutdown, ctx: &mut Context<Self>) {
-        let task = {
-            let mut core = self.bolt.core();
-            core.stop();
-            core.task()
-        };
-        chain::unregister(task);
-        let _ = msg.done.send(task);
+        if self.emitter.is_some() {
+            self.bolt.cleanup();
+        }
+        let _ = msg.done.send(self.env.task);
         ctx.stop();
     }
 }

@@ -3,7 +3,6 @@
 //! the transfer's batches. With ackers it also does the task's part of Storm's XOR algorithm:
 //! spouts start trees (`__ack_init`), bolts anchor edges and send `__ack_ack`/`__ack_fail`.
 
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,7 +16,6 @@ use storm_core::{
     Value, Values,
 };
 
-use crate::executor::ChainedBolt;
 use crate::load::{LoadMap, LoadSampler};
 use crate::progress::Progress;
 use crate::rotating_map::RotatingMap;
@@ -111,8 +109,6 @@ pub struct TaskEmitter {
     next_load_refresh: Instant,
     /// This emitter's samples of the threads' busy time.
     load_sampler: LoadSampler,
-    /// The tasks chained to this one (they take its tuples by a direct call; see `chain.rs`).
-    chained: Vec<Rc<ChainedBolt>>,
 }
 
 /// How often load-aware shuffles re-read their targets' loads (Storm: about every second).
@@ -133,7 +129,7 @@ impl TaskEmitter {
     pub fn new(
         task: TaskId,
         routing: OutputRouting,
-        (transfer, open, chained): (Transfer, OpenBatches, Vec<Rc<ChainedBolt>>),
+        (transfer, open): (Transfer, OpenBatches),
         counters: EmitterCounters,
         debug: bool,
         root_affinity: Option<RootAffinity>,
@@ -180,13 +176,7 @@ impl TaskEmitter {
             load_sampler: loads.sampler(),
             loads,
             next_load_refresh: Instant::now() + LOAD_REFRESH,
-            chained,
         }
-    }
-
-    /// The tasks chained to this one.
-    pub fn chained(&self) -> &[Rc<ChainedBolt>] {
-        &self.chained
     }
 
     /// Adds credit returned by `from` (see [`Transfer::add_credit`]).
@@ -195,11 +185,10 @@ impl TaskEmitter {
             .add_credit(self.lane.open_batches(), from, tuples, buffer);
     }
 
-    /// True while a sealed batch waits for credit, or a task chained to this one cannot
-    /// take input.
+    /// True while a sealed batch waits for credit.
     #[inline]
     pub fn is_blocked(&self) -> bool {
-        self.transfer.is_blocked() || self.chained.iter().any(|c| c.is_blocked())
+        self.transfer.is_blocked()
     }
 
     /// True when tuple trees are tracked (the topology has ackers).
@@ -252,11 +241,6 @@ impl TaskEmitter {
         self.send_acks();
         self.emitted += self.lane.take_emitted();
         self.transfer.flush(self.lane.open_batches());
-        // The chained tasks seal what this task's tuples made them emit, so that it is in
-        // flight before this task's input counts as done.
-        for chained in &self.chained {
-            chained.flush();
-        }
         if self.routing.is_load_aware() {
             self.refresh_loads();
         }

@@ -5,14 +5,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use storm_core::grouping::{CustomGroupingFactory, LoadBounds};
-use storm_core::{ChainLink, Config, TaskId, TopologyContext, TopologyError};
+use storm_core::{Config, TaskId, TopologyContext, TopologyError};
 
 use crate::batch::{BatchTuples, CreditGrant};
 use crate::load::LoadMap;
 use crate::routing::{OutputRouting, Placement};
 use crate::transfer::Transfer;
 
-use crate::executor::chain;
 use crate::executor::emitter::{EmitterCounters, RootAffinity};
 use crate::executor::TaskEmitter;
 use crate::progress::Progress;
@@ -49,9 +48,6 @@ pub struct TaskEnv {
     pub thread_tasks: Arc<Vec<TaskId>>,
     /// How full every local task's input is.
     pub loads: Arc<LoadMap>,
-    /// The bolt tasks on this thread that may take this task's tuples by a direct call
-    /// (operator chaining, see `chain.rs`), sorted.
-    pub chain_to: Vec<TaskId>,
 }
 
 impl TaskEnv {
@@ -74,7 +70,7 @@ impl TaskEnv {
         )?;
         let targets = routing.all_targets(shape);
         let windows = &self.windows;
-        let (transfer, mut open) = Transfer::new(
+        let outgoing = Transfer::new(
             self.task,
             &targets,
             |t| windows.get(t.0 as usize).copied().unwrap_or(0),
@@ -83,14 +79,6 @@ impl TaskEnv {
             directory,
             self.progress.clone(),
         );
-        let mut chained = Vec::new();
-        for &dst in &self.chain_to {
-            if let Some(bolt) = chain::local_bolt(dst) {
-                if open.chain(dst, ChainLink::new(self.task, bolt.clone())) {
-                    chained.push(bolt);
-                }
-            }
-        }
         let ackers = shape.layout.tasks_of(storm_core::system::ACKER_COMPONENT);
         let root_affinity = self
             .local_acker
@@ -99,7 +87,7 @@ impl TaskEnv {
         Ok(TaskEmitter::new(
             self.task,
             routing,
-            (transfer, open, chained),
+            outgoing,
             EmitterCounters {
                 stats: self.stats.clone(),
                 progress: self.progress.clone(),

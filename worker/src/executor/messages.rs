@@ -24,9 +24,3 @@ pub struct Shutdown {
     /// Told when the task has cleaned up.
     pub done: std::sync::mpsc::Sender<TaskId>,
 }
-
-/// Tells a task that a task chained to it (see [`crate::executor::ChainedBolt`]) can take
-/// tuples again, so it may resume the work it held back.
-#[derive(Message, Clone, Copy)]
-#[rtype(result = "()")]
-pub struct Wake;

@@ -4,8 +4,7 @@
 //! flushing after each turn and re-scheduling itself. It pauses when its output waits for
 //! credit (a credit wakes it) or when `topology.max.spout.pending` trees are in flight (an ack
 //! wakes it), and backs off for a millisecond when the spout has nothing to emit, like Storm's
-//! spout wait strategy. A bolt chained to it that cannot take input counts as a wait for
-//! credit; its [`Wake`] resumes the turns. Acks and fails from the ackers arrive as batches and are handled even
+//! spout wait strategy. Acks and fails from the ackers arrive as batches and are handled even
 //! while the spout is paused; pending trees time out after one to two message timeouts.
 
 use std::time::Duration;
@@ -22,7 +21,7 @@ use crate::batch::{CreditGrant, TupleBatch};
 use storm_core::topology::SpoutFactory;
 
 use crate::executor::guard::call_guarded;
-use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wake, Wire};
+use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
 
 /// How long a spout that emitted nothing waits before it is asked again.
 const IDLE_BACKOFF: Duration = Duration::from_millis(1);
@@ -254,11 +253,6 @@ impl Handler<Wire> for SpoutTask {
             }
         }
         self.env.directory = Some(msg.0);
-        if let Some(emitter) = &self.emitter {
-            for downstream in emitter.chained() {
-                downstream.add_upstream(ctx.address().recipient());
-            }
-        }
         self.spout.open(&self.env.config, &self.env.context);
         self.env.stats.exhausted.set(self.spout.is_exhausted());
         let tracks = self.emitter.as_ref().is_some_and(TaskEmitter::is_acking);
@@ -327,16 +321,6 @@ impl Handler<CreditGrant> for SpoutTask {
             if !e.is_blocked() {
                 self.schedule(ctx, None);
             }
-        }
-    }
-}
-
-impl Handler<Wake> for SpoutTask {
-    type Result = ();
-
-    fn handle(&mut self, _msg: Wake, ctx: &mut Context<Self>) {
-        if self.active && !self.at_max_pending() {
-            self.schedule(ctx, None);
         }
     }
 }
