@@ -463,23 +463,11 @@ fn credit_windows(shape: &TopologyShape) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::FixedTupleSpout;
     use storm_core::{
-        BasicBolt, BasicOutputCollector, ComponentResult, OutputFieldsDeclarer, Spout,
-        SpoutOutputCollector, TopologyBuilder, Tuple,
+        BasicBolt, BasicOutputCollector, ComponentResult, Fields, OutputFieldsDeclarer, StreamId,
+        StreamInfo, TopologyBuilder, Tuple,
     };
-
-    /// A spout that declares one field and emits nothing.
-    struct Source;
-
-    impl Spout for Source {
-        fn next_tuple(&mut self, _: &mut SpoutOutputCollector<'_>) -> ComponentResult {
-            Ok(())
-        }
-
-        fn declare_output_fields(&self, declarer: &mut OutputFieldsDeclarer) {
-            declarer.declare(["x"]);
-        }
-    }
 
     /// A bolt that declares one field and emits nothing.
     struct Stage;
@@ -502,7 +490,16 @@ mod tests {
         cycle: bool,
     ) -> BTreeMap<String, Vec<usize>> {
         let mut builder = TopologyBuilder::new();
-        builder.set_spout("a", || Source, parallelism);
+        let x = StreamInfo {
+            fields: Fields::new(["x"]),
+            direct: false,
+        };
+        let streams = vec![(StreamId::default_stream(), x)];
+        builder.set_spout(
+            "a",
+            move || FixedTupleSpout::new(Vec::new(), streams.clone()),
+            parallelism,
+        );
         let b = builder
             .set_basic_bolt("b", || Stage, parallelism)
             .shuffle_grouping("a");
