@@ -119,8 +119,33 @@ pub enum ConfigError {
 }
 
 /// An emit that cannot be routed. Nothing is sent when an emit fails.
+///
+/// One pointer wide (the reason is boxed), so that an emit's `Result` comes back in a register.
+/// An inline `Result` of the reason's size is returned through memory: its first word written
+/// with a narrow store, then copied with wide loads that cannot take their bytes from that store
+/// and wait for the store buffer to drain, and on the word count's hot path that buffer is full
+/// of batch rows.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum EmitError {
+#[error(transparent)]
+pub struct EmitError(Box<EmitErrorKind>);
+
+impl EmitError {
+    /// Why the emit was refused.
+    pub fn kind(&self) -> &EmitErrorKind {
+        &self.0
+    }
+}
+
+impl From<EmitErrorKind> for EmitError {
+    #[cold]
+    fn from(kind: EmitErrorKind) -> Self {
+        Self(Box::new(kind))
+    }
+}
+
+/// Why an emit was refused (see [`EmitError`]).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EmitErrorKind {
     /// The component did not declare this stream.
     #[error("component {component:?} emitted to undeclared stream {stream:?}")]
     UnknownStream {

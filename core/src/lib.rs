@@ -21,7 +21,9 @@ pub use component::{
     StreamInfo, TopologyContext, TopologyShape,
 };
 pub use config::Config;
-pub use error::{ComponentResult, ConfigError, EmitError, FailedException, TopologyError};
+pub use error::{
+    ComponentResult, ConfigError, EmitError, EmitErrorKind, FailedException, TopologyError,
+};
 pub use grouping::{CustomStreamGrouping, Grouping};
 pub use ids::{ComponentId, GlobalStreamId, StreamId, TaskId, TopologyId, DEFAULT_STREAM};
 pub use topology::{

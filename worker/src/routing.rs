@@ -9,8 +9,8 @@ use storm_core::grouping::{
     CustomGroupingFactory, Grouper, GrouperParams, LoadBounds, SingleChoice,
 };
 use storm_core::{
-    ComponentId, EmitError, GlobalStreamId, Grouping, LanePlan, StreamId, TaskId, TopologyError,
-    TopologyShape, Value,
+    ComponentId, EmitError, EmitErrorKind, GlobalStreamId, Grouping, LanePlan, StreamId, TaskId,
+    TopologyError, TopologyShape, Value,
 };
 
 use crate::StreamTable;
@@ -161,9 +161,12 @@ impl OutputRouting {
     /// The slot of the default stream.
     #[inline]
     pub fn resolve_default(&self) -> Result<usize, EmitError> {
-        self.default.ok_or_else(|| EmitError::UnknownStream {
-            component: self.component.clone(),
-            stream: storm_core::DEFAULT_STREAM.to_owned(),
+        self.default.ok_or_else(|| {
+            EmitErrorKind::UnknownStream {
+                component: self.component.clone(),
+                stream: storm_core::DEFAULT_STREAM.to_owned(),
+            }
+            .into()
         })
     }
 
@@ -178,9 +181,12 @@ impl OutputRouting {
         self.streams
             .iter()
             .position(|s| s.id.as_str() == stream)
-            .ok_or_else(|| EmitError::UnknownStream {
-                component: self.component.clone(),
-                stream: stream.to_owned(),
+            .ok_or_else(|| {
+                EmitErrorKind::UnknownStream {
+                    component: self.component.clone(),
+                    stream: stream.to_owned(),
+                }
+                .into()
             })
     }
 
@@ -196,12 +202,13 @@ impl OutputRouting {
         if s.arity == got {
             Ok(())
         } else {
-            Err(EmitError::WrongArity {
+            Err(EmitErrorKind::WrongArity {
                 component: self.component.clone(),
                 stream: s.id.clone(),
                 got,
                 expected: s.arity,
-            })
+            }
+            .into())
         }
     }
 
@@ -277,10 +284,11 @@ impl OutputRouting {
     ) -> Result<(), EmitError> {
         let s = &mut self.streams[slot];
         if s.direct {
-            return Err(EmitError::DirectStream {
+            return Err(EmitErrorKind::DirectStream {
                 component: self.component.clone(),
                 stream: s.id.clone(),
-            });
+            }
+            .into());
         }
         for g in &mut s.groupers {
             g.choose_tasks(source_task, values, out);
@@ -292,17 +300,19 @@ impl OutputRouting {
     pub fn check_direct(&self, slot: usize, task: TaskId) -> Result<(), EmitError> {
         let s = &self.streams[slot];
         if !s.direct {
-            return Err(EmitError::NotDirect {
+            return Err(EmitErrorKind::NotDirect {
                 component: self.component.clone(),
                 stream: s.id.clone(),
-            });
+            }
+            .into());
         }
         if s.direct_targets.binary_search(&task).is_err() {
-            return Err(EmitError::NotSubscribed {
+            return Err(EmitErrorKind::NotSubscribed {
                 component: self.component.clone(),
                 stream: s.id.clone(),
                 task,
-            });
+            }
+            .into());
         }
         Ok(())
     }

@@ -227,30 +227,30 @@ fn bad_emits_are_refused_with_clear_errors_and_send_nothing() {
     cluster
         .kill_topology_with_opts("bad", KillOptions::wait(0))
         .expect("kill");
-    let errors = entries(&errors);
+    let errors: Vec<EmitErrorKind> = entries(&errors).iter().map(|e| e.kind().clone()).collect();
     let bad = ComponentId::new("bad");
     assert_eq!(
         errors,
         vec![
-            EmitError::UnknownStream {
+            EmitErrorKind::UnknownStream {
                 component: bad.clone(),
                 stream: "nope".into()
             },
-            EmitError::WrongArity {
+            EmitErrorKind::WrongArity {
                 component: bad.clone(),
                 stream: StreamId::new("default"),
                 got: 2,
                 expected: 1
             },
-            EmitError::NotDirect {
+            EmitErrorKind::NotDirect {
                 component: bad.clone(),
                 stream: StreamId::new("default")
             },
-            EmitError::DirectStream {
+            EmitErrorKind::DirectStream {
                 component: bad.clone(),
                 stream: StreamId::new("direct")
             },
-            EmitError::NotSubscribed {
+            EmitErrorKind::NotSubscribed {
                 component: bad,
                 stream: StreamId::new("direct"),
                 task: TaskId(99)
