@@ -92,7 +92,7 @@ impl EmitLane {
         };
         self.open
             .batch_mut(slot)
-            .push(plan.stream, std::mem::take(values), message_id);
+            .push_taking(plan.stream, values, message_id);
         self.emitted += 1;
         true
     }

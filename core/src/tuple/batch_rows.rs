@@ -6,6 +6,8 @@
 //! They live in this crate, beside [`crate::Tuple`], so that [`crate::Bolt::execute_batch`] can
 //! turn rows into tuples in the same compiled loop as the bolt's `execute`.
 
+use std::mem::MaybeUninit;
+
 use serde::{Deserialize, Serialize};
 
 use super::{MessageId, Values};
@@ -23,13 +25,23 @@ pub struct WireTuple {
     pub message_id: MessageId,
 }
 
-/// One tuple in a batch, without its tree ids.
+/// One tuple in a batch, without its tree ids. `repr(C)`, values first, so that
+/// [`BatchTuples::push_taking`] can write it as eight words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[repr(C)]
 struct Row {
+    values: Values,
     stream: u32,
     tracked: bool,
-    values: Values,
 }
+
+/// Words of a `Values`, and of a row (the values, then one word of stream and flag).
+const VALUES_WORDS: usize = 7;
+const _: () = assert!(std::mem::size_of::<Values>() == 8 * VALUES_WORDS);
+const _: () = assert!(std::mem::align_of::<Values>() == 8);
+const _: () = assert!(std::mem::size_of::<Row>() == 8 * (VALUES_WORDS + 1));
+const _: () = assert!(std::mem::offset_of!(Row, stream) == 8 * VALUES_WORDS);
+const _: () = assert!(std::mem::offset_of!(Row, tracked) == 8 * VALUES_WORDS + 4);
 
 /// The tuples of one batch (see the module doc).
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,6 +86,45 @@ impl BatchTuples {
             tracked,
             values,
         });
+        if tracked {
+            self.ids.push(message_id);
+        }
+    }
+
+    /// Appends a tuple, taking `values` (left empty), with its bytes moved word by word from
+    /// where the author's code built them into the row. A move of the row by value goes through
+    /// a temporary on the stack, built with narrow stores and read back with wide loads: a load
+    /// that cannot take its bytes from one earlier store waits until the store buffer has
+    /// drained, and on an emit's path that buffer holds the rows just appended (see
+    /// `ARCHITECTURE.md`, the data path). Eight-byte loads match the stores that built the
+    /// values, and the stream and flag are written as one word.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    pub fn push_taking(&mut self, stream: u32, values: &mut Values, message_id: MessageId) {
+        let tracked = !message_id.is_unanchored();
+        let len = self.rows.len();
+        if len == self.rows.capacity() {
+            self.rows.reserve(1);
+        }
+        let src = (values as *mut Values).cast::<MaybeUninit<u64>>();
+        // SAFETY: there is room for one more row at `len` (reserved above). `Row` is
+        // `repr(C)`: its values are its first seven words, then the stream and the flag in the
+        // eighth (checked by the constants above), so the row is fully written, its flag a valid
+        // `bool`. The words of `values` are read as `MaybeUninit` (its unused inline slot and
+        // padding may be uninitialised), volatile so that they stay eight-byte loads. The bytes
+        // of `values` now belong to the row, and an empty `Values` is written over them before
+        // anything can drop them twice.
+        unsafe {
+            let dst = self.rows.as_mut_ptr().add(len).cast::<MaybeUninit<u64>>();
+            for i in 0..VALUES_WORDS {
+                dst.add(i).write(src.add(i).read_volatile());
+            }
+            dst.add(VALUES_WORDS).write(MaybeUninit::new(
+                u64::from(stream) | u64::from(tracked) << 32,
+            ));
+            std::ptr::write(values, Values::new());
+            self.rows.set_len(len + 1);
+        }
         if tracked {
             self.ids.push(message_id);
         }
@@ -192,6 +243,28 @@ mod tests {
         for t in tuples.clone() {
             batch.push(t.stream, t.values, t.message_id);
         }
+        assert_eq!(batch.drain().collect::<Vec<_>>(), tuples);
+    }
+
+    #[test]
+    fn a_taken_tuple_comes_out_whole_and_leaves_its_values_empty() {
+        let long = "a string too long to be stored inline in a value";
+        let tuples = [
+            sample(),
+            vec![WireTuple {
+                stream: u32::MAX,
+                values: values![long, Value::Bytes(vec![1, 2].into()), i64::MIN],
+                message_id: MessageId::root(u64::MAX, 1),
+            }],
+        ]
+        .concat();
+        let mut batch = BatchTuples::with_capacity(1);
+        for t in tuples.clone() {
+            let mut values = t.values;
+            batch.push_taking(t.stream, &mut values, t.message_id);
+            assert!(values.is_empty(), "the row took the values");
+        }
+        assert!(batch.is_consistent());
         assert_eq!(batch.drain().collect::<Vec<_>>(), tuples);
     }
 
