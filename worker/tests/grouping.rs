@@ -178,15 +178,34 @@ impl Bolt for SlowBolt {
 
 #[test]
 fn load_aware_shuffle_widens_when_the_near_task_falls_behind() {
-    // The bolt task on the spout's thread cannot keep up (its input fills), the one on the
-    // other thread idles: within a refresh or two the shuffle spreads over both.
+    // Tracked emits take the executor's way.
+    assert!(far_task_gets_tuples_when_the_near_one_falls_behind(
+        "widen-tracked",
+        || ListSpout::new(words(3000, 3000), ["word", "n"])
+    ));
+}
+
+#[test]
+fn a_settled_shuffle_in_the_collectors_lane_widens_too() {
+    // Untracked emits take the collector's inline lane, which sends straight to the one task
+    // on the spout's thread while the shuffle is settled there: the lane must give that up
+    // when the shuffle widens.
+    assert!(far_task_gets_tuples_when_the_near_one_falls_behind(
+        "widen-lane",
+        || Numbers(0)
+    ));
+}
+
+/// The bolt task on the spout's thread cannot keep up (its input fills), the one on the
+/// other thread idles: within a refresh or two the shuffle spreads over both. False if the
+/// far task has not taken a fair share within [`TIMEOUT`].
+fn far_task_gets_tuples_when_the_near_one_falls_behind<S: Spout>(
+    name: &str,
+    spout: impl Fn() -> S + Send + Sync + 'static,
+) -> bool {
     let seen = log();
     let mut b = TopologyBuilder::new();
-    b.set_spout(
-        "spout",
-        move || ListSpout::new(words(3000, 3000), ["word", "n"]),
-        1,
-    );
+    b.set_spout("spout", spout, 1);
     let sink = seen.clone();
     b.set_bolt(
         "bolt",
@@ -198,20 +217,28 @@ fn load_aware_shuffle_widens_when_the_near_task_falls_behind() {
     let mut config = Config::new();
     config.worker_threads = Some(2);
     config.executor_receive_buffer_size = 100;
-    config.producer_batch_size = 4;
+    config.producer_batch_size = 20;
     let cluster = LocalCluster::new().expect("cluster");
     cluster
-        .submit_topology("widen", config, &topology)
+        .submit_topology(name, config, &topology)
         .expect("submit");
+    // The bolt's first task runs one thread further than the spout (see
+    // `load_aware_shuffle_keeps_tuples_on_the_emitters_thread`).
     let far = cluster
-        .with_topology("widen", |t| t.shape().layout.tasks_of("bolt")[1])
+        .with_topology(name, |t| t.shape().layout.tasks_of("bolt")[0])
         .expect("running");
-    let widened = wait_until(TIMEOUT, || entries(&seen).iter().any(|(t, _)| *t == far));
+    // Widened, the far task takes a fair share, not only the odd tuple of the executor's way
+    // (the first and last of each batch).
+    let widened = wait_until(TIMEOUT, || {
+        let seen = entries(&seen);
+        let far_share = seen.iter().filter(|(t, _)| *t == far).count();
+        far_share >= 100 && 3 * far_share >= seen.len() - far_share
+    });
     cluster
-        .kill_topology_with_opts("widen", KillOptions::wait(0))
+        .kill_topology_with_opts(name, KillOptions::wait(0))
         .expect("kill");
     cluster.shutdown();
-    assert!(widened, "the far task never got a tuple");
+    widened
 }
 
 #[test]

@@ -97,6 +97,12 @@ impl EmitLane {
         true
     }
 
+    /// Replaces the plan, as the default stream's grouping changes its mind (a load-aware
+    /// shuffle whose scope widened or narrowed); `None` declines every emit.
+    pub fn set_plan(&mut self, plan: Option<LanePlan>) {
+        self.plan = plan;
+    }
+
     /// The batches being filled, for the executor's own appends, seals and flushes.
     #[inline]
     pub fn open_batches(&mut self) -> &mut OpenBatches {

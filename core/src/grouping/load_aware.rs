@@ -113,10 +113,12 @@ impl LoadAwareShuffleGrouper {
         self.scope
     }
 
-    /// The target, when there is only one: every tuple goes there whatever the loads.
-    pub fn only_target(&self) -> Option<TaskId> {
-        match self.targets.as_slice() {
-            [only] => Some(only.task),
+    /// The one task every draw returns until the loads are next refreshed, when the scope
+    /// holds only one (the only target, or the only one on the emitter's thread while it keeps
+    /// up): sending there is then exactly what drawing would do, with no draw.
+    pub fn settled_target(&self) -> Option<TaskId> {
+        match self.ring.as_slice() {
+            [only] => Some(*only),
             _ => None,
         }
     }
@@ -302,6 +304,25 @@ mod tests {
         // The local tasks drained: back to the thread.
         g.refresh_load(&|_| Some(0.1));
         assert_eq!(g.scope(), Locality::Thread);
+    }
+
+    #[test]
+    fn it_is_settled_on_the_one_task_of_its_thread_only_while_the_scope_stays_there() {
+        let mut g = grouper(&[1, 2, 3], &[2]);
+        assert_eq!(g.settled_target(), Some(TaskId(2)));
+        assert_eq!(draw(&mut g, 100).into_keys().collect::<Vec<_>>(), vec![2]);
+        g.refresh_load(&|t| Some(if t.0 == 2 { 0.95 } else { 0.0 }));
+        assert_eq!(g.scope(), Locality::Worker);
+        assert_eq!(
+            g.settled_target(),
+            None,
+            "draws spread over three tasks now"
+        );
+        g.refresh_load(&|_| Some(0.1));
+        assert_eq!(g.settled_target(), Some(TaskId(2)));
+        // Two tasks on the thread: a draw is needed.
+        assert_eq!(grouper(&[1, 2, 3], &[1, 2]).settled_target(), None);
+        assert_eq!(grouper(&[5], &[]).settled_target(), Some(TaskId(5)));
     }
 
     #[test]

@@ -213,12 +213,14 @@ impl Grouper {
     }
 
     /// How the collectors' inline short way ([`crate::EmitLane`]) can make this choice, for
-    /// groupings that need no state to pick their one task; `None` for the others.
+    /// groupings that need no state to pick their one task; `None` for the others. A
+    /// load-aware shuffle has one while its scope holds one task, until its next
+    /// [`Grouper::refresh_load`], after which the choice is asked for again.
     pub fn lane_choice(&self) -> Option<LaneChoice> {
         match self {
             Grouper::Fields(g) => Some(LaneChoice::Fields(g.clone())),
             Grouper::Global(t) => Some(LaneChoice::One(*t)),
-            Grouper::LoadAware(g) => g.only_target().map(LaneChoice::One),
+            Grouper::LoadAware(g) => g.settled_target().map(LaneChoice::One),
             Grouper::Shuffle(g) => g.only_target().map(LaneChoice::One),
             Grouper::All(_)
             | Grouper::Random(..)

@@ -261,6 +261,11 @@ impl TaskEmitter {
         self.load_sampler.sample(&self.loads, now);
         let (loads, sampler) = (&self.loads, &self.load_sampler);
         self.routing.refresh_loads(&|t| sampler.load(loads, t));
+        // A shuffle may have settled on one task, or stopped having one.
+        let plan = (!self.debug).then(|| self.routing.default_plan()).flatten();
+        let tracked = self.acking.is_some();
+        self.lane
+            .set_plan(plan.and_then(|plan| self.routing.lane_plan(plan, tracked)));
         let jitter = Duration::from_millis(self.rng.below(1000));
         self.next_load_refresh = now + LOAD_REFRESH / 2 + jitter;
     }
