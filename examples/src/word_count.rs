@@ -251,8 +251,10 @@ impl BasicBolt for CountingSink {
     fn cleanup(&mut self) {
         self.publish();
         if let Ok(mut all) = self.probe.final_counts.lock() {
+            // A word's counts may have reached several sink tasks: the highest is its last.
             for (w, c) in self.last.drain() {
-                all.insert(w.to_string(), c);
+                let last = all.entry(w.to_string()).or_insert(c);
+                *last = (*last).max(c);
             }
         }
     }
@@ -273,8 +275,9 @@ pub struct WordCountOptions {
     pub keep_counts: bool,
 }
 
-/// sentences → split (shuffle) → count (fields on `word`) → sink (fields on `word`, so each
-/// count task feeds the sink task on its own thread).
+/// sentences → split (shuffle) → count (fields on `word`) → sink (local-or-shuffle: the sink
+/// only counts, so it needs no key, and each count task feeds the sink task on its own thread
+/// while that one keeps up).
 pub fn topology(
     options: WordCountOptions,
     probe: Arc<SinkProbe>,
@@ -298,6 +301,38 @@ pub fn topology(
             move || CountingSink::new(probe.clone(), options.keep_counts),
             p,
         )
-        .fields_grouping("count", ["word"]);
+        .local_or_shuffle_grouping("count");
     builder.create_topology()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_words_final_count_is_the_highest_any_sink_task_saw() {
+        for highest_first in [true, false] {
+            let probe = Arc::new(SinkProbe::default());
+            let mut sinks = [
+                CountingSink::new(probe.clone(), true),
+                CountingSink::new(probe.clone(), true),
+            ];
+            sinks[0].last.insert(Text::new("moon"), 7);
+            sinks[1].last.insert(Text::new("moon"), 4);
+            sinks[1].last.insert(Text::new("cow"), 2);
+            if !highest_first {
+                sinks.reverse();
+            }
+            for sink in &mut sinks {
+                sink.cleanup();
+            }
+            let counts = probe.final_counts();
+            assert_eq!(
+                counts.get("moon"),
+                Some(&7),
+                "highest first: {highest_first}"
+            );
+            assert_eq!(counts.get("cow"), Some(&2));
+        }
+    }
 }
