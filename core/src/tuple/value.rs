@@ -112,6 +112,17 @@ impl Value {
     /// `List.hashCode`. Groupings use it so that keys land on the same tasks as in Storm.
     #[inline(always)]
     pub fn java_hash_code(&self) -> i32 {
+        // Strings first, by one compare of the tag: the `match` alone became a jump table,
+        // whose indirect jump waited on the tag (8 % of the word count's split bolt).
+        if let Value::Str(s) = self {
+            return java_hash::text_hash(s);
+        }
+        self.java_hash_code_of_other()
+    }
+
+    /// [`Value::java_hash_code`] of a value that is not a string.
+    #[inline(never)]
+    fn java_hash_code_of_other(&self) -> i32 {
         match self {
             Value::Null => 0,
             Value::Bool(true) => 1231,
