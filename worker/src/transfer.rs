@@ -155,7 +155,7 @@ impl Transfer {
                 buffer.clear();
                 if q.other_thread {
                     // The lines of the rows the receiver read are on its core.
-                    buffer.own_room(tuples as usize);
+                    buffer.own_room();
                 }
                 q.spare.push(buffer);
             }

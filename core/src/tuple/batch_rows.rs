@@ -1,16 +1,25 @@
-//! The rows of a batch: the tuples one task sends another in one message, as rows of stream
-//! number and values, with tree ids apart in a second column that only tracked tuples use
-//! ([`BatchTuples`]). An untracked row is 64 bytes rather than 88 with an empty id slot: bytes
-//! are what a hop between threads pays for, in cache lines moved from one core to the other.
+//! The rows of a batch: the tuples one task sends another in one message, as records of stream
+//! number and values packed in one buffer of words, with tree ids apart in a second column
+//! that only tracked tuples use ([`BatchTuples`]). A record is as long as its values: a header
+//! word (stream, tracked flag, kind), then each inline value's three words, so a one-value
+//! tuple takes 32 bytes and a two-value tuple 56; values that live on the heap (more than two)
+//! travel as their seven-word `Values`. Bytes are what a hop between threads pays for, in cache
+//! lines moved from one core to the other, and what the batches streaming through a core's
+//! first-level cache evict of everything else.
 //!
 //! They live in this crate, beside [`crate::Tuple`], so that [`crate::Bolt::execute_batch`] can
 //! turn rows into tuples in the same compiled loop as the bolt's `execute`.
 
+#![allow(unsafe_code)]
+
+use std::fmt;
+use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{MessageId, Values};
+use super::values::VALUE_WORDS;
+use super::{MessageId, Value, Values, INLINE_VALUES};
 
 /// A tuple on its way between tasks, taken out of a batch: values, the stream (as an index into
 /// the topology's stream table) and its tree ids. Field names travel once per stream,
@@ -25,139 +34,301 @@ pub struct WireTuple {
     pub message_id: MessageId,
 }
 
-/// One tuple in a batch, without its tree ids. `repr(C)`, values first, so that
-/// [`BatchTuples::push_taking`] can write it as eight words.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[repr(C)]
-struct Row {
-    values: Values,
-    stream: u32,
-    tracked: bool,
-}
-
-/// Words of a `Values`, and of a row (the values, then one word of stream and flag).
+/// Words of a `Values`.
 const VALUES_WORDS: usize = 7;
 const _: () = assert!(std::mem::size_of::<Values>() == 8 * VALUES_WORDS);
 const _: () = assert!(std::mem::align_of::<Values>() == 8);
-const _: () = assert!(std::mem::size_of::<Row>() == 8 * (VALUES_WORDS + 1));
-const _: () = assert!(std::mem::offset_of!(Row, stream) == 8 * VALUES_WORDS);
-const _: () = assert!(std::mem::offset_of!(Row, tracked) == 8 * VALUES_WORDS + 4);
+/// The longest record: a header and a whole `Values`.
+const MAX_RECORD_WORDS: usize = 1 + VALUES_WORDS;
+/// The kind of a record whose values are a whole `Values` (on the heap).
+const KIND_HEAP: u64 = 3;
+const _: () = assert!(INLINE_VALUES < KIND_HEAP as usize);
+const _: () = assert!(INLINE_VALUES * VALUE_WORDS < MAX_RECORD_WORDS);
+
+type Word = MaybeUninit<u64>;
+
+/// A record's header word: the stream, the tracked flag at bit 32, the kind (the number of
+/// inline values, or [`KIND_HEAP`]) from bit 40.
+#[inline(always)]
+fn header(stream: u32, tracked: bool, kind: u64) -> u64 {
+    u64::from(stream) | u64::from(tracked) << 32 | kind << 40
+}
 
 /// The tuples of one batch (see the module doc).
-#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Default)]
 pub struct BatchTuples {
-    rows: Vec<Row>,
+    /// The records, back to back. Every word below `words.len()` is initialised.
+    words: Vec<Word>,
+    /// Tuples in `words`.
+    len: usize,
+    /// Tree ids of the tracked tuples, in order.
     ids: Vec<MessageId>,
+    /// Words the last drain read: what [`BatchTuples::own_room`] writes over.
+    read: usize,
+}
+
+/// One record read in place: stream, tracked flag, values.
+struct RecordRef<'a> {
+    stream: u32,
+    tracked: bool,
+    values: &'a [Value],
 }
 
 impl BatchTuples {
-    /// Room for `tuples` tuples before growing.
+    /// Room for `tuples` tuples of any size before growing.
     pub fn with_capacity(tuples: usize) -> Self {
         Self {
-            rows: Vec::with_capacity(tuples),
+            words: Vec::with_capacity(tuples * MAX_RECORD_WORDS),
+            len: 0,
             ids: Vec::new(),
+            read: 0,
         }
     }
 
     /// Tuples in the batch.
     #[inline]
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.len
     }
 
     /// True if it holds none.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.len == 0
     }
 
-    /// Tuples it holds before growing (0 for a batch never allocated).
+    /// Tuples it holds for sure before growing, whatever their size (0 for a batch never
+    /// allocated).
     #[inline]
     pub fn capacity(&self) -> usize {
-        self.rows.capacity()
+        self.words.capacity() / MAX_RECORD_WORDS
     }
 
     /// Appends a tuple.
     #[inline(always)]
-    pub fn push(&mut self, stream: u32, values: Values, message_id: MessageId) {
-        let tracked = !message_id.is_unanchored();
-        self.rows.push(Row {
-            stream,
-            tracked,
-            values,
-        });
-        if tracked {
-            self.ids.push(message_id);
-        }
+    pub fn push(&mut self, stream: u32, mut values: Values, message_id: MessageId) {
+        self.push_taking(stream, &mut values, message_id);
     }
 
     /// Appends a tuple, taking `values` (left empty), with its bytes moved word by word from
-    /// where the author's code built them into the row. A move of the row by value goes through
-    /// a temporary on the stack, built with narrow stores and read back with wide loads: a load
-    /// that cannot take its bytes from one earlier store waits until the store buffer has
-    /// drained, and on an emit's path that buffer holds the rows just appended (see
+    /// where the author's code built them into the record. A move of a row by value goes
+    /// through a temporary on the stack, built with narrow stores and read back with wide
+    /// loads: a load that cannot take its bytes from one earlier store waits until the store
+    /// buffer has drained, and on an emit's path that buffer holds the rows just appended (see
     /// `ARCHITECTURE.md`, the data path). Eight-byte loads match the stores that built the
-    /// values, and the stream and flag are written as one word.
+    /// values, and the stream, flag and kind are written as one word.
     #[inline(always)]
-    #[allow(unsafe_code)]
     pub fn push_taking(&mut self, stream: u32, values: &mut Values, message_id: MessageId) {
         let tracked = !message_id.is_unanchored();
-        let len = self.rows.len();
-        if len == self.rows.capacity() {
-            self.rows.reserve(1);
-        }
-        let src = (values as *mut Values).cast::<MaybeUninit<u64>>();
-        // SAFETY: there is room for one more row at `len` (reserved above). `Row` is
-        // `repr(C)`: its values are its first seven words, then the stream and the flag in the
-        // eighth (checked by the constants above), so the row is fully written, its flag a valid
-        // `bool`. The words of `values` are read as `MaybeUninit` (its unused inline slot and
-        // padding may be uninitialised), volatile so that they stay eight-byte loads. The bytes
-        // of `values` now belong to the row, and an empty `Values` is written over them before
-        // anything can drop them twice.
-        unsafe {
-            let dst = self.rows.as_mut_ptr().add(len).cast::<MaybeUninit<u64>>();
-            for i in 0..VALUES_WORDS {
-                dst.add(i).write(src.add(i).read_volatile());
-            }
-            dst.add(VALUES_WORDS).write(MaybeUninit::new(
-                u64::from(stream) | u64::from(tracked) << 32,
-            ));
-            std::ptr::write(values, Values::new());
-            self.rows.set_len(len + 1);
-        }
+        self.append(stream, tracked, values);
         if tracked {
             self.ids.push(message_id);
         }
     }
 
-    /// Writes zeros over the room for the first `rows` rows, so that their cache lines are
-    /// this core's before tuples are appended. A reused buffer's lines were last read by its
+    /// Appends a record, taking `values`; the caller keeps the ids column in step.
+    #[inline(always)]
+    fn append(&mut self, stream: u32, tracked: bool, values: &mut Values) {
+        let at = self.words.len();
+        if self.words.capacity() - at < MAX_RECORD_WORDS {
+            self.words.reserve(MAX_RECORD_WORDS);
+        }
+        // SAFETY: there is room for a record of up to MAX_RECORD_WORDS at `at` (reserved
+        // above). Inline values are copied as their words (read as `MaybeUninit`, volatile so
+        // that they stay eight-byte loads) and forgotten in `values`, which the record owns now;
+        // heap values move as their whole `Values`, replaced by an empty one. Every word up to
+        // the new length is written.
+        unsafe {
+            let dst = self.words.as_mut_ptr().add(at);
+            let used = match values.inline_values() {
+                Some(inline) => {
+                    let n = inline.len();
+                    let src = inline.as_ptr().cast::<Word>();
+                    dst.write(MaybeUninit::new(header(stream, tracked, n as u64)));
+                    let copy = |words: usize| {
+                        for i in 0..words {
+                            dst.add(1 + i).write(src.add(i).read_volatile());
+                        }
+                    };
+                    match n {
+                        0 => {}
+                        1 => copy(VALUE_WORDS),
+                        _ => copy(2 * VALUE_WORDS),
+                    }
+                    values.forget_values();
+                    1 + n * VALUE_WORDS
+                }
+                None => {
+                    dst.write(MaybeUninit::new(header(stream, tracked, KIND_HEAP)));
+                    dst.add(1).cast::<Values>().write(std::mem::take(values));
+                    MAX_RECORD_WORDS
+                }
+            };
+            self.words.set_len(at + used);
+        }
+        self.len += 1;
+    }
+
+    /// Writes zeros over the words the last drain read, so that their cache lines are this
+    /// core's before tuples are appended. A reused buffer's lines were last read by its
     /// receiver, often on another core: whole-line writes in one pass take them back without
-    /// fetching them, while appends one row at a time would each wait for a transfer from that
-    /// core (see `ARCHITECTURE.md`, the data path). Only the rows the receiver read need it.
-    pub fn own_room(&mut self, rows: usize) {
-        for slot in self.rows.spare_capacity_mut().iter_mut().take(rows) {
-            *slot = std::mem::MaybeUninit::zeroed();
+    /// fetching them, while appends one record at a time would each wait for a transfer from
+    /// that core (see `ARCHITECTURE.md`, the data path).
+    pub fn own_room(&mut self) {
+        let read = std::mem::take(&mut self.read);
+        for word in self.words.spare_capacity_mut().iter_mut().take(read) {
+            word.write(MaybeUninit::new(0));
         }
     }
 
     /// Empties the batch, keeping its allocations for reuse.
     pub fn clear(&mut self) {
-        self.rows.clear();
-        self.ids.clear();
+        drop(self.drain());
     }
 
     /// Takes the tuples out in order, leaving the batch empty with its allocations.
     pub fn drain(&mut self) -> BatchDrain<'_> {
+        let words = self.words.len();
+        if words > 0 {
+            self.read = words;
+        }
+        let left = self.len;
+        // The records move to the drain, which drops what it does not hand out.
+        // SAFETY: 0 is within capacity; the drain reads the `words` words that were
+        // initialised, through the pointer it borrows with the batch.
+        unsafe { self.words.set_len(0) };
+        self.len = 0;
+        let start = self.words.as_ptr();
         BatchDrain {
-            rows: self.rows.drain(..),
+            at: start,
+            // SAFETY: `words` words were initialised from `start`.
+            end: unsafe { start.add(words) },
+            values_at: None,
+            left,
             ids: self.ids.drain(..),
+            _batch: PhantomData,
         }
     }
 
     /// Checks that every tracked tuple has its ids (a batch read from the network could lie).
     pub fn is_consistent(&self) -> bool {
-        self.rows.iter().filter(|r| r.tracked).count() == self.ids.len()
+        self.records().filter(|r| r.tracked).count() == self.ids.len()
+    }
+
+    /// The records in place.
+    fn records(&self) -> impl Iterator<Item = RecordRef<'_>> {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            if at >= self.words.len() {
+                return None;
+            }
+            // SAFETY: records are laid out back to back from 0 by `push_taking`, and `at`
+            // stays on record boundaries; the values of a record are valid `Value`s (inline)
+            // or a valid `Values` (heap), borrowed with the batch.
+            unsafe {
+                let p = self.words.as_ptr().add(at);
+                let h = p.read().assume_init();
+                let kind = h >> 40;
+                let values: &[Value] = if kind == KIND_HEAP {
+                    at += MAX_RECORD_WORDS;
+                    &*p.add(1).cast::<Values>()
+                } else {
+                    at += 1 + kind as usize * VALUE_WORDS;
+                    std::slice::from_raw_parts(p.add(1).cast::<Value>(), kind as usize)
+                };
+                Some(RecordRef {
+                    stream: h as u32,
+                    tracked: h >> 32 & 1 == 1,
+                    values,
+                })
+            }
+        })
+    }
+}
+
+impl Drop for BatchTuples {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+impl Clone for BatchTuples {
+    fn clone(&self) -> Self {
+        let mut copy = BatchTuples::with_capacity(self.len);
+        let mut ids = self.ids.iter();
+        for r in self.records() {
+            let id = if r.tracked {
+                ids.next().cloned().unwrap_or_default()
+            } else {
+                MessageId::unanchored()
+            };
+            copy.push(r.stream, r.values.iter().cloned().collect(), id);
+        }
+        copy
+    }
+}
+
+impl PartialEq for BatchTuples {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len
+            && self.ids == other.ids
+            && self.records().zip(other.records()).all(|(a, b)| {
+                a.stream == b.stream && a.tracked == b.tracked && a.values == b.values
+            })
+    }
+}
+
+impl fmt::Debug for BatchTuples {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchTuples")
+            .field(
+                "rows",
+                &self
+                    .records()
+                    .map(|r| (r.stream, r.tracked, r.values))
+                    .collect::<Vec<_>>(),
+            )
+            .field("ids", &self.ids)
+            .finish()
+    }
+}
+
+/// How a batch travels: its rows as (stream, tracked, values), then the ids.
+#[derive(Serialize)]
+struct WireBatchRef<'a> {
+    rows: Vec<(u32, bool, &'a [Value])>,
+    ids: &'a [MessageId],
+}
+
+#[derive(Deserialize)]
+struct WireBatch {
+    rows: Vec<(u32, bool, Values)>,
+    ids: Vec<MessageId>,
+}
+
+impl Serialize for BatchTuples {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WireBatchRef {
+            rows: self
+                .records()
+                .map(|r| (r.stream, r.tracked, r.values))
+                .collect(),
+            ids: &self.ids,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for BatchTuples {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = WireBatch::deserialize(deserializer)?;
+        let mut batch = BatchTuples::with_capacity(wire.rows.len());
+        for (stream, tracked, mut values) in wire.rows {
+            // The ids column is checked apart (`is_consistent`): a row says whether it has one.
+            batch.append(stream, tracked, &mut values);
+        }
+        batch.ids = wire.ids;
+        Ok(batch)
     }
 }
 
@@ -171,32 +342,113 @@ impl FromIterator<WireTuple> for BatchTuples {
     }
 }
 
-/// The tuples of a batch, taken out in order.
+/// The tuples of a batch, taken out in order; those not taken are dropped with it.
 pub struct BatchDrain<'a> {
-    rows: std::vec::Drain<'a, Row>,
+    at: *const Word,
+    end: *const Word,
+    /// The current record's values, until taken, and its kind.
+    values_at: Option<(*const Word, u64)>,
+    left: usize,
     ids: std::vec::Drain<'a, MessageId>,
+    _batch: PhantomData<&'a mut BatchTuples>,
+}
+
+impl BatchDrain<'_> {
+    /// Steps onto the next record: its stream and tree ids. Its values are then taken with
+    /// [`BatchDrain::take_values_into`] or [`BatchDrain::take_values`], or dropped at the next
+    /// step.
+    #[inline(always)]
+    pub(crate) fn next_record(&mut self) -> Option<(u32, MessageId)> {
+        self.drop_untaken();
+        if self.at >= self.end {
+            return None;
+        }
+        // SAFETY: `at` is on a record boundary below `end` (records are back to back, as
+        // `push_taking` wrote them); the record's values stay where they are until taken, and
+        // `at` moves past them.
+        let h = unsafe { self.at.read().assume_init() };
+        let kind = h >> 40;
+        self.values_at = Some((unsafe { self.at.add(1) }, kind));
+        let words = if kind == KIND_HEAP {
+            MAX_RECORD_WORDS
+        } else {
+            1 + kind as usize * VALUE_WORDS
+        };
+        self.at = unsafe { self.at.add(words) };
+        self.left -= 1;
+        let message_id = if h >> 32 & 1 == 1 {
+            self.ids.next().unwrap_or_default()
+        } else {
+            MessageId::unanchored()
+        };
+        Some((h as u32, message_id))
+    }
+
+    /// Moves the current record's values into `values`, in place of what it held.
+    #[inline(always)]
+    pub(crate) fn take_values_into(&mut self, values: &mut Values) {
+        let Some((src, kind)) = self.values_at.take() else {
+            return;
+        };
+        // SAFETY: `src` holds the current record's values, not taken before (`values_at` is
+        // cleared as they move).
+        unsafe {
+            if kind == KIND_HEAP {
+                *values = src.cast::<Values>().read();
+            } else {
+                values.refill_raw(src, kind as usize);
+            }
+        }
+    }
+
+    /// Moves the current record's values out.
+    #[inline(always)]
+    pub(crate) fn take_values(&mut self) -> Values {
+        let mut values = Values::new();
+        self.take_values_into(&mut values);
+        values
+    }
+
+    /// Drops the current record's values if nobody took them.
+    #[inline(always)]
+    fn drop_untaken(&mut self) {
+        if self.values_at.is_some() {
+            drop(self.take_values());
+        }
+    }
 }
 
 impl Iterator for BatchDrain<'_> {
     type Item = WireTuple;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<WireTuple> {
-        let row = self.rows.next()?;
-        let message_id = if row.tracked {
-            self.ids.next().unwrap_or_default()
-        } else {
-            MessageId::unanchored()
-        };
+        let (stream, message_id) = self.next_record()?;
         Some(WireTuple {
-            stream: row.stream,
-            values: row.values,
+            stream,
+            values: self.take_values(),
             message_id,
         })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.rows.size_hint()
+        (self.remaining(), Some(self.remaining()))
+    }
+}
+
+impl BatchDrain<'_> {
+    /// Tuples not taken yet.
+    fn remaining(&self) -> usize {
+        self.left
+    }
+}
+
+impl ExactSizeIterator for BatchDrain<'_> {}
+
+impl Drop for BatchDrain<'_> {
+    fn drop(&mut self) {
+        self.drop_untaken();
+        for _ in self.by_ref() {}
     }
 }
 
@@ -236,7 +488,7 @@ mod tests {
         let mut batch: BatchTuples = sample().into_iter().collect();
         batch.clear();
         let capacity = batch.capacity();
-        batch.own_room(capacity + 10);
+        batch.own_room();
         assert!(batch.is_empty());
         assert_eq!(batch.capacity(), capacity);
         let tuples = sample();
@@ -290,7 +542,58 @@ mod tests {
     }
 
     #[test]
-    fn an_untracked_row_is_smaller_than_a_tuple_with_an_id_slot() {
-        assert!(std::mem::size_of::<Row>() + 16 <= std::mem::size_of::<WireTuple>());
+    fn what_a_drain_does_not_hand_out_it_drops() {
+        let long = || Value::from("a string too long to be stored inline in a value");
+        let mut batch = BatchTuples::with_capacity(1);
+        batch.push(1, values![long()], MessageId::unanchored());
+        batch.push(2, values![long(), 7], MessageId::root(3, 4));
+        batch.push(3, values![long(), long(), long()], MessageId::unanchored());
+        batch.push(4, values![long()], MessageId::root(5, 6));
+        let mut drain = batch.drain();
+        assert_eq!(drain.len(), 4);
+        // A record stepped onto and not taken is dropped at the next step.
+        assert_eq!(drain.next_record().map(|(s, _)| s), Some(1));
+        let (stream, id) = drain.next_record().expect("second");
+        assert_eq!((stream, id), (2, MessageId::root(3, 4)));
+        let mut values = values![long(), long(), long()];
+        drain.take_values_into(&mut values);
+        assert_eq!(values, values![long(), 7], "heap values replaced in place");
+        drop(drain);
+        assert!(batch.is_empty());
+        assert!(batch.is_consistent());
+        // Reused, the batch still reads back what goes in.
+        batch.own_room();
+        let tuples = sample();
+        for t in tuples.clone() {
+            batch.push(t.stream, t.values, t.message_id);
+        }
+        assert_eq!(batch.drain().collect::<Vec<_>>(), tuples);
+    }
+
+    #[test]
+    fn a_batch_is_cloned_and_compared_by_its_tuples() {
+        let batch: BatchTuples = sample().into_iter().collect();
+        let copy = batch.clone();
+        assert_eq!(copy, batch);
+        let mut other: BatchTuples = sample().into_iter().collect();
+        other.push(1, values!["more"], MessageId::unanchored());
+        assert_ne!(other, batch);
+        assert!(format!("{batch:?}").contains("\"c\""));
+    }
+
+    #[test]
+    fn a_one_value_tuple_takes_four_words_and_two_values_seven() {
+        let mut batch = BatchTuples::with_capacity(4);
+        batch.push(0, values!["a"], MessageId::unanchored());
+        assert_eq!(batch.words.len(), 4);
+        batch.push(0, values!["a", 1], MessageId::root(1, 2));
+        assert_eq!(batch.words.len(), 4 + 7);
+        batch.push(0, values![1, 2, 3], MessageId::unanchored());
+        assert_eq!(
+            batch.words.len(),
+            4 + 7 + 8,
+            "heap values travel as a whole Values"
+        );
+        assert_eq!(batch.len(), 3);
     }
 }

@@ -61,21 +61,23 @@ impl<'a> InputBatch<'a> {
         &mut self,
         slot: &'s mut Option<Tuple>,
     ) -> Option<Result<&'s Tuple, UnknownStream>> {
-        let row = self.rows.next()?;
-        let Some(schema) = self.schemas.get(row.stream as usize) else {
+        let (stream, message_id) = self.rows.next_record()?;
+        let Some(schema) = self.schemas.get(stream as usize) else {
             return Some(Err(UnknownStream {
                 source_task: self.source_task,
-                stream: row.stream,
+                stream,
             }));
         };
         match slot {
-            Some(tuple) if tuple.has_source(schema) => tuple.refill(row.values, row.message_id),
+            Some(tuple) if tuple.has_source(schema) => {
+                tuple.refill_from(&mut self.rows, message_id);
+            }
             _ => {
                 *slot = Some(Tuple::new(
-                    row.values,
+                    self.rows.take_values(),
                     schema.clone(),
                     self.source_task,
-                    row.message_id,
+                    message_id,
                 ))
             }
         }
@@ -191,5 +193,34 @@ mod tests {
                 row("other", Some("name"), Some("c"), true),
             ]
         );
+    }
+
+    #[test]
+    fn a_reused_tuple_takes_heap_and_inline_values_in_turn() {
+        let schema = Rc::new(TupleSource {
+            component: ComponentId::new("split"),
+            stream: StreamId::default_stream(),
+            fields: Fields::from(["a", "b", "c"]),
+        });
+        let long = "a string too long to be stored inline in a value";
+        let rows_in = [
+            values![long],
+            values!["short", 2],
+            values![long, long, 3],
+            values!["x"],
+            values![long, 1],
+        ];
+        let mut rows = BatchTuples::default();
+        for v in rows_in.clone() {
+            rows.push(0, v, MessageId::unanchored());
+        }
+        let schemas = [schema];
+        let mut inputs = InputBatch::new(rows.drain(), &schemas, TaskId(7));
+        let mut slot = None;
+        let mut seen = Vec::new();
+        while let Some(next) = inputs.next_reusing(&mut slot) {
+            seen.push(next.expect("known stream").values().clone());
+        }
+        assert_eq!(seen, rows_in);
     }
 }

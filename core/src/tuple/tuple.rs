@@ -51,13 +51,13 @@ impl Tuple {
         }
     }
 
-    /// Gives this tuple the next row of the same stream and task, as if it were a new tuple:
-    /// the old values are dropped and no edge is anchored to it yet. Only the executor's
-    /// receive loop does this, between two calls that lend the tuple out (see
-    /// [`super::InputBatch::next_reusing`]).
+    /// Gives this tuple the next record of the same stream and task, as if it were a new
+    /// tuple: its values moved in place from the batch being drained (the old ones dropped),
+    /// and no edge anchored to it yet. Only the executor's receive loop does this, between two
+    /// calls that lend the tuple out (see [`super::InputBatch::next_reusing`]).
     #[inline(always)]
-    pub(crate) fn refill(&mut self, values: Values, message_id: MessageId) {
-        self.values = values;
+    pub(crate) fn refill_from(&mut self, rows: &mut super::BatchDrain<'_>, message_id: MessageId) {
+        rows.take_values_into(&mut self.values);
         self.message_id = message_id;
         self.out_ack_val.set(0);
     }

@@ -89,6 +89,16 @@ impl Value {
         }
     }
 
+    /// True when dropping this value frees nothing (no allocation behind it).
+    #[inline(always)]
+    pub(crate) fn owns_nothing(&self) -> bool {
+        match self {
+            Value::Str(s) => s.is_inline(),
+            Value::Bytes(_) | Value::List(_) => false,
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => true,
+        }
+    }
+
     /// True for `Value::Null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)

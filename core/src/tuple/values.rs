@@ -49,6 +49,64 @@ impl Values {
     }
 }
 
+/// Words of one `Value`.
+pub(crate) const VALUE_WORDS: usize = 3;
+const _: () = assert!(std::mem::size_of::<Value>() == 8 * VALUE_WORDS);
+const _: () = assert!(std::mem::align_of::<Value>() == 8);
+
+impl Values {
+    /// The values in place, when they are inline (not on the heap): where a batch copies them
+    /// from, word by word.
+    #[inline(always)]
+    pub(crate) fn inline_values(&self) -> Option<&[Value]> {
+        (!self.0.spilled()).then(|| self.0.as_slice())
+    }
+
+    /// Forgets the values without dropping them, leaving these values empty: their bytes were
+    /// copied elsewhere, which owns them now.
+    ///
+    /// # Safety
+    /// Every value must have been copied to a place that drops it (exactly once).
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn forget_values(&mut self) {
+        // SAFETY: 0 is within capacity; the caller made another place the owner.
+        unsafe { self.0.set_len(0) }
+    }
+
+    /// Replaces these values, in place, by `n` values' words at `src` (moved from there):
+    /// no `Values` is built on the stack and copied, so nothing reads it back before the
+    /// narrow stores that built it have left the store buffer. Old values that own nothing
+    /// (a received word's) are forgotten without a call to their drop glue.
+    ///
+    /// # Safety
+    /// `n` is at most [`INLINE_VALUES`], and `src` holds `n` valid `Value`s, 8-byte aligned,
+    /// that nothing else will drop.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn refill_raw(&mut self, src: *const std::mem::MaybeUninit<u64>, n: usize) {
+        if self.0.spilled() {
+            *self = Values::new();
+        } else if self.0.iter().all(Value::owns_nothing) {
+            // SAFETY: nothing to drop: forgetting them frees nothing.
+            unsafe { self.0.set_len(0) };
+        } else {
+            self.0.clear();
+        }
+        // SAFETY: inline and empty now, so `n` (at most INLINE_VALUES) values fit; the caller
+        // vouches for the source.
+        unsafe {
+            let dst = self.0.as_mut_ptr().cast::<std::mem::MaybeUninit<u64>>();
+            match n {
+                0 => {}
+                1 => std::ptr::copy_nonoverlapping(src, dst, VALUE_WORDS),
+                _ => std::ptr::copy_nonoverlapping(src, dst, 2 * VALUE_WORDS),
+            }
+            self.0.set_len(n);
+        }
+    }
+}
+
 #[cold]
 #[inline(never)]
 fn drop_out_of_line(values: Values) {
