@@ -28,20 +28,28 @@ pub trait BasicBolt: 'static {
 pub struct BasicBoltAdapter<B>(pub B);
 
 impl<B: BasicBolt> BasicBoltAdapter<B> {
-    /// Runs the bolt on one input, then acks it, or reports the error and fails it.
+    /// Runs the bolt on one input, then acks it, or reports the error and fails it. With
+    /// `count_only` an ack is left to the caller to count; returns true for such an ack.
     #[inline(always)]
-    fn execute_lent(&mut self, input: &Tuple, collector: &mut OutputCollector<'_>) {
+    fn execute_lent(
+        &mut self,
+        input: &Tuple,
+        collector: &mut OutputCollector<'_>,
+        count_only: bool,
+    ) -> bool {
         let result = {
             let mut basic = BasicOutputCollector::new(collector.emitter(), input);
             self.0.execute(input, &mut basic)
         };
         match result {
+            Ok(()) if count_only => return true,
             Ok(()) => collector.ack(input),
             Err(e) => {
                 collector.report_error(&e.0);
                 collector.fail(input);
             }
         }
+        false
     }
 }
 
@@ -52,19 +60,25 @@ impl<B: BasicBolt> Bolt for BasicBoltAdapter<B> {
 
     #[inline]
     fn execute(&mut self, input: Tuple, collector: &mut OutputCollector<'_>) -> ComponentResult {
-        self.execute_lent(&input, collector);
+        self.execute_lent(&input, collector, false);
         Ok(())
     }
 
     /// As the provided method, but one tuple is refilled row after row instead of a new one
     /// built and dropped per row: a basic bolt only borrows its input.
     fn execute_batch(&mut self, inputs: &mut InputBatch<'_>, collector: &mut OutputCollector<'_>) {
+        // Without ackers an ack only counts: one call per batch, not one per tuple.
+        let count_only = collector.emitter().acks_only_count();
+        let mut acked = 0;
         let mut slot = None;
         while let Some(next) = inputs.next_reusing(&mut slot) {
             match next {
-                Ok(input) => self.execute_lent(input, collector),
+                Ok(input) => acked += u64::from(self.execute_lent(input, collector, count_only)),
                 Err(unknown) => collector.report_error(&unknown.to_string()),
             }
+        }
+        if acked > 0 {
+            collector.emitter().count_acks(acked);
         }
     }
 

@@ -36,6 +36,13 @@ pub trait Emitter {
     ) -> Result<(), EmitError>;
     /// Acks a received tuple.
     fn ack(&mut self, tuple: &Tuple);
+    /// True when an ack only counts (the topology has no ackers): a receive loop may then
+    /// count its acks and report them once per batch ([`Emitter::count_acks`]).
+    fn acks_only_count(&self) -> bool {
+        false
+    }
+    /// Counts `n` acks made without [`Emitter::ack`] (see [`Emitter::acks_only_count`]).
+    fn count_acks(&mut self, _n: u64) {}
     /// Fails a received tuple: its trees are replayed by their spouts.
     fn fail(&mut self, tuple: &Tuple);
     /// Asks for more time for the trees of a received tuple.

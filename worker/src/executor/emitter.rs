@@ -553,6 +553,14 @@ impl Emitter for TaskEmitter {
         }
     }
 
+    fn acks_only_count(&self) -> bool {
+        self.acking.is_none()
+    }
+
+    fn count_acks(&mut self, n: u64) {
+        self.acked += n;
+    }
+
     fn fail(&mut self, tuple: &Tuple) {
         self.failed += 1;
         if let Some(slot) = self.acking.as_ref().map(|a| a.fail) {
