@@ -47,11 +47,40 @@ const _: () = assert!(INLINE_VALUES * VALUE_WORDS < MAX_RECORD_WORDS);
 
 type Word = MaybeUninit<u64>;
 
-/// A record's header word: the stream, the tracked flag at bit 32, the kind (the number of
-/// inline values, or [`KIND_HEAP`]) from bit 40.
-#[inline(always)]
-fn header(stream: u32, tracked: bool, kind: u64) -> u64 {
-    u64::from(stream) | u64::from(tracked) << 32 | kind << 40
+/// A record's header, the one place that knows the record format: as a word, the stream, the
+/// tracked flag at bit 32 and the kind (the number of inline values, or [`KIND_HEAP`]) from
+/// bit 40.
+#[derive(Clone, Copy)]
+struct Header {
+    stream: u32,
+    tracked: bool,
+    kind: u64,
+}
+
+impl Header {
+    #[inline(always)]
+    fn word(self) -> u64 {
+        u64::from(self.stream) | u64::from(self.tracked) << 32 | self.kind << 40
+    }
+
+    #[inline(always)]
+    fn read(word: u64) -> Self {
+        Self {
+            stream: word as u32,
+            tracked: word >> 32 & 1 == 1,
+            kind: word >> 40,
+        }
+    }
+
+    /// Words of the record it heads, itself included.
+    #[inline(always)]
+    fn record_words(self) -> usize {
+        if self.kind == KIND_HEAP {
+            MAX_RECORD_WORDS
+        } else {
+            1 + self.kind as usize * VALUE_WORDS
+        }
+    }
 }
 
 /// The tuples of one batch (see the module doc).
@@ -140,11 +169,16 @@ impl BatchTuples {
         // the new length is written.
         unsafe {
             let dst = self.words.as_mut_ptr().add(at);
-            let used = match values.inline_values() {
+            let header = match values.inline_values() {
                 Some(inline) => {
                     let n = inline.len();
                     let src = inline.as_ptr().cast::<Word>();
-                    dst.write(MaybeUninit::new(header(stream, tracked, n as u64)));
+                    let header = Header {
+                        stream,
+                        tracked,
+                        kind: n as u64,
+                    };
+                    dst.write(MaybeUninit::new(header.word()));
                     let copy = |words: usize| {
                         for i in 0..words {
                             dst.add(1 + i).write(src.add(i).read_volatile());
@@ -156,15 +190,20 @@ impl BatchTuples {
                         _ => copy(2 * VALUE_WORDS),
                     }
                     values.forget_values();
-                    1 + n * VALUE_WORDS
+                    header
                 }
                 None => {
-                    dst.write(MaybeUninit::new(header(stream, tracked, KIND_HEAP)));
+                    let header = Header {
+                        stream,
+                        tracked,
+                        kind: KIND_HEAP,
+                    };
+                    dst.write(MaybeUninit::new(header.word()));
                     dst.add(1).cast::<Values>().write(std::mem::take(values));
-                    MAX_RECORD_WORDS
+                    header
                 }
             };
-            self.words.set_len(at + used);
+            self.words.set_len(at + header.record_words());
         }
         self.len += 1;
     }
@@ -227,18 +266,16 @@ impl BatchTuples {
             // or a valid `Values` (heap), borrowed with the batch.
             unsafe {
                 let p = self.words.as_ptr().add(at);
-                let h = p.read().assume_init();
-                let kind = h >> 40;
-                let values: &[Value] = if kind == KIND_HEAP {
-                    at += MAX_RECORD_WORDS;
+                let h = Header::read(p.read().assume_init());
+                at += h.record_words();
+                let values: &[Value] = if h.kind == KIND_HEAP {
                     &*p.add(1).cast::<Values>()
                 } else {
-                    at += 1 + kind as usize * VALUE_WORDS;
-                    std::slice::from_raw_parts(p.add(1).cast::<Value>(), kind as usize)
+                    std::slice::from_raw_parts(p.add(1).cast::<Value>(), h.kind as usize)
                 };
                 Some(RecordRef {
-                    stream: h as u32,
-                    tracked: h >> 32 & 1 == 1,
+                    stream: h.stream,
+                    tracked: h.tracked,
                     values,
                 })
             }
@@ -366,22 +403,16 @@ impl BatchDrain<'_> {
         // SAFETY: `at` is on a record boundary below `end` (records are back to back, as
         // `push_taking` wrote them); the record's values stay where they are until taken, and
         // `at` moves past them.
-        let h = unsafe { self.at.read().assume_init() };
-        let kind = h >> 40;
-        self.values_at = Some((unsafe { self.at.add(1) }, kind));
-        let words = if kind == KIND_HEAP {
-            MAX_RECORD_WORDS
-        } else {
-            1 + kind as usize * VALUE_WORDS
-        };
-        self.at = unsafe { self.at.add(words) };
+        let h = Header::read(unsafe { self.at.read().assume_init() });
+        self.values_at = Some((unsafe { self.at.add(1) }, h.kind));
+        self.at = unsafe { self.at.add(h.record_words()) };
         self.left -= 1;
-        let message_id = if h >> 32 & 1 == 1 {
+        let message_id = if h.tracked {
             self.ids.next().unwrap_or_default()
         } else {
             MessageId::unanchored()
         };
-        Some((h as u32, message_id))
+        Some((h.stream, message_id))
     }
 
     /// Moves the current record's values into `values`, in place of what it held.
@@ -483,6 +514,15 @@ mod tests {
         ]
     }
 
+    /// The sample tuples, pushed into `batch` and drained, come out as they went in.
+    fn reads_back_what_goes_in(batch: &mut BatchTuples) {
+        let tuples = sample();
+        for t in tuples.clone() {
+            batch.push(t.stream, t.values, t.message_id);
+        }
+        assert_eq!(batch.drain().collect::<Vec<_>>(), tuples);
+    }
+
     #[test]
     fn owning_the_room_keeps_an_empty_batch_empty_and_its_capacity() {
         let mut batch: BatchTuples = sample().into_iter().collect();
@@ -491,11 +531,7 @@ mod tests {
         batch.own_room();
         assert!(batch.is_empty());
         assert_eq!(batch.capacity(), capacity);
-        let tuples = sample();
-        for t in tuples.clone() {
-            batch.push(t.stream, t.values, t.message_id);
-        }
-        assert_eq!(batch.drain().collect::<Vec<_>>(), tuples);
+        reads_back_what_goes_in(&mut batch);
     }
 
     #[test]
@@ -563,11 +599,7 @@ mod tests {
         assert!(batch.is_consistent());
         // Reused, the batch still reads back what goes in.
         batch.own_room();
-        let tuples = sample();
-        for t in tuples.clone() {
-            batch.push(t.stream, t.values, t.message_id);
-        }
-        assert_eq!(batch.drain().collect::<Vec<_>>(), tuples);
+        reads_back_what_goes_in(&mut batch);
     }
 
     #[test]
