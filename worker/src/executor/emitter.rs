@@ -12,8 +12,8 @@ use storm_core::system::{
 };
 use storm_core::util::{java_hash, FloorMod, SplitMix64};
 use storm_core::{
-    BatchTuples, EmitError, EmitLane, EmitTarget, Emitter, MessageId, OpenBatches, TaskId, Tuple,
-    Value, Values,
+    BatchTuples, EmitError, EmitLane, EmitTarget, Emitter, LanePlan, MessageId, OpenBatches,
+    TaskId, Tuple, Value, Values,
 };
 
 use crate::load::{LoadMap, LoadSampler};
@@ -111,6 +111,14 @@ pub struct TaskEmitter {
     load_sampler: LoadSampler,
 }
 
+/// The collectors' lane plan for the default stream as its grouping stands now: none with
+/// debug logging (which names every emit) or when the grouping must draw; `tracked` when the
+/// topology has ackers.
+fn lane_plan(routing: &OutputRouting, debug: bool, tracked: bool) -> Option<LanePlan> {
+    let plan = (!debug).then(|| routing.default_plan()).flatten()?;
+    routing.lane_plan(plan, tracked)
+}
+
 /// How often load-aware shuffles re-read their targets' loads (Storm: about every second).
 const LOAD_REFRESH: Duration = Duration::from_secs(1);
 
@@ -151,7 +159,7 @@ impl TaskEmitter {
         // way is for untracked emits; with ackers the lane alone short-cuts anchored ones.
         let plan = (!debug).then(|| routing.default_plan()).flatten();
         let default_plan = plan.filter(|_| acking.is_none());
-        let lane_plan = plan.and_then(|plan| routing.lane_plan(plan, acking.is_some()));
+        let lane_plan = lane_plan(&routing, debug, acking.is_some());
         Self {
             task,
             lane: EmitLane::new(open, lane_plan),
@@ -262,10 +270,8 @@ impl TaskEmitter {
         let (loads, sampler) = (&self.loads, &self.load_sampler);
         self.routing.refresh_loads(&|t| sampler.load(loads, t));
         // A shuffle may have settled on one task, or stopped having one.
-        let plan = (!self.debug).then(|| self.routing.default_plan()).flatten();
-        let tracked = self.acking.is_some();
         self.lane
-            .set_plan(plan.and_then(|plan| self.routing.lane_plan(plan, tracked)));
+            .set_plan(lane_plan(&self.routing, self.debug, self.acking.is_some()));
         let jitter = Duration::from_millis(self.rng.below(1000));
         self.next_load_refresh = now + LOAD_REFRESH / 2 + jitter;
     }
