@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use storm_nimbus::protocol::{RebalanceRequest, TopologySummary};
-use storm_nimbus::{DaemonConfig, NimbusClient};
-use storm_supervisor::local_state::{ENV_CONF, ENV_JAR};
+use storm_client::launch::{ENV_CONF, ENV_JAR};
+use storm_client::protocol::{RebalanceRequest, TopologySummary};
+use storm_client::{DaemonConfig, NimbusClient};
 
 use crate::{Cli, CliError, Command};
 
@@ -65,7 +65,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
 fn client<T, F, Fut>(config: &DaemonConfig, call: F) -> Result<T, CliError>
 where
     F: FnOnce(NimbusClient) -> Fut,
-    Fut: std::future::Future<Output = Result<T, storm_nimbus::ClientError>>,
+    Fut: std::future::Future<Output = Result<T, storm_client::ClientError>>,
 {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -5,10 +5,10 @@
 pub enum CliError {
     /// The configuration is invalid.
     #[error(transparent)]
-    Config(#[from] storm_nimbus::ConfigError),
+    Config(#[from] storm_client::ConfigError),
     /// Nimbus could not be reached or refused.
     #[error(transparent)]
-    Client(#[from] storm_nimbus::ClientError),
+    Client(#[from] storm_client::ClientError),
     /// The Nimbus daemon failed.
     #[error(transparent)]
     Nimbus(#[from] storm_nimbus::NimbusError),

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use storm_nimbus::DaemonConfig;
+use storm_client::DaemonConfig;
 
 pub use error::CliError;
 

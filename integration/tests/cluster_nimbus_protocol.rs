@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
+use storm_client::protocol::{frames, PROTOCOL_VERSION};
+use storm_client::protocol::{hex, RemoteError, Request, Response, SubmitTopology};
+use storm_client::NimbusClient;
 use storm_integration::{ClusterOptions, StormCluster};
-use storm_nimbus::protocol::frame::{read_message, PROTOCOL_VERSION};
-use storm_nimbus::protocol::{hex, RemoteError, Request, Response, SubmitTopology};
-use storm_nimbus::NimbusClient;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
@@ -122,7 +122,7 @@ async fn send_raw(addr: &str, bytes: &[u8]) -> Option<Response> {
     let _ = s.shutdown().await;
     tokio::time::timeout(
         Duration::from_secs(10),
-        read_message::<Response, _>(&mut s, MAX_FRAME),
+        frames(MAX_FRAME).read::<Response, _>(&mut s),
     )
     .await
     .expect("an answer or a close in time")

@@ -8,8 +8,8 @@ use actix::prelude::*;
 use storm_core::TopologyId;
 
 use crate::core::{NimbusCore, Now, Timer};
-use crate::protocol::{Request, Response};
 use crate::status::TopologyAction;
+use storm_client::protocol::{Request, Response};
 
 /// The Nimbus actor.
 pub struct Nimbus {

@@ -13,16 +13,16 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use storm_core::{ComponentId, Config, StormTopology, TopologyId, TopologyShape};
 use storm_zk::{ClusterState, RebalanceOptions, StormBase, TopologyStatus};
 
-use crate::config::DaemonConfig;
 use crate::heartbeats::{HeartbeatCache, Liveness};
-use crate::protocol::{
-    ExecutorSummary, RebalanceRequest, RemoteError, Request, Response, SubmitTopology,
-    TopologyDist, TopologyInfo, TopologySummary,
-};
 use crate::status::{self, Effect, TopologyAction};
 use crate::store::ArtifactStore;
 use crate::submission;
 pub use crate::topology_record::TopologyRecord;
+use storm_client::config::DaemonConfig;
+use storm_client::protocol::{
+    ExecutorSummary, RebalanceRequest, RemoteError, Request, Response, SubmitTopology,
+    TopologyDist, TopologyInfo, TopologySummary,
+};
 
 /// A timer a transition asks for: run `action` on a topology after `delay`.
 #[derive(Debug, Clone, PartialEq, Eq)]

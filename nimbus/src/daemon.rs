@@ -9,11 +9,12 @@ use storm_zk::{ClusterState, NimbusInfo, ZkClusterState};
 use tokio::net::TcpListener;
 
 use crate::actor::{Leadership, Nimbus};
-use crate::config::DaemonConfig;
 use crate::core::NimbusCore;
 use crate::error::NimbusError;
 use crate::server;
 use crate::store::ArtifactStore;
+use storm_client::shutdown_signal::wait_for_signal;
+use storm_client::DaemonConfig;
 
 /// Runs Nimbus until SIGTERM or SIGINT. Blocks; starts its own actix system.
 pub fn run(config: DaemonConfig) -> Result<(), NimbusError> {
@@ -107,26 +108,6 @@ async fn contend(state: Arc<dyn ClusterState>, info: NimbusInfo, nimbus: Addr<Ni
                 tracing::warn!(error = %e, "contending for leadership; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
-        }
-    }
-}
-
-/// Resolves on SIGTERM or SIGINT.
-pub async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        _ => {
-            tracing::warn!("cannot watch signals; stopping on Ctrl-C only");
-            let _ = tokio::signal::ctrl_c().await;
         }
     }
 }

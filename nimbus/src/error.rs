@@ -1,7 +1,7 @@
 //! The daemon's errors: what can stop Nimbus from starting or running.
 
-use crate::config::ConfigError;
 use crate::store::StoreError;
+use storm_client::config::ConfigError;
 
 /// Why Nimbus could not start or had to stop.
 #[derive(Debug, thiserror::Error)]

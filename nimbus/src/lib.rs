@@ -1,5 +1,6 @@
-//! Nimbus, the master daemon, and what every process of a cluster shares with it: the daemons'
-//! `storm.yaml` ([`DaemonConfig`]), the wire [`protocol`] and the [`NimbusClient`].
+//! Nimbus, the master daemon. It speaks the protocol of `storm_client::protocol`, whose client
+//! (`storm_client::NimbusClient`) and `storm.yaml` (`storm_client::DaemonConfig`) live in the
+//! client crate, so that a topology binary links none of this.
 //!
 //! A submission's way through Nimbus:
 //!
@@ -17,13 +18,10 @@
 
 pub mod actor;
 mod assignments;
-pub mod client;
-pub mod config;
 pub mod core;
 pub mod daemon;
 pub mod error;
 pub mod heartbeats;
-pub mod protocol;
 pub mod scheduler;
 pub mod server;
 pub mod status;
@@ -32,9 +30,6 @@ pub mod submission;
 pub mod topology_record;
 
 pub use actor::Nimbus;
-pub use client::{ClientError, NimbusClient};
-pub use config::{ConfigError, DaemonConfig};
 pub use core::{NimbusCore, Now, Timer};
 pub use error::NimbusError;
-pub use protocol::{RemoteError, Request, Response};
 pub use status::TopologyAction;

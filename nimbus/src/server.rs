@@ -8,8 +8,7 @@ use actix::Addr;
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::actor::{Handle, Nimbus};
-use crate::protocol::frame::{read_message, write_message};
-use crate::protocol::{RemoteError, Request, Response};
+use storm_client::protocol::{frames, RemoteError, Request, Response};
 
 /// A connection idle this long is closed.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -40,7 +39,7 @@ async fn connection(mut stream: TcpStream, nimbus: Addr<Nimbus>, max_frame: usiz
     loop {
         let read = tokio::time::timeout(
             IDLE_TIMEOUT,
-            read_message::<Request, _>(&mut stream, max_frame),
+            frames(max_frame).read::<Request, _>(&mut stream),
         )
         .await;
         let request = match read {
@@ -52,7 +51,7 @@ async fn connection(mut stream: TcpStream, nimbus: Addr<Nimbus>, max_frame: usiz
                 let reply = Response::Error(RemoteError::BadRequest {
                     reason: e.to_string(),
                 });
-                let _ = write_message(&mut stream, &reply, max_frame).await;
+                let _ = frames(max_frame).write(&mut stream, &reply).await;
                 return;
             }
         };
@@ -62,12 +61,12 @@ async fn connection(mut stream: TcpStream, nimbus: Addr<Nimbus>, max_frame: usiz
                 reason: "nimbus is shutting down".into(),
             }),
         };
-        if let Err(e) = write_message(&mut stream, &response, max_frame).await {
+        if let Err(e) = frames(max_frame).write(&mut stream, &response).await {
             tracing::warn!(%peer, error = %e, "writing a reply failed");
             let reply = Response::Error(RemoteError::Unavailable {
                 reason: format!("the reply could not be sent: {e}"),
             });
-            let _ = write_message(&mut stream, &reply, max_frame).await;
+            let _ = frames(max_frame).write(&mut stream, &reply).await;
             return;
         }
     }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::protocol::{hex, RemoteError, TopologyDist};
+use storm_client::protocol::{hex, RemoteError, TopologyDist};
 
 const ARTIFACT_FILE: &str = "storm.bin";
 const DIST_FILE: &str = "dist.json";

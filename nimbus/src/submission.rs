@@ -9,7 +9,7 @@ use storm_core::{
     ComponentId, Config, CustomStreamGrouping, StormTopology, TaskId, TopologyShape, Value,
 };
 
-use crate::protocol::{RemoteError, SubmitTopology};
+use storm_client::protocol::{RemoteError, SubmitTopology};
 
 /// A submission that passed every check.
 #[derive(Debug, Clone)]

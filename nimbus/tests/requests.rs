@@ -7,9 +7,10 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::Fixture;
+use storm_client::protocol::{hex, RebalanceRequest, RemoteError, SubmitTopology};
+use storm_client::{Request, Response};
 use storm_core::{Config, TopologyId};
-use storm_nimbus::protocol::{hex, RebalanceRequest, RemoteError, SubmitTopology};
-use storm_nimbus::{Request, Response, TopologyAction};
+use storm_nimbus::TopologyAction;
 use storm_zk::{ClusterState, TopologyStatus};
 
 fn submitted(r: Response) -> TopologyId {

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use actix::Actor;
 use common::Fixture;
-use storm_nimbus::protocol::frame::{read_message, PROTOCOL_VERSION};
-use storm_nimbus::protocol::{RemoteError, Response};
-use storm_nimbus::{server, Nimbus, NimbusClient};
+use storm_client::protocol::{frames, PROTOCOL_VERSION};
+use storm_client::protocol::{RemoteError, Response};
+use storm_client::NimbusClient;
+use storm_nimbus::{server, Nimbus};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
@@ -32,7 +33,7 @@ async fn send_raw(addr: &str, bytes: &[u8]) -> Option<Response> {
     let _ = s.shutdown().await;
     tokio::time::timeout(
         Duration::from_secs(5),
-        read_message::<Response, _>(&mut s, MAX_FRAME),
+        frames(MAX_FRAME).read::<Response, _>(&mut s),
     )
     .await
     .expect("nimbus answers or closes in time")
@@ -75,7 +76,7 @@ async fn a_client_uploads_submits_lists_and_kills() {
     std::fs::write(&artifact, &data).expect("write");
     let location = client.upload_artifact(&artifact).await.expect("upload");
     let id = client
-        .submit_topology(storm_nimbus::protocol::SubmitTopology {
+        .submit_topology(storm_client::protocol::SubmitTopology {
             name: "words".into(),
             artifact: location,
             config_json: "{}".into(),

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use actix::{Actor, Addr};
-use storm_nimbus::DaemonConfig;
+use storm_client::DaemonConfig;
 use storm_zk::{ClusterState, ZkClusterState};
 
 use crate::error::SupervisorError;
@@ -16,7 +16,7 @@ use crate::supervisor::{Shutdown, Supervisor};
 pub fn run(config: DaemonConfig) -> Result<(), SupervisorError> {
     actix::System::new().block_on(async move {
         let addr = start(config).await?;
-        storm_nimbus::daemon::wait_for_signal().await;
+        storm_client::shutdown_signal::wait_for_signal().await;
         tracing::info!("supervisor stopping its workers");
         let _ = addr.send(Shutdown).await;
         Ok(())

@@ -5,7 +5,7 @@
 pub enum SupervisorError {
     /// `storm.yaml` is invalid.
     #[error(transparent)]
-    Config(#[from] storm_nimbus::ConfigError),
+    Config(#[from] storm_client::ConfigError),
     /// ZooKeeper could not be used.
     #[error("zookeeper: {0}")]
     ZooKeeper(#[from] storm_zk::Error),

@@ -6,12 +6,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use rustix::process::{kill_process, Pid, Signal};
+use storm_client::launch::{
+    ARTIFACT_FILE, ENV_CONF, ENV_DIST_DIR, ENV_JAR, ENV_PORT, ENV_SUPERVISOR_ID, ENV_TOPOLOGY_ID,
+    ENV_WORKER_DIR, ENV_WORKER_ID,
+};
 use storm_core::TopologyId;
 
-use crate::local_state::{
-    LocalState, ARTIFACT_FILE, ENV_CONF, ENV_DIST_DIR, ENV_JAR, ENV_PORT, ENV_SUPERVISOR_ID,
-    ENV_TOPOLOGY_ID, ENV_WORKER_DIR, ENV_WORKER_ID,
-};
+use crate::local_state::LocalState;
 
 /// Everything a worker is started with.
 #[derive(Debug, Clone)]

@@ -5,19 +5,21 @@
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 
+use storm_client::protocol::TopologyDist;
+use storm_client::{DaemonConfig, NimbusClient};
 use storm_core::TopologyId;
-use storm_nimbus::protocol::TopologyDist;
-use storm_nimbus::{DaemonConfig, NimbusClient};
 use storm_zk::ClusterState;
 
-use crate::local_state::{LocalState, ARTIFACT_FILE, DIST_FILE};
+use storm_client::launch::{ARTIFACT_FILE, DIST_FILE};
+
+use crate::local_state::LocalState;
 
 /// Why a download failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DownloadError {
     /// Nimbus could not be reached or refused.
     #[error(transparent)]
-    Nimbus(#[from] storm_nimbus::ClientError),
+    Nimbus(#[from] storm_client::ClientError),
     /// A local file operation failed.
     #[error("{what} {path}: {source}")]
     File {
@@ -43,12 +45,12 @@ fn file_err(
 pub async fn connect_nimbus(
     config: &DaemonConfig,
     state: &dyn ClusterState,
-) -> Result<NimbusClient, storm_nimbus::ClientError> {
+) -> Result<NimbusClient, storm_client::ClientError> {
     if let Ok(Some(leader)) = state.leader().await {
         match NimbusClient::connect(
             &leader.id(),
             config.max_frame,
-            storm_nimbus::client::DEFAULT_TIMEOUT,
+            storm_client::nimbus_client::DEFAULT_TIMEOUT,
         )
         .await
         {

@@ -13,13 +13,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
+use storm_client::protocol::TopologyDist;
+use storm_client::DaemonConfig;
 use storm_core::TopologyId;
-use storm_nimbus::protocol::TopologyDist;
-use storm_nimbus::DaemonConfig;
 use storm_zk::{ClusterState, SupervisorInfo};
 
 use crate::launcher::{remove_worker_dir, LaunchSpec, WorkerProcess};
-use crate::local_state::{now_secs, LocalHeartbeat, LocalState};
+use storm_client::launch::{now_secs, LocalHeartbeat};
+
+use crate::local_state::LocalState;
 use crate::localizer;
 use crate::slot::{
     LocalAssignment, Observation, Slot, SlotAction, SlotTimeouts, WorkerObservation,

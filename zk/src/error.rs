@@ -40,44 +40,19 @@ pub enum Error {
     Encode {
         /// The record type.
         what: &'static str,
-        /// bincode's error.
+        /// The codec's error.
         #[source]
-        source: bincode::error::EncodeError,
+        source: storm_codec::CodecError,
     },
-    /// A znode's bytes are not a valid value of the expected record.
+    /// A znode's bytes are not a valid value of the expected record (empty, another layout
+    /// version, garbage or trailing bytes).
     #[error("decoding {path}: {source}")]
     Decode {
         /// The znode.
         path: String,
-        /// bincode's error.
+        /// The codec's error.
         #[source]
-        source: bincode::error::DecodeError,
-    },
-    /// A znode that should hold a record is empty, so it has not even a version byte.
-    #[error("decoding {path}: empty value, expected a version byte")]
-    Empty {
-        /// The znode.
-        path: String,
-    },
-    /// A znode was written by a layout version this build does not read.
-    #[error(
-        "decoding {path}: encoding version {found} is not known (this build reads {supported})"
-    )]
-    UnknownVersion {
-        /// The znode.
-        path: String,
-        /// The version byte found.
-        found: u8,
-        /// The version this build writes and reads.
-        supported: u8,
-    },
-    /// A value decoded but bytes were left over: the znode holds something else.
-    #[error("decoding {path}: {extra} unexpected bytes after the value")]
-    TrailingBytes {
-        /// The znode.
-        path: String,
-        /// How many bytes were left.
-        extra: usize,
+        source: storm_codec::CodecError,
     },
     /// A name that becomes one znode path segment is unusable (empty, `.`/`..`, or has `/`).
     #[error("invalid {what} {name:?}: must be non-empty, not . or .., and contain no '/' or NUL")]
@@ -134,14 +109,7 @@ impl Error {
 
     /// The stored bytes are not a record this build can read.
     pub fn is_codec(&self) -> bool {
-        matches!(
-            self,
-            Error::Decode { .. }
-                | Error::Empty { .. }
-                | Error::UnknownVersion { .. }
-                | Error::TrailingBytes { .. }
-                | Error::Encode { .. }
-        )
+        matches!(self, Error::Decode { .. } | Error::Encode { .. })
     }
 
     pub(crate) fn zk(op: &'static str, path: &str, source: zookeeper_client::Error) -> Self {
@@ -182,7 +150,11 @@ mod tests {
         let denied = Error::zk("get_data", "/a", zookeeper_client::Error::NoAuth);
         assert!(denied.is_no_auth());
         assert!(!denied.is_retryable());
-        assert!(Error::Empty { path: "/a".into() }.is_codec());
+        assert!(Error::Decode {
+            path: "/a".into(),
+            source: storm_codec::CodecError::Empty
+        }
+        .is_codec());
         assert_eq!(
             denied.to_string(),
             "zookeeper get_data /a: not authorized",

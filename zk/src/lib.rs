@@ -11,7 +11,7 @@
 //!   re-creates the client, the ephemeral registrations and the watches after a session expires;
 //! * [`MemClusterState`] (in memory) for local mode and unit tests, with the same semantics.
 //!
-//! The znode layout is in [`paths`]; values are bincode with a version byte ([`codec`]).
+//! The znode layout is in [`paths`]; values are `storm-codec` records ([`codec`]).
 //!
 //! ```no_run
 //! # async fn demo() -> storm_zk::Result<()> {

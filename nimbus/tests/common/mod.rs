@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
+use storm_client::protocol::{hex, SubmitTopology};
+use storm_client::{DaemonConfig, Request, Response};
 use storm_core::{
     BasicBolt, BasicOutputCollector, ComponentResult, Config, OutputFieldsDeclarer, Spout,
     SpoutOutputCollector, StormTopology, TopologyBuilder, Tuple,
 };
-use storm_nimbus::protocol::{hex, SubmitTopology};
 use storm_nimbus::store::ArtifactStore;
-use storm_nimbus::{DaemonConfig, NimbusCore, Now, Request, Response};
+use storm_nimbus::{NimbusCore, Now};
 use storm_zk::{ClusterState, MemClusterState, SupervisorInfo};
 
 struct Sentences;

@@ -27,28 +27,12 @@
 //! }
 //! ```
 
-mod error;
-mod submitter;
-
 use std::path::PathBuf;
 
-pub use error::{BuildError, ClusterError};
-pub use storm_supervisor::WorkerLaunch;
-pub use submitter::StormSubmitter;
+pub use storm_client::launch::WorkerLaunch;
+pub use storm_client::{BuildError, ClusterError, StormSubmitter, Submission};
 
-use storm_supervisor::local_state::ENV_JAR;
-
-use crate::{Config, Topology};
-
-/// What the author's code builds: the topology, its name and its config.
-pub struct Submission {
-    /// The topology's name (`topology.name`).
-    pub name: String,
-    /// Its config.
-    pub config: Config,
-    /// The topology.
-    pub topology: Topology,
-}
+use storm_client::launch::ENV_JAR;
 
 /// How this process was started.
 #[derive(Debug)]
@@ -96,7 +80,7 @@ where
         Launch::Worker(launch) => {
             init_tracing();
             let submission = build(&args).map_err(ClusterError::Build)?;
-            storm_supervisor::run_worker(&launch, &submission.topology)?;
+            storm_client::run_worker(&launch, &submission.topology)?;
             Ok(())
         }
         Launch::Submit { jar } => {

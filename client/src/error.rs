@@ -14,16 +14,19 @@ pub enum ClusterError {
     Build(BuildError),
     /// The configuration handed over by `storm jar` is invalid.
     #[error(transparent)]
-    Config(#[from] storm_nimbus::ConfigError),
+    Config(#[from] crate::config::ConfigError),
     /// The topology's config could not be encoded.
     #[error("invalid topology config: {0}")]
     TopologyConfig(String),
     /// Nimbus could not be reached or refused the submission.
     #[error(transparent)]
-    Submit(#[from] storm_nimbus::ClientError),
+    Submit(#[from] crate::nimbus_client::ClientError),
+    /// The launch parameters are unusable.
+    #[error(transparent)]
+    Launch(#[from] crate::launch::LaunchError),
     /// The worker could not start or run.
     #[error(transparent)]
-    Worker(#[from] storm_supervisor::WorkerProcessError),
+    Worker(#[from] crate::worker_process::WorkerProcessError),
     /// No async runtime could be started.
     #[error("starting the client runtime: {0}")]
     Runtime(std::io::Error),

@@ -206,7 +206,7 @@ impl DaemonConfig {
         if let Some(v) = map.get("nimbus.thrift.max_buffer_size") {
             c.max_frame = v
                 .as_u64()
-                .filter(|n| (1024..=crate::protocol::frame::MAX_FRAME_CEILING as u64).contains(n))
+                .filter(|n| (1024..=storm_codec::MAX_BODY_CEILING as u64).contains(n))
                 .ok_or_else(|| {
                     wrong(
                         "nimbus.thrift.max_buffer_size",

@@ -10,9 +10,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::config::DaemonConfig;
-use crate::protocol::frame::{read_message, write_message};
 use crate::protocol::{
-    hex, FrameError, RebalanceRequest, RemoteError, Request, Response, SubmitTopology,
+    frames, hex, CodecError, RebalanceRequest, RemoteError, Request, Response, SubmitTopology,
     TopologyDist, TopologyInfo, TopologySummary, CHUNK_SIZE,
 };
 
@@ -55,7 +54,7 @@ pub enum ClientError {
         addr: String,
         /// What went wrong.
         #[source]
-        source: FrameError,
+        source: CodecError,
     },
     /// Nimbus closed the connection without replying.
     #[error("Nimbus at {addr} closed the connection without replying to {request}")]
@@ -187,8 +186,9 @@ impl NimbusClient {
         let max = self.max_frame;
         let stream = &mut self.stream;
         let exchange = async {
-            write_message(stream, request, max).await?;
-            read_message::<Response, _>(stream, max).await
+            let frames = frames(max);
+            frames.write(stream, request).await?;
+            frames.read::<Response, _>(stream).await
         };
         match tokio::time::timeout(self.timeout, exchange).await {
             Err(_) => Err(ClientError::Timeout {

@@ -1,7 +1,7 @@
 //! The worker side of a slot: what the author's binary does when a supervisor starts it in
 //! worker mode (Storm's `Worker`).
 //!
-//! It reads its launch parameters from the environment ([`WorkerLaunch::from_env`]), checks
+//! It reads its launch parameters from the environment ([`WorkerLaunch::from_env`](crate::launch::WorkerLaunch::from_env)), checks
 //! that the topology its own code rebuilt is the one Nimbus accepted, reads its assignment from
 //! ZooKeeper, starts the tasks of its executors with Nimbus's config, and then, until SIGTERM
 //! or until its supervisor is gone: writes a local heartbeat and a ZooKeeper heartbeat every
@@ -9,21 +9,16 @@
 //! status changes.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use storm_core::topology::ExecutorInfo;
 use storm_core::{Config, TaskId, Topology, TopologyId};
-use storm_nimbus::protocol::TopologyDist;
-use storm_nimbus::DaemonConfig;
 use storm_worker::RunningTopology;
 use storm_zk::{Change, ClusterState, NodePort, TopologyStatus, WorkerHeartbeat, ZkClusterState};
 use tokio::sync::watch;
 
-use crate::local_state::{
-    now_secs, LocalHeartbeat, DIST_FILE, ENV_CONF, ENV_DIST_DIR, ENV_PORT, ENV_SUPERVISOR_ID,
-    ENV_TOPOLOGY_ID, ENV_WORKER_DIR, ENV_WORKER_ID,
-};
+use crate::launch::{now_secs, LaunchError, LocalHeartbeat, WorkerLaunch};
 
 /// How long the tasks get to clean up when the worker stops.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -31,22 +26,9 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Why a worker could not start or run.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerProcessError {
-    /// A launch variable is missing or invalid.
-    #[error("worker launch variable {var}: {reason}")]
-    Env {
-        /// The variable.
-        var: &'static str,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The run files could not be read.
-    #[error("reading the run files {path}: {reason}")]
-    Dist {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
+    /// The launch parameters or run files are unusable.
+    #[error(transparent)]
+    Launch(#[from] LaunchError),
     /// The topology the binary built is not the one that was submitted.
     #[error("the topology this binary builds from its arguments is not the one submitted as {topology_id}: was it built from other arguments or code?")]
     Mismatch {
@@ -69,86 +51,13 @@ pub enum WorkerProcessError {
     Worker(#[from] storm_worker::WorkerError),
 }
 
-/// What a supervisor launched this worker with.
-#[derive(Debug, Clone)]
-pub struct WorkerLaunch {
-    /// The topology.
-    pub topology_id: TopologyId,
-    /// The supervisor that started it.
-    pub supervisor_id: String,
-    /// Its port.
-    pub port: u16,
-    /// Its id.
-    pub worker_id: String,
-    /// Its directory.
-    pub worker_dir: PathBuf,
-    /// The topology's run files.
-    pub dist_dir: PathBuf,
-    /// The daemon config.
-    pub config: DaemonConfig,
-}
-
-fn var(name: &'static str) -> Result<String, WorkerProcessError> {
-    std::env::var(name).map_err(|e| WorkerProcessError::Env {
-        var: name,
-        reason: e.to_string(),
-    })
-}
-
-impl WorkerLaunch {
-    /// The launch parameters, or `None` when this process was not started as a worker.
-    pub fn from_env() -> Result<Option<Self>, WorkerProcessError> {
-        if std::env::var_os(ENV_TOPOLOGY_ID).is_none() {
-            return Ok(None);
-        }
-        let port = var(ENV_PORT)?
-            .parse()
-            .map_err(|e: std::num::ParseIntError| WorkerProcessError::Env {
-                var: ENV_PORT,
-                reason: e.to_string(),
-            })?;
-        let config =
-            DaemonConfig::from_json(&var(ENV_CONF)?).map_err(|e| WorkerProcessError::Env {
-                var: ENV_CONF,
-                reason: e.to_string(),
-            })?;
-        Ok(Some(Self {
-            topology_id: TopologyId::new(var(ENV_TOPOLOGY_ID)?),
-            supervisor_id: var(ENV_SUPERVISOR_ID)?,
-            port,
-            worker_id: var(ENV_WORKER_ID)?,
-            worker_dir: PathBuf::from(var(ENV_WORKER_DIR)?),
-            dist_dir: PathBuf::from(var(ENV_DIST_DIR)?),
-            config,
-        }))
-    }
-
-    /// This worker's slot.
-    pub fn slot(&self) -> NodePort {
-        NodePort::new(self.supervisor_id.clone(), self.port)
-    }
-
-    /// The run files the supervisor downloaded.
-    pub fn dist(&self) -> Result<TopologyDist, WorkerProcessError> {
-        let path = self.dist_dir.join(DIST_FILE);
-        let bytes = std::fs::read(&path).map_err(|e| WorkerProcessError::Dist {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        serde_json::from_slice(&bytes).map_err(|e| WorkerProcessError::Dist {
-            path,
-            reason: e.to_string(),
-        })
-    }
-}
-
 /// Runs the worker until SIGTERM or SIGINT, or until its supervisor is gone. Blocks; starts
 /// its own actix system.
 pub fn run_worker(launch: &WorkerLaunch, topology: &Topology) -> Result<(), WorkerProcessError> {
     let dist = launch.dist()?;
     let submitted: serde_json::Value =
-        serde_json::from_str(&dist.topology_json).map_err(|e| WorkerProcessError::Dist {
-            path: launch.dist_dir.join(DIST_FILE),
+        serde_json::from_str(&dist.topology_json).map_err(|e| LaunchError::Dist {
+            path: launch.dist_path(),
             reason: e.to_string(),
         })?;
     let rebuilt = serde_json::to_value(&topology.definition).ok();
@@ -157,8 +66,8 @@ pub fn run_worker(launch: &WorkerLaunch, topology: &Topology) -> Result<(), Work
             topology_id: launch.topology_id.to_string(),
         });
     }
-    let config = Config::from_json(&dist.config_json).map_err(|e| WorkerProcessError::Dist {
-        path: launch.dist_dir.join(DIST_FILE),
+    let config = Config::from_json(&dist.config_json).map_err(|e| LaunchError::Dist {
+        path: launch.dist_path(),
         reason: e.to_string(),
     })?;
     actix::System::new().block_on(run(launch, topology, config))
@@ -214,10 +123,11 @@ async fn run(
     ) {
         (Ok(t), Ok(i)) => (t, i),
         _ => {
-            return Err(WorkerProcessError::Env {
+            return Err(LaunchError::Env {
                 var: "signals",
                 reason: "cannot watch SIGTERM and SIGINT".into(),
-            })
+            }
+            .into())
         }
     };
     let mut tick = tokio::time::interval(freq);
@@ -312,7 +222,7 @@ async fn zk_heartbeats(
     state: Arc<dyn ClusterState>,
     id: TopologyId,
     slot: NodePort,
-    executors: Vec<storm_core::ExecutorInfo>,
+    executors: Vec<ExecutorInfo>,
     freq: Duration,
     started: Instant,
 ) {

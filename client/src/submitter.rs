@@ -3,11 +3,23 @@
 
 use std::path::PathBuf;
 
-use storm_nimbus::protocol::SubmitTopology;
-use storm_nimbus::{DaemonConfig, NimbusClient};
-use storm_supervisor::local_state::ENV_CONF;
+use storm_core::{Config, Topology};
 
-use super::{ClusterError, Submission};
+use crate::config::DaemonConfig;
+use crate::error::ClusterError;
+use crate::launch::ENV_CONF;
+use crate::nimbus_client::NimbusClient;
+use crate::protocol::SubmitTopology;
+
+/// What the author's code builds: the topology, its name and its config.
+pub struct Submission {
+    /// The topology's name (`topology.name`).
+    pub name: String,
+    /// Its config.
+    pub config: Config,
+    /// The topology.
+    pub topology: Topology,
+}
 
 /// Submits topologies to the Nimbus named by a `storm.yaml` config.
 #[derive(Debug, Clone)]

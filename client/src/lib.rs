@@ -1,0 +1,28 @@
+//! What a topology binary needs on a cluster, and nothing of the daemons (Storm's
+//! `storm-client`): Nimbus and the supervisor depend on this crate, never the other way round.
+//!
+//! * [`config`]: the daemons' `storm.yaml` ([`DaemonConfig`]), which also tells a client where
+//!   Nimbus and ZooKeeper are;
+//! * [`protocol`]: the Nimbus protocol's requests and replies, in `storm-codec` frames;
+//! * [`nimbus_client`]: [`NimbusClient`], used by the `storm` command, supervisors and
+//!   [`StormSubmitter`] ([`submitter`]), which uploads the binary and submits the topology;
+//! * [`launch`]: the contract between a supervisor and the binary it starts as a worker (its
+//!   environment, run files and local heartbeat);
+//! * [`worker_process`]: worker mode, what the author's binary does under a supervisor.
+
+pub mod config;
+pub mod error;
+pub mod launch;
+pub mod nimbus_client;
+pub mod protocol;
+pub mod shutdown_signal;
+pub mod submitter;
+pub mod worker_process;
+
+pub use config::{ConfigError, DaemonConfig};
+pub use error::{BuildError, ClusterError};
+pub use launch::{LaunchError, WorkerLaunch};
+pub use nimbus_client::{ClientError, NimbusClient};
+pub use protocol::{RemoteError, Request, Response};
+pub use submitter::{StormSubmitter, Submission};
+pub use worker_process::{run_worker, WorkerProcessError};

@@ -1,0 +1,36 @@
+//! The Nimbus protocol: `storm-codec` frames (a length, a version byte and bincode) carrying
+//! the requests and replies ([`messages`]) and the refusals ([`RemoteError`]).
+
+pub mod messages;
+mod remote_error;
+
+pub use messages::{
+    ExecutorSummary, RebalanceRequest, Request, Response, SubmitTopology, TopologyDist,
+    TopologyInfo, TopologySummary,
+};
+pub use remote_error::RemoteError;
+pub use storm_codec::{CodecError, FrameCodec};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u8 = 1;
+
+/// The default largest frame (Storm's `nimbus.thrift.max_buffer_size`, 1 MiB).
+pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
+
+/// The frames of a Nimbus connection whose largest frame is `max_frame` bytes.
+pub fn frames(max_frame: usize) -> FrameCodec {
+    FrameCodec::new(PROTOCOL_VERSION, max_frame)
+}
+
+/// Bytes per upload or download chunk (Storm uploads in 307200-byte chunks).
+pub const CHUNK_SIZE: usize = 256 * 1024;
+
+/// Hex form of a SHA-256 digest.
+pub fn hex(digest: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(digest.len() * 2);
+    for b in digest {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
