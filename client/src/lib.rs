@@ -18,6 +18,7 @@ pub mod protocol;
 pub mod shutdown_signal;
 pub mod submitter;
 pub mod worker_process;
+pub mod worker_transport;
 
 pub use config::{ConfigError, DaemonConfig};
 pub use error::{BuildError, ClusterError};

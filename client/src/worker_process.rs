@@ -18,7 +18,13 @@ use storm_worker::RunningTopology;
 use storm_zk::{Change, ClusterState, NodePort, TopologyStatus, WorkerHeartbeat, ZkClusterState};
 use tokio::sync::watch;
 
+use storm_worker::transport::handshake::WorkerSecret;
+
 use crate::launch::{now_secs, LaunchError, LocalHeartbeat, WorkerLaunch};
+use crate::worker_transport::WorkerTransport;
+
+/// How often, until every connection is up, the worker checks whether it may activate spouts.
+const CONNECTION_CHECK: Duration = Duration::from_millis(50);
 
 /// How long the tasks get to clean up when the worker stops.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,6 +51,20 @@ pub enum WorkerProcessError {
         topology_id: String,
         /// This worker's slot.
         slot: String,
+    },
+    /// The topology has no credentials in ZooKeeper (submitted by an older Nimbus?).
+    #[error("topology {topology_id} has no worker secret in zookeeper")]
+    NoCredentials {
+        /// The topology.
+        topology_id: String,
+    },
+    /// The slot port could not be listened on.
+    #[error("cannot listen on worker port {port}: {reason}")]
+    Listen {
+        /// The port.
+        port: u16,
+        /// Why.
+        reason: String,
     },
     /// The tasks could not start or stop.
     #[error(transparent)]
@@ -96,12 +116,40 @@ async fn run(
         });
     }
     let tasks: Vec<TaskId> = executors.iter().flat_map(|e| e.tasks()).collect();
-    let active = is_active(state.as_ref(), id).await?.unwrap_or(false);
-    let mut running =
-        RunningTopology::start_executors(id.as_str(), topology, config, Some(&executors), active)?;
-    tracing::info!(topology = %id, %slot, tasks = tasks.len(), active, "worker started");
+    let secret = state
+        .credentials(id)
+        .await?
+        .ok_or_else(|| WorkerProcessError::NoCredentials {
+            topology_id: id.to_string(),
+        })?;
+    let mut transport = WorkerTransport::listen(
+        slot.clone(),
+        id.as_str(),
+        WorkerSecret::new(secret.worker_secret),
+    )
+    .await
+    .map_err(|e| WorkerProcessError::Listen {
+        port: launch.port,
+        reason: e.to_string(),
+    })?;
+    let mut assignments = state.watch_assignments();
+    if let Some(assignment) = state.assignment(id).await? {
+        transport.apply(&assignment);
+    }
+    let wanted_active = is_active(state.as_ref(), id).await?.unwrap_or(false);
+    // Spouts wait for every outbound connection (Storm's activateWorkerWhenAllConnectionsReady).
+    let mut running = RunningTopology::start_worker(
+        id.as_str(),
+        topology,
+        config,
+        Some(&executors),
+        false,
+        Some(transport.routes().clone()),
+    )?;
+    tracing::info!(topology = %id, %slot, tasks = tasks.len(), peers = transport.peers().count(), "worker started");
 
-    let (active_tx, mut active_rx) = watch::channel(active);
+    let (active_tx, mut active_rx) = watch::channel(wanted_active);
+    let mut connections = tokio::time::interval(CONNECTION_CHECK);
     let freq = launch
         .config
         .worker_heartbeat_freq
@@ -139,12 +187,17 @@ async fn run(
                 if changed.is_err() {
                     continue;
                 }
-                let now_active = *active_rx.borrow_and_update();
-                if now_active != running.is_active() {
-                    tracing::info!(active = now_active, "spouts {}", if now_active { "activated" } else { "deactivated" });
-                    running.set_active(now_active);
-                }
+                follow_activation(&mut running, *active_rx.borrow_and_update(), &transport);
             }
+            _ = connections.tick() => {
+                follow_activation(&mut running, *active_rx.borrow(), &transport);
+            }
+            change = assignments.changed() => match change {
+                Ok(Change::Resync) => reapply(state.as_ref(), id, &mut transport).await,
+                Ok(c) if c.key() == Some(id.as_str()) => reapply(state.as_ref(), id, &mut transport).await,
+                Ok(_) => {}
+                Err(_) => tokio::time::sleep(freq).await,
+            },
             _ = tick.tick() => {
                 if std::os::unix::process::parent_id() != parent {
                     break "its supervisor is gone";
@@ -166,10 +219,39 @@ async fn run(
     status.abort();
     zk_beats.abort();
     running.shutdown(SHUTDOWN_TIMEOUT)?;
+    transport.shutdown();
     if let Err(e) = state.remove_worker_heartbeat(id, &slot).await {
         tracing::debug!(error = %e, "removing the worker heartbeat");
     }
     Ok(())
+}
+
+/// Activates the spouts when the topology is active and every connection to another worker is
+/// up; deactivates them when the topology is deactivated. A connection lost later does not
+/// deactivate them: batches for it are dropped and replayed, as in Storm.
+fn follow_activation(running: &mut RunningTopology, wanted: bool, transport: &WorkerTransport) {
+    let now_active = wanted && (running.is_active() || transport.all_connected());
+    if now_active != running.is_active() {
+        tracing::info!(
+            active = now_active,
+            "spouts {}",
+            if now_active {
+                "activated"
+            } else {
+                "deactivated"
+            }
+        );
+        running.set_active(now_active);
+    }
+}
+
+/// Re-reads the assignment after a change and re-points the connections.
+async fn reapply(state: &dyn ClusterState, id: &TopologyId, transport: &mut WorkerTransport) {
+    match state.assignment(id).await {
+        Ok(Some(assignment)) => transport.apply(&assignment),
+        Ok(None) => {} // removed: the supervisor stops this worker
+        Err(e) => tracing::warn!(error = %e, "cannot re-read the assignment"),
+    }
 }
 
 async fn is_active(

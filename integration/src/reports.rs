@@ -17,8 +17,20 @@ pub struct SpoutReport {
     pub calls: u64,
     /// `next_tuple` calls made while deactivated (must stay 0).
     pub calls_while_inactive: u64,
-    /// Sentences emitted.
+    /// Sentences emitted (replays included).
     pub emitted: u64,
+    /// With `--acked`: distinct sentences acked.
+    #[serde(default)]
+    pub acked: u64,
+    /// With `--acked`: acks for a sentence already acked (must stay 0).
+    #[serde(default)]
+    pub acked_again: u64,
+    /// With `--acked`: fails (each replayed).
+    #[serde(default)]
+    pub failed: u64,
+    /// With `--acked`: sentences emitted and neither acked nor failed yet.
+    #[serde(default)]
+    pub pending: u64,
 }
 
 /// What a sink task reports in `sink-<task>.json` at every tick (once a second).

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use storm_core::{ComponentId, Config, StormTopology, TopologyId, TopologyShape};
-use storm_zk::{ClusterState, RebalanceOptions, StormBase, TopologyStatus};
+use storm_zk::{ClusterState, Credentials, RebalanceOptions, StormBase, TopologyStatus};
 
 use crate::heartbeats::{HeartbeatCache, Liveness};
 use crate::status::{self, Effect, TopologyAction};
@@ -64,6 +64,13 @@ pub(crate) fn unavailable(e: impl std::fmt::Display) -> RemoteError {
     RemoteError::Unavailable {
         reason: e.to_string(),
     }
+}
+
+/// A topology's credentials: a fresh random worker secret.
+fn new_credentials() -> Result<Credentials, getrandom::Error> {
+    let mut worker_secret = vec![0u8; 32];
+    getrandom::fill(&mut worker_secret)?;
+    Ok(Credentials { worker_secret })
 }
 
 /// Nimbus's state and logic.
@@ -300,6 +307,13 @@ impl NimbusCore {
             owner: String::new(),
             prev_status: None,
         };
+        // The secret its workers prove to each other; written before the `StormBase`, so no
+        // worker ever starts without one.
+        let credentials = new_credentials().map_err(unavailable)?;
+        if let Err(e) = self.state.set_credentials(&id, &credentials).await {
+            lock(&self.store).remove(id.as_str());
+            return Err(unavailable(e));
+        }
         if let Err(e) = self.state.set_storm(&id, &base).await {
             lock(&self.store).remove(id.as_str());
             return Err(unavailable(e));
@@ -425,6 +439,9 @@ impl NimbusCore {
             .await
             .map_err(unavailable)?;
         self.state.remove_storm(id).await.map_err(unavailable)?;
+        if let Err(e) = self.state.remove_credentials(id).await {
+            tracing::warn!(topology = %id, error = %e, "removing the credentials");
+        }
         tracing::info!(topology = %id, "topology removed");
         lock(&self.heartbeats).remove(id);
         lock(&self.records).remove(id);

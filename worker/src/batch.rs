@@ -15,6 +15,10 @@ pub struct TupleBatch {
     pub src: TaskId,
     /// The receiving task.
     pub dst: TaskId,
+    /// The connection generation it crossed (0 within a process): its credit names the same
+    /// epoch, so credit for a batch sent on a connection that has since broken is not counted
+    /// twice (the sender already took it back when the connection broke).
+    pub epoch: u32,
     /// The tuples, in emit order.
     pub tuples: BatchTuples,
 }
@@ -30,6 +34,8 @@ pub struct CreditGrant {
     pub to: TaskId,
     /// How many tuples were processed.
     pub tuples: u32,
+    /// The epoch of the processed batch.
+    pub epoch: u32,
     /// The emptied batch buffer, handed back for reuse within a process (never on the wire):
     /// batches then cost no allocation, and small batches do not each allocate a full buffer.
     #[serde(skip)]
@@ -50,6 +56,7 @@ mod tests {
         let batch = TupleBatch {
             src: TaskId(3),
             dst: TaskId(4),
+            epoch: 0,
             tuples,
         };
         let config = bincode::config::standard();

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use storm_core::TaskId;
 
 const NOT_LOCAL: u32 = u32::MAX;
+/// A remote task's load as its worker last reported it, in millionths; this value: not known.
+const UNKNOWN: u32 = u32::MAX;
 
 /// Queued tuples per task and busy time per thread of this worker.
 #[derive(Debug)]
@@ -19,6 +21,7 @@ pub struct LoadMap {
     queued: Vec<AtomicU32>,
     thread_of: Vec<u32>,
     busy_nanos: Vec<AtomicU64>,
+    remote: Vec<AtomicU32>,
     capacity: u32,
 }
 
@@ -37,6 +40,7 @@ impl LoadMap {
             queued: (0..=task_count).map(|_| AtomicU32::new(0)).collect(),
             thread_of,
             busy_nanos: tasks_by_thread.iter().map(|_| AtomicU64::new(0)).collect(),
+            remote: (0..=task_count).map(|_| AtomicU32::new(UNKNOWN)).collect(),
             capacity: capacity.max(1),
         }
     }
@@ -82,10 +86,46 @@ impl LoadMap {
         }
     }
 
-    /// How full a local task's input is; `None` for tasks elsewhere.
+    /// How full a local task's input is; for a task in another worker, the load its worker
+    /// last reported; `None` when not known.
     pub fn queue_load(&self, task: TaskId) -> Option<f64> {
-        self.thread_of(task)?;
+        if self.thread_of(task).is_none() {
+            return self.remote_load(task);
+        }
         Some((f64::from(self.queued(task)) / f64::from(self.capacity)).min(1.0))
+    }
+
+    /// Records the load another worker reported for one of its tasks (0.0 to 1.0).
+    pub fn set_remote_load(&self, task: TaskId, load: f64) {
+        if self.thread_of(task).is_some() {
+            return;
+        }
+        if let Some(r) = self.remote.get(task.0 as usize) {
+            r.store((load.clamp(0.0, 1.0) * 1e6) as u32, Ordering::Relaxed);
+        }
+    }
+
+    /// Forgets the reported load of a remote task (its connection is down: it counts as full).
+    pub fn forget_remote_load(&self, task: TaskId) {
+        if let Some(r) = self.remote.get(task.0 as usize) {
+            r.store(UNKNOWN, Ordering::Relaxed);
+        }
+    }
+
+    fn remote_load(&self, task: TaskId) -> Option<f64> {
+        match self.remote.get(task.0 as usize)?.load(Ordering::Relaxed) {
+            UNKNOWN => None,
+            millionths => Some(f64::from(millionths) / 1e6),
+        }
+    }
+
+    /// The tasks of this worker.
+    pub fn local_tasks(&self) -> impl Iterator<Item = TaskId> + '_ {
+        self.thread_of
+            .iter()
+            .enumerate()
+            .filter(|(_, &t)| t != NOT_LOCAL)
+            .map(|(i, _)| TaskId(i as u32))
     }
 
     /// A sampler of the threads' busy time, for one reader.
@@ -176,5 +216,22 @@ mod tests {
         sampler.sample(&map, start + Duration::from_secs(2));
         assert_eq!(sampler.load(&map, TaskId(1)), Some(0.0));
         assert_eq!(sampler.load(&map, TaskId(3)), None);
+    }
+
+    #[test]
+    fn remote_tasks_take_the_load_their_worker_reported() {
+        let map = LoadMap::new(3, &[&[TaskId(1)]], 1000);
+        assert_eq!(map.queue_load(TaskId(2)), None, "unknown until reported");
+        map.set_remote_load(TaskId(2), 0.25);
+        assert_eq!(map.queue_load(TaskId(2)), Some(0.25));
+        map.set_remote_load(TaskId(1), 0.9);
+        assert_eq!(
+            map.queue_load(TaskId(1)),
+            Some(0.0),
+            "a local task keeps its own figure"
+        );
+        map.forget_remote_load(TaskId(2));
+        assert_eq!(map.queue_load(TaskId(2)), None);
+        assert_eq!(map.local_tasks().collect::<Vec<_>>(), vec![TaskId(1)]);
     }
 }

@@ -29,7 +29,7 @@ use crate::executor::{BoltTask, SetActive, Shutdown, SpoutTask, TaskEnv, Wire};
 use crate::load::LoadMap;
 use crate::progress::Progress;
 use crate::stats::{TaskStats, TaskStatsSnapshot};
-use crate::transport::{Directory, LocalLink};
+use crate::transport::{Directory, LocalLink, LocalSide, RemoteLink, TaskRoutes};
 use crate::StreamTable;
 
 enum TaskAddr {
@@ -59,9 +59,7 @@ impl RunningTopology {
     }
 
     /// Starts the executors of `topology` that `assigned` names (all, as the layout groups
-    /// them, when `None`): a worker process runs the executors its assignment gives it, grouped
-    /// as Nimbus grouped them (a rebalance may have changed the grouping). Tuples for tasks not
-    /// started here have no link yet (see ARCHITECTURE.md). Must run where an actix `System` is
+    /// them, when `None`), with no link to tasks elsewhere. Must run where an actix `System` is
     /// current.
     pub fn start_executors(
         topology_id: &str,
@@ -69,6 +67,22 @@ impl RunningTopology {
         config: Config,
         assigned: Option<&[ExecutorInfo]>,
         active: bool,
+    ) -> Result<Self> {
+        Self::start_worker(topology_id, topology, config, assigned, active, None)
+    }
+
+    /// Starts the executors of `topology` that `assigned` names (all when `None`): a worker
+    /// process runs the executors its assignment gives it, grouped as Nimbus grouped them (a
+    /// rebalance may have changed the grouping). Every task not started here is reached through
+    /// `remote` ([`RemoteLink`]), which learns this worker's side once the tasks are up. Must
+    /// run where an actix `System` is current.
+    pub fn start_worker(
+        topology_id: &str,
+        topology: &Topology,
+        config: Config,
+        assigned: Option<&[ExecutorInfo]>,
+        active: bool,
+        remote: Option<Arc<TaskRoutes>>,
     ) -> Result<Self> {
         config.validate()?;
         storm_core::topology::validate(&topology.definition, &topology.custom_groupings)?;
@@ -214,7 +228,21 @@ impl RunningTopology {
             );
             tasks.push((task, addr));
         }
+        if let Some(routes) = &remote {
+            for task in (1..=shape.layout.task_count() as u32).map(TaskId) {
+                if directory.get(task).is_none() {
+                    directory.insert(task, Arc::new(RemoteLink::new(task, routes.clone())));
+                }
+            }
+        }
         let directory = Arc::new(directory);
+        if let Some(routes) = &remote {
+            routes.set_local(LocalSide {
+                directory: directory.clone(),
+                loads: loads.clone(),
+                progress: progress.clone(),
+            });
+        }
         // Bolts first, so a spout's first batch finds its consumers prepared.
         for (_, addr) in &tasks {
             if let TaskAddr::Bolt(a) = addr {

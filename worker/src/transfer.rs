@@ -214,12 +214,22 @@ impl Transfer {
             };
             q.credits -= n;
             q.batch_credits -= 1;
+            let batch = TupleBatch {
+                src,
+                dst: q.dst,
+                epoch: 0,
+                tuples,
+            };
             match &q.link {
-                Some(link) => link.send_batch(TupleBatch {
-                    src,
-                    dst: q.dst,
-                    tuples,
-                }),
+                Some(link) => {
+                    if link.send_batch(batch).is_err() {
+                        // The task's worker is unreachable: the link counted and logged the
+                        // loss (acking replays tracked tuples); the window is not spent.
+                        q.credits += n;
+                        q.batch_credits += 1;
+                        progress.batch_done();
+                    }
+                }
                 None => {
                     tracing::error!(%src, dst = %q.dst, lost = n, "no link to task; batch dropped");
                     progress.batch_done();

@@ -10,7 +10,8 @@ use storm_core::{ComponentId, TopologyId};
 use crate::error::Result;
 use crate::leadership::Leadership;
 use crate::records::{
-    Assignment, ErrorInfo, NimbusInfo, NodePort, StormBase, SupervisorInfo, WorkerHeartbeat,
+    Assignment, Credentials, ErrorInfo, NimbusInfo, NodePort, StormBase, SupervisorInfo,
+    WorkerHeartbeat,
 };
 use crate::watch::ChangeWatch;
 
@@ -75,6 +76,19 @@ pub trait ClusterState: Send + Sync {
     fn active_storms(&self) -> BoxFuture<'_, Result<Vec<TopologyId>>>;
     /// Topologies submitted, changing status or removed.
     fn watch_storms(&self) -> ChangeWatch;
+
+    // Credentials.
+
+    /// Writes a topology's credentials (at submission).
+    fn set_credentials<'a>(
+        &'a self,
+        id: &'a TopologyId,
+        credentials: &'a Credentials,
+    ) -> BoxFuture<'a, Result<()>>;
+    /// A topology's credentials.
+    fn credentials<'a>(&'a self, id: &'a TopologyId) -> BoxFuture<'a, Result<Option<Credentials>>>;
+    /// Removes a topology's credentials.
+    fn remove_credentials<'a>(&'a self, id: &'a TopologyId) -> BoxFuture<'a, Result<()>>;
 
     // Worker heartbeats.
 

@@ -51,8 +51,8 @@ pub use error::{Error, Result};
 pub use leadership::Leadership;
 pub use mem_state::{MemClusterState, MemStorage};
 pub use records::{
-    Assignment, ErrorInfo, NimbusInfo, NodePort, RebalanceOptions, StormBase, SupervisorInfo,
-    TopologyStatus, WorkerHeartbeat,
+    Assignment, Credentials, ErrorInfo, NimbusInfo, NodePort, RebalanceOptions, StormBase,
+    SupervisorInfo, TopologyStatus, WorkerHeartbeat,
 };
 pub use storage::StateStorage;
 pub use storm_state::StormClusterState;

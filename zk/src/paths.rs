@@ -6,6 +6,7 @@
 //! /supervisors/<supervisor-id>                     SupervisorInfo, ephemeral
 //! /assignments/<topology-id>                       Assignment
 //! /storms/<topology-id>                            StormBase; the children are the active topologies
+//! /credentials/<topology-id>                       Credentials: the secret its workers prove
 //! /workerbeats/<topology-id>/<node>-<port>         WorkerHeartbeat
 //! /errors/<topology-id>/<component>/e<sequence>    ErrorInfo, newest 10 kept; component %-encoded
 //! /nimbuses/<host:port>                            NimbusInfo, ephemeral
@@ -23,6 +24,8 @@ pub const SUPERVISORS: &str = "/supervisors";
 pub const ASSIGNMENTS: &str = "/assignments";
 /// Parent of the topologies' `StormBase`s.
 pub const STORMS: &str = "/storms";
+/// Parent of the topologies' credentials.
+pub const CREDENTIALS: &str = "/credentials";
 /// Parent of the worker heartbeats.
 pub const WORKERBEATS: &str = "/workerbeats";
 /// Parent of the component errors.
@@ -37,10 +40,11 @@ pub const LATCH_NAME: &str = "latch-";
 pub const ERROR_PREFIX: &str = "e";
 
 /// Every directory `setup` creates.
-pub const DIRS: [&str; 7] = [
+pub const DIRS: [&str; 8] = [
     SUPERVISORS,
     ASSIGNMENTS,
     STORMS,
+    CREDENTIALS,
     WORKERBEATS,
     ERRORS,
     NIMBUSES,
@@ -74,6 +78,12 @@ pub fn assignment(id: &TopologyId) -> Result<String> {
 pub fn storm(id: &TopologyId) -> Result<String> {
     check_name("topology id", id.as_str())?;
     Ok(format!("{STORMS}/{id}"))
+}
+
+/// `/credentials/<topology-id>`.
+pub fn credentials(id: &TopologyId) -> Result<String> {
+    check_name("topology id", id.as_str())?;
+    Ok(format!("{CREDENTIALS}/{id}"))
 }
 
 /// `/workerbeats/<topology-id>`.

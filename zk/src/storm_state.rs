@@ -12,7 +12,8 @@ use crate::error::Result;
 use crate::leadership::Leadership;
 use crate::paths;
 use crate::records::{
-    Assignment, ErrorInfo, NimbusInfo, NodePort, StormBase, SupervisorInfo, WorkerHeartbeat,
+    Assignment, Credentials, ErrorInfo, NimbusInfo, NodePort, StormBase, SupervisorInfo,
+    WorkerHeartbeat,
 };
 use crate::storage::StateStorage;
 use crate::watch::{ChangeWatch, WatchedDir};
@@ -224,6 +225,25 @@ impl<S: StateStorage> ClusterState for StormClusterState<S> {
 
     fn remove_storm<'a>(&'a self, id: &'a TopologyId) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move { self.storage.delete_node(&paths::storm(id)?).await })
+    }
+
+    fn set_credentials<'a>(
+        &'a self,
+        id: &'a TopologyId,
+        credentials: &'a Credentials,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let data = codec::encode("Credentials", credentials)?;
+            self.storage.set_data(&paths::credentials(id)?, data).await
+        })
+    }
+
+    fn credentials<'a>(&'a self, id: &'a TopologyId) -> BoxFuture<'a, Result<Option<Credentials>>> {
+        Box::pin(async move { self.read(&paths::credentials(id)?).await })
+    }
+
+    fn remove_credentials<'a>(&'a self, id: &'a TopologyId) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move { self.storage.delete_node(&paths::credentials(id)?).await })
     }
 
     fn active_storms(&self) -> BoxFuture<'_, Result<Vec<TopologyId>>> {

@@ -5,13 +5,17 @@
 //!
 //! ```text
 //! wordcount_topology --name NAME --output DIR [--sentences N | --rate PER_SEC]
-//!                    [--workers W] [--parallelism P]
+//!                    [--workers W] [--parallelism P] [--acked]
 //! ```
+//!
+//! `--acked`: one acker per worker; each sentence is emitted with a message id, replayed when it
+//! fails or times out, and the spout reports how many distinct sentences were acked.
 //!
 //! `--sentences N`: each spout task emits N sentences of the word-count workload (the same
 //! generator and seeds as `storm_starter::word_count`), so the final counts are known.
 //! `--rate R`: each spout task emits R sentences per second, forever.
 
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -42,6 +46,10 @@ struct SentenceSpout {
     rate: Option<u64>,
     vocab: Vec<String>,
     rng: SplitMix64,
+    acked_mode: bool,
+    pending: BTreeMap<i64, String>,
+    replay: VecDeque<(i64, String)>,
+    acked: BTreeSet<i64>,
     report: SpoutReport,
     path: PathBuf,
     started: Instant,
@@ -49,8 +57,12 @@ struct SentenceSpout {
 }
 
 impl SentenceSpout {
-    fn new(output: PathBuf, limit: Option<u64>, rate: Option<u64>) -> Self {
+    fn new(output: PathBuf, limit: Option<u64>, rate: Option<u64>, acked_mode: bool) -> Self {
         Self {
+            acked_mode,
+            pending: BTreeMap::new(),
+            replay: VecDeque::new(),
+            acked: BTreeSet::new(),
             path: output.clone(),
             output,
             limit,
@@ -99,20 +111,59 @@ impl Spout for SentenceSpout {
         if self.last_write.elapsed().as_millis() >= 200 {
             self.write();
         }
-        if self.limit.is_some_and(|l| self.report.emitted >= l) {
+        if let Some((id, s)) = self.replay.pop_front() {
+            collector.emit_with_id(values![s.clone()], id)?;
+            self.pending.insert(id, s);
+            self.report.emitted += 1;
+            self.report.pending = self.pending.len() as u64;
+            return Ok(());
+        }
+        let fresh = self.report.emitted - self.report.failed;
+        if self.limit.is_some_and(|l| fresh >= l) {
             return Ok(());
         }
         if let Some(rate) = self.rate {
             let allowed = self.started.elapsed().as_millis() as u64 * rate / 1000;
-            if self.report.emitted >= allowed {
+            if fresh >= allowed {
                 return Ok(());
             }
         }
         let mut s = String::with_capacity(80);
         sentence(&mut self.rng, &self.vocab, &mut s);
-        collector.emit(values![s])?;
+        if self.acked_mode {
+            let id = fresh as i64;
+            collector.emit_with_id(values![s.clone()], id)?;
+            self.pending.insert(id, s);
+            self.report.pending = self.pending.len() as u64;
+        } else {
+            collector.emit(values![s])?;
+        }
         self.report.emitted += 1;
         Ok(())
+    }
+
+    fn ack(&mut self, message_id: storm::Value) {
+        let Some(id) = message_id.as_i64() else {
+            return;
+        };
+        self.pending.remove(&id);
+        if self.acked.insert(id) {
+            self.report.acked += 1;
+        } else {
+            self.report.acked_again += 1;
+        }
+        self.report.pending = self.pending.len() as u64;
+    }
+
+    fn fail(&mut self, message_id: storm::Value) {
+        let Some(id) = message_id.as_i64() else {
+            return;
+        };
+        if let Some(s) = self.pending.remove(&id) {
+            self.report.failed += 1;
+            self.replay.push_back((id, s));
+        }
+        self.report.pending = self.pending.len() as u64;
     }
 
     fn declare_output_fields(&self, declarer: &mut OutputFieldsDeclarer) {
@@ -162,6 +213,7 @@ struct Options {
     sentences: Option<u64>,
     rate: Option<u64>,
     workers: u32,
+    acked: bool,
     parallelism: u32,
 }
 
@@ -172,10 +224,15 @@ fn parse(args: &[String]) -> Result<Options, BuildError> {
         sentences: None,
         rate: None,
         workers: 1,
+        acked: false,
         parallelism: 1,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
+        if flag == "--acked" {
+            o.acked = true;
+            continue;
+        }
         let value = it
             .next()
             .ok_or_else(|| format!("{flag} needs a value"))?
@@ -200,10 +257,10 @@ fn build(args: &[String]) -> Result<Submission, BuildError> {
     let o = parse(args)?;
     let p = o.parallelism;
     let mut builder = TopologyBuilder::new();
-    let (output, limit, rate) = (o.output.clone(), o.sentences, o.rate);
+    let (output, limit, rate, acked) = (o.output.clone(), o.sentences, o.rate, o.acked);
     builder.set_spout(
         "sentences",
-        move || SentenceSpout::new(output.clone(), limit, rate),
+        move || SentenceSpout::new(output.clone(), limit, rate, acked),
         p,
     );
     builder
@@ -227,7 +284,11 @@ fn build(args: &[String]) -> Result<Submission, BuildError> {
         .add_configuration("topology.tick.tuple.freq.secs", 1);
     let mut config = Config::new();
     config.workers = o.workers;
-    config.acker_executors = Some(0);
+    if !o.acked {
+        config.acker_executors = Some(0);
+    } else {
+        config.message_timeout_secs = 10;
+    }
     config.worker_threads = Some(1);
     Ok(Submission {
         name: o.name,

@@ -56,6 +56,7 @@ impl BoltTask {
         let started = std::time::Instant::now();
         let n = batch.tuples.len();
         let src = batch.src;
+        let epoch = batch.epoch;
         let mut tuples = batch.tuples;
         let mut inputs = InputBatch::new(tuples.drain(), &self.schemas, src);
         // One unwind guard per batch, not per tuple: a panic skips only the tuple that caused
@@ -79,7 +80,7 @@ impl BoltTask {
         drop(inputs);
         emitter.flush();
         self.env.stats.add_executed(n as u64);
-        self.env.return_credit(src, n, Some(tuples));
+        self.env.return_credit(src, n, epoch, Some(tuples));
         self.env.progress.batch_done();
         self.env.record_busy(started);
     }

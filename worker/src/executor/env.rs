@@ -105,7 +105,13 @@ impl TaskEnv {
     }
 
     /// Returns credit for a processed batch to its sender.
-    pub fn return_credit(&self, sender: TaskId, tuples: usize, buffer: Option<BatchTuples>) {
+    pub fn return_credit(
+        &self,
+        sender: TaskId,
+        tuples: usize,
+        epoch: u32,
+        buffer: Option<BatchTuples>,
+    ) {
         if sender == TaskId::SYSTEM {
             return;
         }
@@ -115,6 +121,7 @@ impl TaskEnv {
                 from: self.task,
                 to: sender,
                 tuples: tuples as u32,
+                epoch,
                 buffer,
             });
         }

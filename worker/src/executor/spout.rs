@@ -300,10 +300,11 @@ impl Handler<TupleBatch> for SpoutTask {
         let started = std::time::Instant::now();
         let n = batch.tuples.len();
         let src = batch.src;
+        let epoch = batch.epoch;
         self.env.stats.add_executed(n as u64);
         self.handle_acker_batch(batch);
         self.env.stats.exhausted.set(self.spout.is_exhausted());
-        self.env.return_credit(src, n, None);
+        self.env.return_credit(src, n, epoch, None);
         self.env.progress.batch_done();
         self.env.record_busy(started);
         if self.active && !self.at_max_pending() {

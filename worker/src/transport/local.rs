@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use actix::Recipient;
 
-use super::TaskLink;
+use super::{TaskLink, Unreachable};
 use crate::batch::{CreditGrant, TupleBatch};
 use crate::load::LoadMap;
 
@@ -33,9 +33,10 @@ impl LocalLink {
 }
 
 impl TaskLink for LocalLink {
-    fn send_batch(&self, batch: TupleBatch) {
+    fn send_batch(&self, batch: TupleBatch) -> Result<(), Unreachable> {
         self.loads.delivered(batch.dst, batch.tuples.len());
         self.batches.do_send(batch);
+        Ok(())
     }
 
     fn send_credit(&self, grant: CreditGrant) {

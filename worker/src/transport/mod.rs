@@ -1,19 +1,40 @@
 //! Transport: how a batch reaches a task and a credit reaches a sender. Routing and batching
-//! never see which transport serves a task; a [`Directory`] maps each task to its link.
+//! never see which transport serves a task; a [`Directory`] maps each task to its link:
+//! [`LocalLink`] for a task in this process, [`RemoteLink`] for a task in another worker, whose
+//! batches cross a TCP connection ([`peer`], [`server`]) as `storm-codec` frames ([`wire`]) after
+//! a challenge-response [`handshake`].
 
+pub mod handshake;
 mod local;
+pub mod peer;
+mod remote;
+pub mod server;
+pub mod wire;
 
 use std::sync::Arc;
 
 pub use local::LocalLink;
+pub use peer::{PeerConfig, PeerLink, PeerStats};
+pub use remote::{LocalSide, RemoteLink, TaskRoutes};
+pub use server::{serve, Inbound};
 use storm_core::TaskId;
 
 use crate::batch::{CreditGrant, TupleBatch};
 
+/// A batch that could not be handed to its task's worker: the connection to it is down. The
+/// link has counted it; the sender takes its credit back, and acking replays tracked tuples.
+#[derive(Debug, thiserror::Error)]
+#[error("task {task} is unreachable: its worker is not connected")]
+pub struct Unreachable {
+    /// The task.
+    pub task: TaskId,
+}
+
 /// Delivers messages addressed to one task.
 pub trait TaskLink: Send + Sync {
-    /// Delivers a batch to the task. Flow control has already reserved room for it.
-    fn send_batch(&self, batch: TupleBatch);
+    /// Delivers a batch to the task. Flow control has already reserved room for it. Fails when
+    /// the task's worker cannot be reached now; the batch is then dropped.
+    fn send_batch(&self, batch: TupleBatch) -> Result<(), Unreachable>;
     /// Delivers a credit to the task (the task is a sender whose batch was processed).
     fn send_credit(&self, grant: CreditGrant);
 }

@@ -1,6 +1,7 @@
 //! The records stored in the znodes, one file each, all serde types encoded by [`crate::codec`].
 
 mod assignment;
+mod credentials;
 mod error_info;
 mod heartbeat;
 mod nimbus;
@@ -8,6 +9,7 @@ mod storm_base;
 mod supervisor;
 
 pub use assignment::{Assignment, NodePort};
+pub use credentials::Credentials;
 pub use error_info::ErrorInfo;
 pub use heartbeat::WorkerHeartbeat;
 pub use nimbus::NimbusInfo;

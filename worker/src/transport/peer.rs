@@ -1,0 +1,422 @@
+//! `PeerLink`: this worker's connection to one other worker, which carries batches for any of
+//! that worker's tasks and brings back their credit and loads.
+//!
+//! The link connects (and, whenever the connection breaks, reconnects with Storm's back-off:
+//! 100 ms growing to 1 s, forever), proves the topology's secret in the
+//! [`handshake`](super::handshake), then writes every batch queued for the peer. Whatever the
+//! senders queued since the last write goes out as one write, so many tasks' batches share one
+//! connection and one system call, and a sender with nothing more to send has its batch written
+//! at once.
+//!
+//! While the connection is down, batches are refused ([`Unreachable`]) and counted, as Storm's
+//! Netty client drops them: acking replays tracked tuples. Each connection is an *epoch*: the
+//! credit a batch spent stays outstanding until the peer returns it on the same connection; when
+//! the connection breaks, the outstanding credit of every edge is handed back to its sender at
+//! once, and credit that arrives later for an old epoch is ignored. So a broken connection
+//! neither leaks a window nor doubles one.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use storm_core::TaskId;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+use super::handshake::{self, WorkerSecret};
+use super::remote::TaskRoutes;
+use super::wire::{frames, ToClient, ToServer};
+use super::Unreachable;
+use crate::batch::{CreditGrant, TupleBatch};
+
+/// The first reconnect delay (Storm's `storm.messaging.netty.min_wait_ms`).
+pub const MIN_BACKOFF: Duration = Duration::from_millis(100);
+/// The longest reconnect delay (Storm's `storm.messaging.netty.max_wait_ms`).
+pub const MAX_BACKOFF: Duration = Duration::from_millis(1000);
+/// How long a connection attempt and its handshake may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Bytes gathered into one write at most.
+const WRITE_CHUNK: usize = 1 << 20;
+
+/// Counters of one peer link.
+#[derive(Debug, Default)]
+pub struct PeerStats {
+    /// Batches written.
+    pub batches_sent: AtomicU64,
+    /// Tuples refused while the peer was unreachable.
+    pub tuples_dropped: AtomicU64,
+    /// Connections made (the first included).
+    pub connects: AtomicU64,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Outstanding {
+    tuples: u64,
+    batches: u32,
+}
+
+struct EpochState {
+    epoch: u32,
+    connected: bool,
+    /// Credit spent per (sender, receiver) edge in this epoch and not yet returned.
+    outstanding: HashMap<(TaskId, TaskId), Outstanding>,
+    /// Tuples refused since the connection was last up, for one log line when it is back.
+    dropped_since_up: u64,
+}
+
+/// This worker's connection to another worker of its topology.
+pub struct PeerLink {
+    name: String,
+    addr: String,
+    state: Mutex<EpochState>,
+    connected: AtomicBool,
+    closed: AtomicBool,
+    tx: UnboundedSender<(u32, ToServer)>,
+    stats: PeerStats,
+}
+
+/// What a peer link needs to know about its own worker.
+#[derive(Clone)]
+pub struct PeerConfig {
+    /// The topology.
+    pub topology: String,
+    /// This worker's name (`node:port`), sent in the handshake.
+    pub me: String,
+    /// The topology's worker secret.
+    pub secret: WorkerSecret,
+}
+
+impl PeerLink {
+    /// The link to the worker `name` listening at `addr` (`host:port`), and the future that
+    /// connects and serves it, to spawn on a tokio runtime. The future ends when the link is
+    /// dropped or [`PeerLink::close`]d.
+    pub fn new(
+        name: String,
+        addr: String,
+        config: PeerConfig,
+        routes: &Arc<TaskRoutes>,
+    ) -> (
+        Arc<Self>,
+        impl std::future::Future<Output = ()> + Send + 'static,
+    ) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let link = Arc::new(Self {
+            name,
+            addr,
+            state: Mutex::new(EpochState {
+                epoch: 1,
+                connected: false,
+                outstanding: HashMap::new(),
+                dropped_since_up: 0,
+            }),
+            connected: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            tx,
+            stats: PeerStats::default(),
+        });
+        let task = run(Arc::downgrade(&link), rx, config, Arc::downgrade(routes));
+        (link, task)
+    }
+
+    /// The peer's name (`node:port`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The address it is reached at.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// Whether the connection is up (handshake done).
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
+    /// The link's counters.
+    pub fn stats(&self) -> &PeerStats {
+        &self.stats
+    }
+
+    /// Stops the link: its connection task ends at its next step.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let mut state = self.lock();
+        state.connected = false;
+        self.connected.store(false, Ordering::Release);
+        state.epoch = state.epoch.wrapping_add(1);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, EpochState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues a batch for the peer, or refuses it while the peer is unreachable.
+    pub fn send_batch(&self, mut batch: TupleBatch) -> Result<(), Unreachable> {
+        let n = batch.tuples.len() as u64;
+        let mut state = self.lock();
+        if !state.connected {
+            state.dropped_since_up += n;
+            self.stats.tuples_dropped.fetch_add(n, Ordering::Relaxed);
+            return Err(Unreachable { task: batch.dst });
+        }
+        batch.epoch = state.epoch;
+        let edge = (batch.src, batch.dst);
+        // Queued under the lock, so a break sees every batch of its epoch as outstanding.
+        if self.tx.send((state.epoch, ToServer::Batch(batch))).is_err() {
+            state.dropped_since_up += n;
+            return Err(Unreachable { task: edge.1 });
+        }
+        let o = state.outstanding.entry(edge).or_default();
+        o.tuples += n;
+        o.batches += 1;
+        Ok(())
+    }
+
+    /// Credit from the peer: forwarded to the local sender if it is for this epoch and was
+    /// outstanding; `None` otherwise.
+    fn take_credit(&self, from: TaskId, to: TaskId, tuples: u32, epoch: u32) -> Option<u32> {
+        let mut state = self.lock();
+        if epoch != state.epoch {
+            return None;
+        }
+        let o = state.outstanding.get_mut(&(to, from))?;
+        if o.batches == 0 {
+            return None;
+        }
+        let tuples = u64::from(tuples).min(o.tuples);
+        o.tuples -= tuples;
+        o.batches -= 1;
+        Some(tuples as u32)
+    }
+
+    /// Marks the connection up for the current epoch.
+    fn up(&self) -> u64 {
+        let mut state = self.lock();
+        state.connected = true;
+        self.connected.store(true, Ordering::Release);
+        std::mem::take(&mut state.dropped_since_up)
+    }
+
+    /// Marks the connection down: a new epoch begins, and the credit outstanding in the old one
+    /// goes back to the senders.
+    fn down(&self) -> Vec<((TaskId, TaskId), Outstanding)> {
+        let mut state = self.lock();
+        state.connected = false;
+        self.connected.store(false, Ordering::Release);
+        state.epoch = state.epoch.wrapping_add(1);
+        state.outstanding.drain().collect()
+    }
+
+    fn current_epoch(&self) -> u32 {
+        self.lock().epoch
+    }
+}
+
+/// Delay before reconnect attempt `attempt` (Storm's bounded exponential back-off: 100 ms plus
+/// a doubling step, capped at 1 s).
+pub fn backoff(attempt: u32) -> Duration {
+    let step = 1u64 << attempt.min(10);
+    (MIN_BACKOFF + Duration::from_millis(step)).min(MAX_BACKOFF)
+}
+
+async fn run(
+    link: Weak<PeerLink>,
+    mut rx: UnboundedReceiver<(u32, ToServer)>,
+    config: PeerConfig,
+    routes: Weak<TaskRoutes>,
+) {
+    let mut attempt = 0u32;
+    loop {
+        let Some(peer) = link.upgrade() else { return };
+        if peer.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let epoch = peer.current_epoch();
+        let addr = peer.addr.clone();
+        let name = peer.name.clone();
+        drop(peer);
+        match connect(&addr, &config).await {
+            Ok(stream) => {
+                attempt = 0;
+                let Some(peer) = link.upgrade() else { return };
+                if peer.current_epoch() != epoch {
+                    return; // closed while connecting
+                }
+                peer.stats.connects.fetch_add(1, Ordering::Relaxed);
+                let dropped = peer.up();
+                tracing::info!(peer = %name, %addr, dropped_while_down = dropped, "connected to peer worker");
+                drop(peer);
+                let reason = serve(stream, &link, &mut rx, epoch, &routes).await;
+                let Some(peer) = link.upgrade() else { return };
+                if peer.current_epoch() != epoch {
+                    return; // closed
+                }
+                tracing::warn!(peer = %name, %addr, %reason, "connection to peer worker lost; its batches are dropped until it is back");
+                give_back(&peer, &routes);
+                // What was queued in the old epoch was counted outstanding and is credited back.
+                while rx.try_recv().is_ok() {}
+            }
+            Err(e) => {
+                if attempt == 0 {
+                    tracing::info!(peer = %name, %addr, error = %e, "cannot connect to peer worker yet; retrying");
+                } else {
+                    tracing::debug!(peer = %name, %addr, error = %e, attempt, "cannot connect to peer worker");
+                }
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt = attempt.saturating_add(1);
+            }
+        }
+    }
+}
+
+async fn connect(addr: &str, config: &PeerConfig) -> Result<TcpStream, String> {
+    let attempt = async {
+        let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+        let _ = stream.set_nodelay(true);
+        handshake::client(&mut stream, &config.secret, &config.topology, &config.me)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(stream)
+    };
+    tokio::time::timeout(CONNECT_TIMEOUT, attempt)
+        .await
+        .map_err(|_| format!("no answer within {CONNECT_TIMEOUT:?}"))?
+}
+
+/// Hands the outstanding credit of every edge back to its sender, and forgets the peer's loads.
+fn give_back(peer: &PeerLink, routes: &Weak<TaskRoutes>) {
+    let outstanding = peer.down();
+    let Some(routes) = routes.upgrade() else {
+        return;
+    };
+    let Some(local) = routes.local() else { return };
+    for ((src, dst), o) in outstanding {
+        local.loads.forget_remote_load(dst);
+        let Some(link) = local.directory.get(src) else {
+            continue;
+        };
+        // One grant per batch: each returns a batch of the window; the first its tuples.
+        for i in 0..o.batches {
+            link.send_credit(CreditGrant {
+                from: dst,
+                to: src,
+                tuples: if i == 0 { o.tuples as u32 } else { 0 },
+                epoch: 0,
+                buffer: None,
+            });
+        }
+    }
+}
+
+/// Runs one connection until it fails; returns why.
+async fn serve(
+    stream: TcpStream,
+    link: &Weak<PeerLink>,
+    rx: &mut UnboundedReceiver<(u32, ToServer)>,
+    epoch: u32,
+    routes: &Weak<TaskRoutes>,
+) -> String {
+    let (mut reader, mut writer) = stream.into_split();
+    let reading = {
+        let link = link.clone();
+        let routes = routes.clone();
+        async move {
+            loop {
+                match frames().read::<ToClient, _>(&mut reader).await {
+                    Ok(Some(message)) => receive(&link, &routes, message),
+                    Ok(None) => return "the peer closed the connection".to_owned(),
+                    Err(e) => return format!("reading: {e}"),
+                }
+            }
+        }
+    };
+    let writing = async {
+        let mut buf = Vec::with_capacity(64 * 1024);
+        loop {
+            let Some(first) = rx.recv().await else {
+                return "the link was dropped".to_owned();
+            };
+            buf.clear();
+            let mut sent = 0u64;
+            let mut next = Some(first);
+            while let Some((e, message)) = next.take() {
+                if e == epoch {
+                    if let Err(err) = frames().encode_into(&mut buf, &message) {
+                        // Too large for a frame: dropped like an unreachable batch.
+                        tracing::error!(error = %err, "a batch cannot be framed; dropped");
+                    } else {
+                        sent += 1;
+                    }
+                }
+                if buf.len() < WRITE_CHUNK {
+                    next = rx.try_recv().ok();
+                }
+            }
+            if buf.is_empty() {
+                continue;
+            }
+            if let Err(e) = writer.write_all(&buf).await {
+                return format!("writing: {e}");
+            }
+            if let Some(peer) = link.upgrade() {
+                peer.stats.batches_sent.fetch_add(sent, Ordering::Relaxed);
+                if peer.current_epoch() != epoch {
+                    return "the link was closed".to_owned();
+                }
+            } else {
+                return "the link was dropped".to_owned();
+            }
+        }
+    };
+    tokio::select! {
+        reason = reading => reason,
+        reason = writing => reason,
+    }
+}
+
+fn receive(link: &Weak<PeerLink>, routes: &Weak<TaskRoutes>, message: ToClient) {
+    let (Some(peer), Some(routes)) = (link.upgrade(), routes.upgrade()) else {
+        return;
+    };
+    let Some(local) = routes.local() else { return };
+    match message {
+        ToClient::Credit {
+            from,
+            to,
+            tuples,
+            epoch,
+        } => {
+            if let Some(tuples) = peer.take_credit(from, to, tuples, epoch) {
+                if let Some(link) = local.directory.get(to) {
+                    link.send_credit(CreditGrant {
+                        from,
+                        to,
+                        tuples,
+                        epoch: 0,
+                        buffer: None,
+                    });
+                }
+            }
+        }
+        ToClient::Loads(loads) => {
+            for (task, load) in loads {
+                local.loads.set_remote_load(task, f64::from(load));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_from_100_ms_to_1_s() {
+        assert!(backoff(0) >= MIN_BACKOFF && backoff(0) < Duration::from_millis(110));
+        assert!(backoff(5) > backoff(1));
+        assert_eq!(backoff(40), MAX_BACKOFF);
+    }
+}

@@ -1,0 +1,191 @@
+//! The server side of worker connections: this worker's slot port accepts the workers of its
+//! own topology, which send batches for this worker's tasks.
+//!
+//! Each connection must pass the [`handshake`](super::handshake) first. A garbage frame, an
+//! oversized length prefix, another protocol version or a failed handshake closes that one
+//! connection with one log line naming the peer's address; the worker keeps serving the others.
+//! Batches are delivered to the local tasks' links; their credit goes back on the connection
+//! they came in on, and so do this worker's task loads, about once a second.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+use super::handshake::{self, WorkerSecret};
+use super::remote::{InboundHandle, TaskRoutes};
+use super::wire::{frames, ToClient, ToServer};
+
+/// How long a connecting peer has to complete the handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often this worker's task loads go to the workers connected to it.
+pub const LOAD_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Counters of the server side.
+#[derive(Debug, Default)]
+pub struct Inbound {
+    /// Connections that passed the handshake.
+    pub accepted: AtomicU64,
+    /// Connections refused: failed handshakes and malformed frames.
+    pub refused: AtomicU64,
+}
+
+/// Accepts worker connections on `listener` until the task is dropped. `topology` and `secret`
+/// are what peers must prove.
+pub async fn serve(
+    listener: TcpListener,
+    topology: String,
+    secret: WorkerSecret,
+    routes: Arc<TaskRoutes>,
+    counters: Arc<Inbound>,
+) {
+    let next_id = AtomicU64::new(1);
+    tokio::spawn(broadcast_loads(Arc::downgrade(&routes)));
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                let id = next_id.fetch_add(1, Ordering::Relaxed);
+                let topology = topology.clone();
+                let secret = secret.clone();
+                let routes = routes.clone();
+                let counters = counters.clone();
+                tokio::spawn(async move {
+                    let addr = peer.to_string();
+                    if let Err(reason) =
+                        connection(stream, id, &topology, &secret, &routes, &counters).await
+                    {
+                        tracing::warn!(peer = %addr, %reason, "worker connection closed");
+                    }
+                });
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "accepting a worker connection failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+async fn connection(
+    mut stream: TcpStream,
+    id: u64,
+    topology: &str,
+    secret: &WorkerSecret,
+    routes: &Arc<TaskRoutes>,
+    counters: &Inbound,
+) -> Result<(), String> {
+    let _ = stream.set_nodelay(true);
+    let shake = handshake::server(&mut stream, secret, topology);
+    let worker: Arc<str> = match tokio::time::timeout(HANDSHAKE_TIMEOUT, shake).await {
+        Ok(Ok(worker)) => worker.into(),
+        Ok(Err(e)) => {
+            counters.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(format!("handshake failed: {e}"));
+        }
+        Err(_) => {
+            counters.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(format!("no handshake within {HANDSHAKE_TIMEOUT:?}"));
+        }
+    };
+    counters.accepted.fetch_add(1, Ordering::Relaxed);
+    tracing::info!(peer = %worker, "peer worker connected");
+    let (tx, mut rx) = mpsc::unbounded_channel::<ToClient>();
+    routes.register_inbound(worker.clone(), InboundHandle { id, tx: tx.clone() });
+    let (mut reader, mut writer) = stream.into_split();
+    let reading = async {
+        loop {
+            match frames().read::<ToServer, _>(&mut reader).await {
+                Ok(Some(ToServer::Batch(batch))) => deliver(routes, batch, &tx),
+                Ok(None) => return Ok(()),
+                Err(e) if e.is_malformed() => {
+                    counters.refused.fetch_add(1, Ordering::Relaxed);
+                    return Err(format!("malformed frame from {worker}: {e}"));
+                }
+                Err(e) => return Err(format!("reading from {worker}: {e}")),
+            }
+        }
+    };
+    let writing = async {
+        let mut buf = Vec::with_capacity(4096);
+        while let Some(first) = rx.recv().await {
+            buf.clear();
+            let mut next = Some(first);
+            while let Some(message) = next.take() {
+                if frames().encode_into(&mut buf, &message).is_ok() && buf.len() < (1 << 20) {
+                    next = rx.try_recv().ok();
+                }
+            }
+            if let Err(e) = writer.write_all(&buf).await {
+                return Err(format!("writing to {worker}: {e}"));
+            }
+        }
+        Ok(())
+    };
+    let result = tokio::select! {
+        r = reading => r,
+        r = writing => r,
+    };
+    routes.unregister_inbound(&worker, id);
+    if result.is_ok() {
+        tracing::info!(peer = %worker, "peer worker disconnected");
+    }
+    result
+}
+
+/// Hands a batch to its local task; a batch for a task not here (the assignment moved it) is
+/// dropped and its credit returned at once, so the sender's window is not spent.
+fn deliver(
+    routes: &TaskRoutes,
+    batch: crate::batch::TupleBatch,
+    back: &mpsc::UnboundedSender<ToClient>,
+) {
+    let Some(local) = routes.local() else {
+        return;
+    };
+    let local_task = local.loads.thread_of(batch.dst).is_some();
+    match local.directory.get(batch.dst) {
+        Some(link) if local_task => {
+            local.progress.batch_created();
+            if link.send_batch(batch).is_err() {
+                local.progress.batch_done();
+            }
+        }
+        _ => {
+            tracing::warn!(dst = %batch.dst, "batch for a task this worker does not run; dropped");
+            let _ = back.send(ToClient::Credit {
+                from: batch.dst,
+                to: batch.src,
+                tuples: batch.tuples.len() as u32,
+                epoch: batch.epoch,
+            });
+        }
+    }
+}
+
+/// Sends this worker's task loads to every connected peer, every [`LOAD_INTERVAL`].
+async fn broadcast_loads(routes: std::sync::Weak<TaskRoutes>) {
+    let mut sampler = None;
+    let mut tick = tokio::time::interval(LOAD_INTERVAL);
+    loop {
+        tick.tick().await;
+        let Some(routes) = routes.upgrade() else {
+            return;
+        };
+        let Some(local) = routes.local() else {
+            continue;
+        };
+        let sampler = sampler.get_or_insert_with(|| local.loads.sampler());
+        sampler.sample(&local.loads, Instant::now());
+        let loads: Vec<_> = local
+            .loads
+            .local_tasks()
+            .filter_map(|t| Some((t, sampler.load(&local.loads, t)? as f32)))
+            .collect();
+        for handle in routes.inbound_handles() {
+            let _ = handle.tx.send(ToClient::Loads(loads.clone()));
+        }
+    }
+}
