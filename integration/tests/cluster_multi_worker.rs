@@ -95,7 +95,16 @@ async fn word_count_over_two_workers_is_exact_and_worker_ports_refuse_strangers(
         .await
         .expect("cluster");
     let output = cluster.dir().join("output");
-    let args = ["--sentences", "400", "--parallelism", "2", "--workers", "2"];
+    let args = [
+        "--sentences",
+        "400",
+        "--parallelism",
+        "2",
+        "--workers",
+        "2",
+        "--broadcast",
+        "4",
+    ];
     submit(&cluster, "wc2", &output, &args).await;
 
     let assignment = only_assignment(&cluster).await;
@@ -124,6 +133,35 @@ async fn word_count_over_two_workers_is_exact_and_worker_ports_refuse_strangers(
     let expected = expected_word_counts(2, 400);
     wait_for_counts(&cluster, &output, &expected).await;
     assert_each_word_on_one_sink(&output);
+
+    // All grouping: every `everyone` task, in both workers, gets every sentence.
+    let everyone = wait_until(
+        "every all-grouped task has every sentence",
+        DEADLINE,
+        || async {
+            let all = read_reports::<SinkReport>(&output, "all");
+            all.len() == 4 && all.values().all(|r| r.tuples == 800)
+        },
+    )
+    .await;
+    let all = read_reports::<SinkReport>(&output, "all");
+    everyone.unwrap_or_else(|e| panic!("{e}: {all:?}\n{}", cluster.logs()));
+    let slots: BTreeSet<_> = all
+        .keys()
+        .filter_map(|f| {
+            let task = f
+                .strip_prefix("all-")?
+                .strip_suffix(".json")?
+                .parse()
+                .ok()?;
+            assignment.slot_of_task(storm_core::TaskId(task)).cloned()
+        })
+        .collect();
+    assert_eq!(
+        slots.len(),
+        2,
+        "all-grouped tasks in both workers: {assignment:?}"
+    );
     let pids = cluster.worker_pids();
     assert_eq!(pids.len(), 2, "two worker processes: {pids:?}");
     let log = cluster.logs();

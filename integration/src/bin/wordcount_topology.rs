@@ -6,10 +6,14 @@
 //! ```text
 //! wordcount_topology --name NAME --output DIR [--sentences N | --rate PER_SEC]
 //!                    [--workers W] [--parallelism P] [--acked]
+//!                    [--spouts S] [--broadcast B] [--slow-sink-micros M]
 //! ```
 //!
 //! `--acked`: one acker per worker; each sentence is emitted with a message id, replayed when it
 //! fails or times out, and the spout reports how many distinct sentences were acked.
+//! `--broadcast B`: B more tasks take every sentence (all grouping), each reporting how many it
+//! got in `all-<task>.json`. `--spouts S`: S spout tasks instead of P. `--slow-sink-micros M`: the sink works M µs per tuple.
+//! With both `--sentences` and `--rate`, the spouts emit at the rate until the count.
 //!
 //! `--sentences N`: each spout task emits N sentences of the word-count workload (the same
 //! generator and seeds as `storm_starter::word_count`), so the final counts are known.
@@ -18,7 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use storm::cluster::{self, BuildError, Submission};
@@ -175,13 +179,15 @@ struct FileSink {
     output: PathBuf,
     path: PathBuf,
     report: SinkReport,
+    prefix: &'static str,
+    delay: Duration,
 }
 
 impl BasicBolt for FileSink {
     fn prepare(&mut self, _conf: &Config, context: &TopologyContext) {
         self.path = self
             .output
-            .join(format!("sink-{}.json", context.this_task_id()));
+            .join(format!("{}-{}.json", self.prefix, context.this_task_id()));
     }
 
     fn execute(&mut self, input: &Tuple, _c: &mut BasicOutputCollector<'_, '_>) -> ComponentResult {
@@ -190,10 +196,16 @@ impl BasicBolt for FileSink {
             write_json(&self.path, &self.report);
             return Ok(());
         }
+        if !self.delay.is_zero() {
+            std::thread::sleep(self.delay);
+        }
+        self.report.tuples += 1;
+        if self.prefix == "all" {
+            return Ok(());
+        }
         let (Some(word), Some(count)) = (input.get_str(0), input.get_i64(1)) else {
             return Err("expected (word, count)".into());
         };
-        self.report.tuples += 1;
         let c = self.report.counts.entry(word.to_owned()).or_insert(0);
         *c = (*c).max(count);
         Ok(())
@@ -214,6 +226,9 @@ struct Options {
     rate: Option<u64>,
     workers: u32,
     acked: bool,
+    broadcast: u32,
+    slow_sink_micros: u64,
+    spouts: Option<u32>,
     parallelism: u32,
 }
 
@@ -225,6 +240,9 @@ fn parse(args: &[String]) -> Result<Options, BuildError> {
         rate: None,
         workers: 1,
         acked: false,
+        broadcast: 0,
+        slow_sink_micros: 0,
+        spouts: None,
         parallelism: 1,
     };
     let mut it = args.iter();
@@ -244,6 +262,9 @@ fn parse(args: &[String]) -> Result<Options, BuildError> {
             "--rate" => o.rate = Some(value.parse()?),
             "--workers" => o.workers = value.parse()?,
             "--parallelism" => o.parallelism = value.parse()?,
+            "--broadcast" => o.broadcast = value.parse()?,
+            "--spouts" => o.spouts = Some(value.parse()?),
+            "--slow-sink-micros" => o.slow_sink_micros = value.parse()?,
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
@@ -261,7 +282,7 @@ fn build(args: &[String]) -> Result<Submission, BuildError> {
     builder.set_spout(
         "sentences",
         move || SentenceSpout::new(output.clone(), limit, rate, acked),
-        p,
+        o.spouts.unwrap_or(p),
     );
     builder
         .set_basic_bolt("split", || SplitSentence, p)
@@ -270,6 +291,7 @@ fn build(args: &[String]) -> Result<Submission, BuildError> {
         .set_basic_bolt("count", WordCount::default, p)
         .fields_grouping("split", ["word"]);
     let output = o.output.clone();
+    let delay = Duration::from_micros(o.slow_sink_micros);
     builder
         .set_basic_bolt(
             "sink",
@@ -277,11 +299,30 @@ fn build(args: &[String]) -> Result<Submission, BuildError> {
                 output: output.clone(),
                 path: PathBuf::new(),
                 report: SinkReport::default(),
+                prefix: "sink",
+                delay,
             },
             p,
         )
         .fields_grouping("count", ["word"])
         .add_configuration("topology.tick.tuple.freq.secs", 1);
+    if o.broadcast > 0 {
+        let output = o.output.clone();
+        builder
+            .set_basic_bolt(
+                "everyone",
+                move || FileSink {
+                    output: output.clone(),
+                    path: PathBuf::new(),
+                    report: SinkReport::default(),
+                    prefix: "all",
+                    delay: Duration::ZERO,
+                },
+                o.broadcast,
+            )
+            .all_grouping("sentences")
+            .add_configuration("topology.tick.tuple.freq.secs", 1);
+    }
     let mut config = Config::new();
     config.workers = o.workers;
     if !o.acked {

@@ -1,0 +1,264 @@
+//! Workers that die, slow down or move: a worker holding only bolts is killed with SIGKILL and
+//! restarted by its supervisor, and every sentence still ends acked exactly once; a slow bolt
+//! in another worker slows the spout and keeps every worker's memory bounded; a topology
+//! rebalanced from one worker to two keeps processing through both.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rustix::process::{kill_process, Pid, Signal};
+use storm_core::TaskId;
+use storm_integration::reports::{read_reports, SinkReport, SpoutReport};
+use storm_integration::{wait_until, ClusterOptions, StormCluster};
+use storm_zk::{Assignment, ClusterState, NodePort};
+
+const CLI: &str = env!("CARGO_BIN_EXE_storm_cli");
+const TOPOLOGY: &str = env!("CARGO_BIN_EXE_wordcount_topology");
+const DEADLINE: Duration = Duration::from_secs(120);
+
+async fn submit(cluster: &StormCluster, name: &str, output: &Path, extra: &[&str]) {
+    std::fs::create_dir_all(output).expect("output dir");
+    let out = output.display().to_string();
+    let mut args = vec!["jar", TOPOLOGY, "--name", name, "--output", &out];
+    args.extend_from_slice(extra);
+    let submit = cluster.storm(&args).await;
+    assert!(submit.ok(), "{submit:?}\n{}", cluster.logs());
+}
+
+async fn assignment(cluster: &StormCluster) -> Option<Assignment> {
+    let state = cluster.state().await.ok()?;
+    let ids = state.active_storms().await.ok()?;
+    state.assignment(ids.first()?).await.ok()?
+}
+
+/// The worker processes of the cluster, with their slot ports.
+fn worker_ports(cluster: &StormCluster) -> Vec<(u32, u16)> {
+    cluster
+        .worker_pids()
+        .into_iter()
+        .filter_map(|pid| {
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+            let port = environ.split(|b| *b == 0).find_map(|var| {
+                std::str::from_utf8(var)
+                    .ok()?
+                    .strip_prefix("STORM_WORKER_PORT=")?
+                    .parse()
+                    .ok()
+            })?;
+            Some((pid, port))
+        })
+        .collect()
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn task_of_report(file: &str) -> Option<TaskId> {
+    let id = file.split_once('-')?.1.strip_suffix(".json")?;
+    Some(TaskId(id.parse().ok()?))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_bolt_worker_is_restarted_and_every_sentence_is_acked_once() {
+    storm_integration::init_tracing();
+    let cluster = StormCluster::start(ClusterOptions::new(CLI))
+        .await
+        .expect("cluster");
+    let output = cluster.dir().join("output");
+    let args = [
+        "--sentences",
+        "2000",
+        "--rate",
+        "200",
+        "--spouts",
+        "1",
+        "--parallelism",
+        "2",
+        "--workers",
+        "2",
+        "--acked",
+    ];
+    submit(&cluster, "wc-kill", &output, &args).await;
+
+    // The worker without the spout, once the spout is under way.
+    wait_until("the spout has emitted 300 sentences", DEADLINE, || async {
+        read_reports::<SpoutReport>(&output, "spout")
+            .values()
+            .any(|r| r.emitted >= 300)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
+    let spouts = read_reports::<SpoutReport>(&output, "spout");
+    let spout_task = spouts
+        .keys()
+        .find_map(|f| task_of_report(f))
+        .expect("spout task");
+    let placed = assignment(&cluster).await.expect("assigned");
+    assert_eq!(placed.workers().len(), 2, "{placed:?}");
+    let spout_slot = placed
+        .slot_of_task(spout_task)
+        .expect("spout placed")
+        .clone();
+    let bolt_slot: NodePort = placed
+        .workers()
+        .into_iter()
+        .find(|w| *w != spout_slot)
+        .expect("a worker without the spout");
+    let (victim, _) = worker_ports(&cluster)
+        .into_iter()
+        .find(|(_, port)| *port == bolt_slot.port)
+        .unwrap_or_else(|| panic!("no process for {bolt_slot}\n{}", cluster.logs()));
+    kill_process(Pid::from_raw(victim as i32).expect("pid"), Signal::KILL).expect("SIGKILL");
+
+    wait_until("the supervisor restarts the worker", DEADLINE, || async {
+        worker_ports(&cluster)
+            .iter()
+            .any(|(pid, port)| *port == bolt_slot.port && *pid != victim)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
+
+    let done = wait_until("every sentence is acked", DEADLINE, || async {
+        read_reports::<SpoutReport>(&output, "spout")
+            .values()
+            .all(|r| r.acked == 2000 && r.pending == 0)
+    })
+    .await;
+    let spouts = read_reports::<SpoutReport>(&output, "spout");
+    done.unwrap_or_else(|e| panic!("{e}: {spouts:?}\n{}", cluster.logs()));
+    for (file, report) in &spouts {
+        assert_eq!(
+            report.acked_again, 0,
+            "acked exactly once: {file} {report:?}"
+        );
+        assert!(
+            report.failed > 0,
+            "the kill lost tracked tuples, which were replayed: {report:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_bolt_in_another_worker_slows_the_spout_and_memory_stays_bounded() {
+    storm_integration::init_tracing();
+    let cluster = StormCluster::start(ClusterOptions::new(CLI))
+        .await
+        .expect("cluster");
+    let output = cluster.dir().join("output");
+    let args = [
+        "--rate",
+        "10000000",
+        "--parallelism",
+        "2",
+        "--workers",
+        "2",
+        "--slow-sink-micros",
+        "200",
+    ];
+    submit(&cluster, "wc-slow", &output, &args).await;
+    let mut peak_kib = 0;
+    wait_until("the sinks have taken 30000 words", DEADLINE, || {
+        for (pid, _) in worker_ports(&cluster) {
+            peak_kib = peak_kib.max(rss_kib(pid).unwrap_or(0));
+        }
+        async {
+            read_reports::<SinkReport>(&output, "sink")
+                .values()
+                .map(|r| r.tuples)
+                .sum::<u64>()
+                >= 30_000
+        }
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
+    let sunk: u64 = read_reports::<SinkReport>(&output, "sink")
+        .values()
+        .map(|r| r.tuples)
+        .sum();
+    let emitted: u64 = read_reports::<SpoutReport>(&output, "spout")
+        .values()
+        .map(|r| r.emitted)
+        .sum();
+    // The credit windows bound what can be queued between the spouts and the sinks (a few
+    // windows of 32768 tuples); an unchecked spout would have emitted millions by now.
+    assert!(
+        emitted <= sunk + 300_000,
+        "the spouts ran ahead of the slow sinks: {emitted} sentences emitted, {sunk} words sunk"
+    );
+    assert!(peak_kib > 0, "worker memory was read");
+    assert!(
+        peak_kib < 200 * 1024,
+        "a worker grew to {} MB",
+        peak_kib / 1024
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topology_rebalanced_from_one_worker_to_two_runs_through_both() {
+    storm_integration::init_tracing();
+    let cluster = StormCluster::start(ClusterOptions::new(CLI))
+        .await
+        .expect("cluster");
+    let output = cluster.dir().join("output");
+    let args = ["--rate", "300", "--parallelism", "2", "--workers", "1"];
+    submit(&cluster, "wc-grow", &output, &args).await;
+    wait_until("the sinks receive words", DEADLINE, || async {
+        read_reports::<SinkReport>(&output, "sink")
+            .values()
+            .any(|r| r.tuples > 0)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
+
+    let rebalance = cluster
+        .storm(&["rebalance", "wc-grow", "-w", "0", "-n", "2"])
+        .await;
+    assert!(rebalance.ok(), "{rebalance:?}");
+    wait_until("two workers run the topology", DEADLINE, || async {
+        assignment(&cluster)
+            .await
+            .is_some_and(|a| a.workers().len() == 2)
+            && worker_ports(&cluster).len() == 2
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
+    // Reports of the one-worker run go; each sink of the new placement writes its own.
+    for file in read_reports::<SinkReport>(&output, "sink").keys() {
+        let _ = std::fs::remove_file(output.join(file));
+    }
+    wait_until(
+        "the sinks of the new placement report",
+        DEADLINE,
+        || async { read_reports::<SinkReport>(&output, "sink").len() == 2 },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
+    let placed = assignment(&cluster).await.expect("assigned");
+    let before = read_reports::<SinkReport>(&output, "sink");
+    let sink_slots: std::collections::BTreeSet<_> = before
+        .keys()
+        .filter_map(|f| placed.slot_of_task(task_of_report(f)?).cloned())
+        .collect();
+    assert_eq!(
+        sink_slots.len(),
+        2,
+        "the sinks sit in both workers: {placed:?}"
+    );
+    wait_until("every sink keeps receiving words", DEADLINE, || async {
+        let now = read_reports::<SinkReport>(&output, "sink");
+        before.iter().all(|(file, b)| {
+            now.get(file)
+                .is_some_and(|n| n.tuples >= b.tuples + 500 && n.ticks > b.ticks)
+        })
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
+}
