@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
+use storm_core::topology::TopologyShape;
 use storm_core::*;
 use storm_worker::testing::{complete_topology, CompleteTopologyParam, MockedSources};
 use storm_worker::{KillOptions, LocalCluster};

@@ -4,6 +4,7 @@
 mod builder;
 mod definition;
 mod layout;
+mod shape;
 mod system;
 mod validation;
 
@@ -13,6 +14,7 @@ use std::sync::Arc;
 pub use builder::{BoltDeclarer, SpoutDeclarer, TopologyBuilder};
 pub use definition::{ComponentDef, ComponentKind, StormTopology, Subscription};
 pub use layout::{ComponentTasks, ExecutorInfo, TaskLayout};
+pub use shape::TopologyShape;
 pub use system::{acker_count, system_topology};
 pub use validation::validate;
 

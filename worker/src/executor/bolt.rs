@@ -1,7 +1,7 @@
 //! `BoltTask`: the actor that runs one bolt task.
 //!
 //! It takes batches from its mailbox and hands each to the bolt's [`Bolt::execute_batch`]
-//! (which builds each [`Tuple`] and calls `execute`), then flushes its output and returns
+//! (which builds each [`storm_core::Tuple`] and calls `execute`), then flushes its output and returns
 //! credit to the sender. While its own output waits for credit it stashes incoming batches
 //! unprocessed and returns no credit for them, so back-pressure travels upstream batch by
 //! batch.
@@ -11,8 +11,9 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use actix::{Actor, ActorContext, AsyncContext, Context, Handler};
+use storm_core::dataplane::{received_tuple, Emitter, InputBatch, TupleSource};
 use storm_core::system::TICK_STREAM;
-use storm_core::{Bolt, InputBatch, OutputCollector, TaskId, Tuple, TupleSource, Value, Values};
+use storm_core::{Bolt, OutputCollector, TaskId, Value, Values};
 
 use crate::batch::{CreditGrant, TupleBatch};
 use storm_core::topology::BoltFactory;
@@ -70,7 +71,7 @@ impl BoltTask {
                 Ok(()) => break,
                 Err(panic) => {
                     let msg = format!("bolt panicked: {panic}; the task's bolt is rebuilt");
-                    storm_core::Emitter::report_error(emitter, &msg);
+                    Emitter::report_error(emitter, &msg);
                     self.bolt = (self.factory)();
                     self.bolt.prepare(&self.env.config, &self.env.context);
                 }
@@ -103,7 +104,7 @@ impl BoltTask {
         debug_assert_eq!(schema.stream.as_str(), TICK_STREAM);
         let mut values = Values::new();
         values.push(Value::Int(i64::from(freq_secs)));
-        let tuple = Tuple::new(
+        let tuple = received_tuple(
             values,
             schema.clone(),
             TaskId::SYSTEM,

@@ -208,10 +208,10 @@ impl SpoutTask {
             };
             match result {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => storm_core::Emitter::report_error(emitter, &e.0),
+                Ok(Err(e)) => storm_core::dataplane::Emitter::report_error(emitter, &e.0),
                 Err(panic) => {
                     let msg = format!("spout panicked: {panic}; the task's spout is rebuilt");
-                    storm_core::Emitter::report_error(emitter, &msg);
+                    storm_core::dataplane::Emitter::report_error(emitter, &msg);
                     self.spout = fresh_spout(&self.factory, &self.env, self.spout_active);
                     break;
                 }

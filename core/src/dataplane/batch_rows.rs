@@ -7,7 +7,7 @@
 //! lines moved from one core to the other, and what the batches streaming through a core's
 //! first-level cache evict of everything else.
 //!
-//! They live in this crate, beside [`crate::Tuple`], so that [`crate::Bolt::execute_batch`] can
+//! They live in this crate, beside [`crate::Tuple`], so that the provided `Bolt::execute_batch` can
 //! turn rows into tuples in the same compiled loop as the bolt's `execute`.
 
 #![allow(unsafe_code)]
@@ -18,8 +18,7 @@ use std::mem::MaybeUninit;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::values::VALUE_WORDS;
-use super::{MessageId, Value, Values, INLINE_VALUES};
+use crate::tuple::{MessageId, Value, Values, INLINE_VALUES, VALUE_WORDS};
 
 /// A tuple on its way between tasks, taken out of a batch: values, the stream (as an index into
 /// the topology's stream table) and its tree ids. Field names travel once per stream,
