@@ -4,6 +4,7 @@
 mod builder;
 mod definition;
 mod layout;
+mod name;
 mod shape;
 mod system;
 mod validation;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 pub use builder::{BoltDeclarer, SpoutDeclarer, TopologyBuilder};
 pub use definition::{ComponentDef, ComponentKind, StormTopology, Subscription};
 pub use layout::{ComponentTasks, ExecutorInfo, TaskLayout};
+pub use name::{validate_topology_name, TopologyNameError, FORBIDDEN_NAME_CHARS};
 pub use shape::TopologyShape;
 pub use system::{acker_count, system_topology};
 pub use validation::validate;
