@@ -18,7 +18,7 @@ use storm_core::{Bolt, OutputCollector, TaskId, Value, Values};
 use crate::batch::{CreditGrant, TupleBatch};
 use storm_core::topology::BoltFactory;
 
-use crate::executor::guard::call_guarded;
+use crate::executor::guard::{call_guarded, rebuild_after_panic};
 use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
 use crate::StreamTable;
 
@@ -70,10 +70,15 @@ impl BoltTask {
             match run {
                 Ok(()) => break,
                 Err(panic) => {
-                    let msg = format!("bolt panicked: {panic}; the task's bolt is rebuilt");
-                    Emitter::report_error(emitter, &msg);
-                    self.bolt = (self.factory)();
-                    self.bolt.prepare(&self.env.config, &self.env.context);
+                    rebuild_after_panic(
+                        &mut self.bolt,
+                        &self.factory,
+                        &self.env,
+                        true,
+                        "",
+                        &panic,
+                        |msg| Emitter::report_error(emitter, msg),
+                    );
                 }
             }
         }
@@ -114,12 +119,15 @@ impl BoltTask {
         match call_guarded(|| self.bolt.execute(tuple, &mut collector)) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => collector.report_error(&e.0),
-            Err(panic) => {
-                let msg = format!("bolt panicked on a tick: {panic}; the task's bolt is rebuilt");
-                collector.report_error(&msg);
-                self.bolt = (self.factory)();
-                self.bolt.prepare(&self.env.config, &self.env.context);
-            }
+            Err(panic) => rebuild_after_panic(
+                &mut self.bolt,
+                &self.factory,
+                &self.env,
+                true,
+                " on a tick",
+                &panic,
+                |msg| collector.report_error(msg),
+            ),
         }
         emitter.flush();
     }
