@@ -22,6 +22,10 @@ use std::time::{Duration, Instant};
 use storm::{Config, KillOptions, LocalCluster};
 use storm_starter::word_count::{topology, SinkProbe, WordCountOptions};
 
+/// mimalloc, as a topology's binary should allocate (see the `storm_starter` crate doc).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CHILD: &str = "WC_BENCH_CHILD";
 /// `topology.max.spout.pending` of the acked runs.
 const ACKED_MAX_SPOUT_PENDING: u32 = 2000;
