@@ -1,4 +1,7 @@
 //! Guaranteed message processing: ackers, anchoring, timeouts, replay and max.spout.pending.
+
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 // Reference: Storm's "Guaranteeing Message Processing" page and Acker.java.
 
 use std::collections::BTreeMap;

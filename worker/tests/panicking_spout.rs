@@ -1,6 +1,9 @@
 //! A spout that panics in `ack` or `fail` is treated like one that panics in `next_tuple`: the
 //! panic is reported as its error, a fresh instance carries on, and the worker keeps running.
 
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};

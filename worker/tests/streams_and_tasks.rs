@@ -1,5 +1,8 @@
 //! Multiple named streams, task counts versus parallelism, tick tuples and emit errors.
 
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::BTreeSet;
