@@ -34,11 +34,15 @@ pub trait TupleAcking {
     fn anchor_in_one_tree(&self, rng: &mut SplitMix64) -> Option<MessageId>;
 }
 
+// The methods forward to `Tuple`'s own (crate-private) ones, and are inlinable across crates
+// as those were, so the executor's ack path compiles as before.
 impl TupleAcking for Tuple {
+    #[inline]
     fn out_ack_val(&self) -> u64 {
         Tuple::out_ack_val(self)
     }
 
+    #[inline]
     fn xor_out_ack_val(&self, edge: u64) {
         Tuple::xor_out_ack_val(self, edge);
     }

@@ -94,7 +94,7 @@ impl PartialEq for Text {
 impl Eq for Text {}
 
 impl Clone for Text {
-    /// An inline string is copied as its three words (see [`Inline::from_words`]).
+    /// An inline string is copied as its three words (see `Inline::from_words`).
     #[inline(always)]
     #[allow(unsafe_code)]
     fn clone(&self) -> Self {
