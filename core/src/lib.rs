@@ -1,12 +1,16 @@
 //! Storm's topology model in Rust: values and tuples, the spout and bolt traits, stream
 //! groupings, the topology builder, configuration with Storm's keys, and validation.
 //!
-//! This crate does no I/O and knows no runtime: executors (in `storm-worker`) implement
-//! [`Emitter`] behind the collectors, and clusters store the serializable [`StormTopology`].
-//! Topology authors normally depend on the `storm` facade, which re-exports all of this.
+//! This crate does no I/O and knows no runtime: executors (in `storm-worker`) implement the
+//! hidden [`dataplane`] hooks behind the collectors, and clusters store the serializable
+//! [`StormTopology`]. Topology authors normally depend on the `storm` facade, which re-exports
+//! what they use. The crate root re-exports only what authors use; the runtime's plumbing is
+//! reached through its module ([`topology::TopologyShape`], [`grouping::Grouper`], ...).
 
 pub mod component;
 pub mod config;
+#[doc(hidden)]
+pub mod dataplane;
 pub mod error;
 pub mod grouping;
 pub mod ids;
@@ -16,9 +20,8 @@ pub mod tuple;
 pub mod util;
 
 pub use component::{
-    BasicBolt, BasicBoltAdapter, BasicOutputCollector, Bolt, EmitLane, EmitTarget, Emitter,
-    LaneChoice, LanePlan, OutputCollector, OutputFieldsDeclarer, Spout, SpoutOutputCollector,
-    StreamInfo, TopologyContext, TopologyShape,
+    BasicBolt, BasicOutputCollector, Bolt, OutputCollector, OutputFieldsDeclarer, Spout,
+    SpoutOutputCollector, StreamInfo, TopologyContext,
 };
 pub use config::Config;
 pub use error::{
@@ -27,9 +30,6 @@ pub use error::{
 pub use grouping::{CustomStreamGrouping, Grouping};
 pub use ids::{ComponentId, GlobalStreamId, StreamId, TaskId, TopologyId, DEFAULT_STREAM};
 pub use topology::{
-    BoltDeclarer, ExecutorInfo, SpoutDeclarer, StormTopology, TaskLayout, Topology, TopologyBuilder,
+    BoltDeclarer, ExecutorInfo, SpoutDeclarer, StormTopology, Topology, TopologyBuilder,
 };
-pub use tuple::{
-    BatchDrain, BatchTuples, Fields, InputBatch, MessageId, OpenBatches, Text, Tuple, TupleSource,
-    UnknownStream, Value, Values, WireTuple,
-};
+pub use tuple::{Fields, MessageId, Text, Tuple, Value, Values};

@@ -1,5 +1,8 @@
 //! Every validation error the builder reports before anything runs.
 
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use storm_core::*;
 
 struct S;

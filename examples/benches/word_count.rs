@@ -4,7 +4,8 @@
 //! RSS and the cost of acking. Every configuration runs in a fresh child process so
 //! that peak RSS is its own.
 //!
-//! Run `cargo bench -p storm-starter --bench word_count`. If `WC_LIMIT` names the `wc-limit`
+//! Run `scripts/bench.sh`: `cargo bench -p storm-starter --bench word_count` built with
+//! functions aligned to 64 bytes, as the figures are measured. If `WC_LIMIT` names the `wc-limit`
 //! binary (../shared/bench), `wc-limit fused` runs first and the ratios are printed too.
 //! Next to each figure it prints the round trip of a cache line between two threads at that
 //! moment: on a shared VM it swings by 3x as the host moves the vCPUs, and the P=2 figure with
@@ -20,6 +21,10 @@ use std::time::{Duration, Instant};
 
 use storm::{Config, KillOptions, LocalCluster};
 use storm_starter::word_count::{topology, SinkProbe, WordCountOptions};
+
+/// mimalloc, as a topology's binary should allocate (see the `storm_starter` crate doc).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const CHILD: &str = "WC_BENCH_CHILD";
 /// `topology.max.spout.pending` of the acked runs.

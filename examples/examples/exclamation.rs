@@ -7,6 +7,10 @@ use anyhow::Context;
 use storm::testing::{complete_topology, CompleteTopologyParam, MockedSources};
 use storm::LocalCluster;
 
+/// mimalloc, as a topology's binary should allocate (see the `storm_starter` crate doc).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let topology =
         storm_starter::exclamation::topology(Some(5)).context("building the topology")?;

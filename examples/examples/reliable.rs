@@ -16,6 +16,10 @@ use storm::{
 };
 use storm_starter::reliable::{ReliableLog, ReliableSpout};
 
+/// mimalloc, as a topology's binary should allocate (see the `storm_starter` crate doc).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 struct Args {
     /// Messages the spout emits (each until acked).

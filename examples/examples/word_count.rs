@@ -13,6 +13,10 @@ use clap::Parser;
 use storm::{Config, KillOptions, LocalCluster};
 use storm_starter::word_count::{topology, SinkProbe, WordCountOptions};
 
+/// mimalloc, as a topology's binary should allocate (see the `storm_starter` crate doc).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 struct Args {
     /// Sentences per spout task; run until all are processed, then print the counts.

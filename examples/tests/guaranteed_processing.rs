@@ -1,4 +1,7 @@
 //! Guaranteed message processing: ackers, anchoring, timeouts, replay and max.spout.pending.
+
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 // Reference: Storm's "Guaranteeing Message Processing" page and Acker.java.
 
 use std::collections::BTreeMap;
@@ -409,6 +412,18 @@ fn reliable_into(
             self.0.declare_output_fields(d)
         }
     }
+    reliable_into_declared(name, messages, config, move |b| {
+        b.set_bolt("bolt", move || Boxed(bolt()), 1)
+    })
+}
+
+/// As [`reliable_into`], with the bolt "bolt" declared by `declare_bolt`.
+fn reliable_into_declared(
+    name: &str,
+    messages: u64,
+    config: Config,
+    declare_bolt: impl for<'b> FnOnce(&'b mut TopologyBuilder) -> BoltDeclarer<'b>,
+) -> (LocalCluster, Arc<ReliableLog>) {
     let log = Arc::new(ReliableLog::default());
     let mut b = TopologyBuilder::new();
     let l = log.clone();
@@ -417,8 +432,7 @@ fn reliable_into(
         move || ReliableSpout::new(messages, l.clone()),
         1,
     );
-    b.set_bolt("bolt", move || Boxed(bolt()), 1)
-        .shuffle_grouping("reliable");
+    declare_bolt(&mut b).shuffle_grouping("reliable");
     let topology = b.create_topology().expect("valid");
     let cluster = LocalCluster::new().expect("cluster");
     cluster
@@ -501,8 +515,8 @@ impl BasicBolt for FailOddOnce {
 
 #[test]
 fn an_error_from_a_basic_bolt_fails_its_input() {
-    let (cluster, log) = reliable_into("basic", 20, Config::new(), || {
-        Box::new(BasicBoltAdapter(FailOddOnce::default()))
+    let (cluster, log) = reliable_into_declared("basic", 20, Config::new(), |b| {
+        b.set_basic_bolt("bolt", FailOddOnce::default, 1)
     });
     assert!(wait_until(TIMEOUT, || log.acks().len() == 20));
     assert_eq!(

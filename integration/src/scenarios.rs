@@ -1,6 +1,9 @@
 //! Behaviours every [`ClusterState`] backend must show, written once and run against both the
 //! in-memory backend and a real ZooKeeper (`tests/mem_state.rs`, `tests/zk_state.rs`).
 
+// Test scenarios fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -2,6 +2,9 @@
 //! calls and `storm activate` resumes them; `storm rebalance -n` changes the worker count; a
 //! worker that dies is restarted by its supervisor.
 
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;

@@ -2,6 +2,9 @@
 //! refused and nothing is stored; malformed frames get an error reply or a closed connection
 //! and Nimbus keeps serving.
 
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};

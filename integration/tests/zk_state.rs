@@ -1,6 +1,9 @@
 //! The ZooKeeper backend against a real server: records, watches, ephemerals, errors, the leader
 //! latch, roots, and bytes it cannot read.
 
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 
 use storm_core::TopologyId;

@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use storm_core::{ComponentId, Config, StormTopology, TopologyId, TopologyShape};
+use storm_core::topology::TopologyShape;
+use storm_core::{ComponentId, Config, StormTopology, TopologyId};
 use storm_zk::{ClusterState, Credentials, RebalanceOptions, StormBase, TopologyStatus};
 
 use crate::heartbeats::{HeartbeatCache, Liveness};

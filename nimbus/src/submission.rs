@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use storm_core::grouping::CustomGroupingFactory;
-use storm_core::{
-    ComponentId, Config, CustomStreamGrouping, StormTopology, TaskId, TopologyShape, Value,
-};
+use storm_core::topology::TopologyShape;
+use storm_core::{ComponentId, Config, CustomStreamGrouping, StormTopology, TaskId, Value};
 
 use storm_client::protocol::{RemoteError, SubmitTopology};
 

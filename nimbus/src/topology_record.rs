@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use storm_core::{ComponentId, Config, StormTopology, TaskLayout, TopologyShape};
+use storm_core::topology::{TaskLayout, TopologyShape};
+use storm_core::{ComponentId, Config, StormTopology};
 
 /// A submitted topology as Nimbus needs it to schedule: the accepted config and topology and
 /// the system topology with its task layout.

@@ -1,6 +1,9 @@
 //! Nimbus's requests against an in-memory cluster state: submission and its refusals,
 //! scheduling over supervisors' slots, the status transitions and their timers.
 
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::BTreeSet;

@@ -1,6 +1,9 @@
 //! The Nimbus port over real TCP: a client's calls, and bad frames that get an error or a
 //! closed connection while Nimbus keeps serving.
 
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //!
 //! It re-exports the model from `storm-core` (spouts, bolts, tuples, groupings, the topology
 //! builder, config) and the runtime from `storm-worker` ([`LocalCluster`] and the [`testing`]
-//! API).
+//! API): what a Storm user recognises, and nothing of the data path beneath it.
 //!
 //! ```
 //! use std::time::Duration;
@@ -42,7 +42,27 @@
 //! ```
 
 pub mod cluster;
-pub use storm_core::*;
+
+pub use storm_core::{util, values};
+
+// What a topology author implements, and what the runtime hands it.
+pub use storm_core::{
+    BasicBolt, BasicOutputCollector, Bolt, CustomStreamGrouping, OutputCollector,
+    OutputFieldsDeclarer, Spout, SpoutOutputCollector, StreamInfo, TopologyContext,
+};
+// The data a topology moves.
+pub use storm_core::{Fields, MessageId, Text, Tuple, Value, Values};
+// Assembling a topology.
+pub use storm_core::{
+    BoltDeclarer, Config, Grouping, SpoutDeclarer, StormTopology, Topology, TopologyBuilder,
+};
+// Names.
+pub use storm_core::{ComponentId, GlobalStreamId, StreamId, TaskId, TopologyId, DEFAULT_STREAM};
+// Errors.
+pub use storm_core::{
+    ComponentResult, ConfigError, EmitError, EmitErrorKind, FailedException, TopologyError,
+};
+// Running topologies in this process.
 pub use storm_worker::{
     testing, KillOptions, LocalCluster, RunningTopology, TaskStatsSnapshot, WorkerError,
 };

@@ -10,11 +10,12 @@
 
 use std::time::Instant;
 
+use storm_core::dataplane::InputBatch;
 use storm_core::system::{
     ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM,
 };
 use storm_core::{
-    values, Bolt, ComponentResult, InputBatch, OutputCollector, OutputFieldsDeclarer, TaskId, Tuple,
+    values, Bolt, ComponentResult, OutputCollector, OutputFieldsDeclarer, TaskId, Tuple,
 };
 
 use crate::rotating_map::RotatingMap;

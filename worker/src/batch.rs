@@ -1,10 +1,10 @@
 //! The messages of the data path: a batch of tuples from one task to another, and the credit a
 //! receiver returns once it has processed a batch. The rows themselves are
-//! [`storm_core::BatchTuples`].
+//! [`storm_core::dataplane::BatchTuples`].
 
 use actix::Message;
 use serde::{Deserialize, Serialize};
-pub use storm_core::BatchTuples;
+pub use storm_core::dataplane::BatchTuples;
 use storm_core::TaskId;
 
 /// Tuples from one task to one task. Mailboxes carry batches, never single tuples.

@@ -7,6 +7,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use actix::System;
+use storm_core::topology::validate_topology_name;
 use storm_core::{Config, Topology};
 
 use crate::error::{Result, WorkerError};
@@ -217,15 +218,7 @@ impl Drop for LocalCluster {
     }
 }
 
-/// Storm's rule for topology names: `^[^/.:\\]+$`.
+/// Storm's rule for topology names (see [`validate_topology_name`]).
 pub fn validate_name(name: &str) -> Result<()> {
-    if name.is_empty() || name.contains(['/', '.', ':', '\\']) {
-        return Err(WorkerError::Topology(
-            storm_core::TopologyError::InvalidId {
-                id: name.to_owned(),
-                reason: "topology names may not be empty or contain '/', '.', ':' or '\\'",
-            },
-        ));
-    }
-    Ok(())
+    validate_topology_name(name).map_err(|e| WorkerError::Topology(e.into()))
 }

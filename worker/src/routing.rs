@@ -5,12 +5,14 @@
 
 use std::collections::BTreeMap;
 
+use storm_core::dataplane::LanePlan;
 use storm_core::grouping::{
     CustomGroupingFactory, Grouper, GrouperParams, LoadBounds, SingleChoice,
 };
+use storm_core::topology::TopologyShape;
 use storm_core::{
-    ComponentId, EmitError, EmitErrorKind, GlobalStreamId, Grouping, LanePlan, StreamId, TaskId,
-    TopologyError, TopologyShape, Value,
+    ComponentId, EmitError, EmitErrorKind, GlobalStreamId, Grouping, StreamId, TaskId,
+    TopologyError, Value,
 };
 
 use crate::StreamTable;
@@ -224,7 +226,7 @@ impl OutputRouting {
     }
 
     /// The plan of the collectors' inline short way for a planned stream, when its grouping
-    /// needs no state to choose (see [`storm_core::EmitLane`]).
+    /// needs no state to choose (see [`storm_core::dataplane::EmitLane`]).
     pub fn lane_plan(&self, plan: DefaultPlan, tracked: bool) -> Option<LanePlan> {
         let choice = self.streams[plan.slot].groupers.first()?.lane_choice()?;
         Some(LanePlan {

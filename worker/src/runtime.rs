@@ -14,10 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::{Actor, Addr, Arbiter};
-use storm_core::topology::ComponentKind;
-use storm_core::{
-    ComponentId, Config, ExecutorInfo, TaskId, Topology, TopologyContext, TopologyShape,
-};
+use storm_core::topology::{ComponentKind, TopologyShape};
+use storm_core::{ComponentId, Config, ExecutorInfo, TaskId, Topology, TopologyContext};
 
 use storm_core::system::ACKER_COMPONENT;
 use storm_core::topology::BoltFactory;

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use storm_core::dataplane::TupleSource;
 use storm_core::system::{SYSTEM_COMPONENT, TICK_FIELD, TICK_STREAM};
-use storm_core::{ComponentId, Fields, GlobalStreamId, StormTopology, StreamId, TupleSource};
+use storm_core::{ComponentId, Fields, GlobalStreamId, StormTopology, StreamId};
 
 /// Every stream of a topology, numbered in sorted order (so every worker numbers them alike).
 #[derive(Debug, Clone)]

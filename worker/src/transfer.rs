@@ -14,7 +14,8 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use storm_core::{MessageId, OpenBatches, TaskId, Values};
+use storm_core::dataplane::OpenBatches;
+use storm_core::{MessageId, TaskId, Values};
 
 use crate::batch::{BatchTuples, TupleBatch};
 use crate::progress::Progress;

@@ -2,6 +2,9 @@
 //! (every ack goes to the emitter) or not (a receive loop counts its acks and reports them once
 //! per batch).
 
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;

@@ -1,4 +1,7 @@
 //! Grouping semantics, end to end through a LocalCluster: which bolt tasks receive what.
+
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 // Reference: Storm's "Concepts" page, section "Stream groupings".
 
 mod common;

@@ -1,4 +1,7 @@
 //! Lifecycle: open/prepare come first, activation gates `next_tuple`, close/cleanup run on kill.
+
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 // Reference: Storm's ISpout and IBolt javadoc (open, activate, deactivate, close; prepare, cleanup).
 
 mod common;

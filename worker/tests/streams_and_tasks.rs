@@ -1,5 +1,8 @@
 //! Multiple named streams, task counts versus parallelism, tick tuples and emit errors.
 
+// Tests fail by panicking: unwrap and expect are how they assert.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::BTreeSet;
@@ -7,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
+use storm_core::topology::TopologyShape;
 use storm_core::*;
 use storm_worker::testing::{complete_topology, CompleteTopologyParam, MockedSources};
 use storm_worker::{KillOptions, LocalCluster};

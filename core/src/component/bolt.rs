@@ -2,14 +2,18 @@
 
 use crate::component::{OutputCollector, OutputFieldsDeclarer, TopologyContext};
 use crate::config::Config;
+use crate::dataplane::InputBatch;
 use crate::error::ComponentResult;
-use crate::tuple::{InputBatch, Tuple};
+use crate::tuple::Tuple;
 
 /// A processing step. One instance runs per task, on one thread; calls never overlap.
 ///
 /// A bolt owns the acking of what it receives: call `collector.ack(&input)` (or `fail`) for
 /// every input, now or later. Returning an error reports it for the component; it does not
 /// ack or fail the input. [`crate::BasicBolt`] does the anchoring and acking for you.
+///
+/// If `execute` panics, the executor carries on from the next input with a fresh instance,
+/// built by the bolt's factory and prepared again.
 pub trait Bolt: 'static {
     /// Called once on the task's thread before the first `execute`.
     fn prepare(&mut self, _conf: &Config, _context: &TopologyContext) {}
@@ -23,6 +27,7 @@ pub trait Bolt: 'static {
     /// each bolt type, so the per-tuple call to `execute` is direct and can be inlined; there
     /// is rarely a reason to override it. If it panics, the executor continues the same batch
     /// on a fresh instance from the tuple after the one that panicked.
+    #[doc(hidden)]
     fn execute_batch(&mut self, inputs: &mut InputBatch<'_>, collector: &mut OutputCollector<'_>) {
         for input in inputs {
             match input {

@@ -5,36 +5,8 @@ use std::sync::Arc;
 use crate::component::StreamInfo;
 use crate::config::Config;
 use crate::ids::{ComponentId, StreamId, TaskId};
-use crate::topology::{StormTopology, TaskLayout};
+use crate::topology::TopologyShape;
 use crate::tuple::Fields;
-
-/// The topology's shape and task layout, shared by every task of a worker.
-#[derive(Debug, Clone)]
-pub struct TopologyShape {
-    /// The id the cluster gave the topology (its name in local mode).
-    pub topology_id: String,
-    /// The components and their streams.
-    pub topology: StormTopology,
-    /// Task ids and executors.
-    pub layout: TaskLayout,
-    /// The topology's configuration.
-    pub config: Config,
-}
-
-impl TopologyShape {
-    /// The shape every process of a cluster computes alike from the user's topology: the
-    /// system topology (ackers added) and its task layout.
-    pub fn new(topology_id: impl Into<String>, user: &StormTopology, config: &Config) -> Self {
-        let topology = crate::topology::system_topology(user, config);
-        let layout = TaskLayout::new(&topology, config);
-        Self {
-            topology_id: topology_id.into(),
-            topology,
-            layout,
-            config: config.clone(),
-        }
-    }
-}
 
 /// A task's view of the topology (Storm's `TopologyContext`).
 #[derive(Debug, Clone)]
@@ -46,7 +18,9 @@ pub struct TopologyContext {
 }
 
 impl TopologyContext {
-    /// The context of `task`, in a worker running `worker_tasks`.
+    /// The context of `task`, in a worker running `worker_tasks` (the runtime builds
+    /// contexts; authors are handed them).
+    #[doc(hidden)]
     pub fn new(shape: Arc<TopologyShape>, task: TaskId, worker_tasks: Arc<Vec<TaskId>>) -> Self {
         let component = shape
             .layout
@@ -122,7 +96,8 @@ impl TopologyContext {
         &self.shape.config
     }
 
-    /// The shared shape.
+    /// The shared shape, for the runtime.
+    #[doc(hidden)]
     pub fn shape(&self) -> &Arc<TopologyShape> {
         &self.shape
     }

@@ -6,15 +6,11 @@ mod bolt;
 mod collector;
 mod context;
 mod declarer;
-mod emit_lane;
 mod spout;
 
-pub use basic_bolt::{BasicBolt, BasicBoltAdapter};
+pub use basic_bolt::BasicBolt;
 pub use bolt::Bolt;
-pub use collector::{
-    BasicOutputCollector, EmitTarget, Emitter, OutputCollector, SpoutOutputCollector,
-};
-pub use context::{TopologyContext, TopologyShape};
+pub use collector::{BasicOutputCollector, OutputCollector, SpoutOutputCollector};
+pub use context::TopologyContext;
 pub use declarer::{OutputFieldsDeclarer, StreamInfo};
-pub use emit_lane::{EmitLane, LaneChoice, LanePlan};
 pub use spout::Spout;

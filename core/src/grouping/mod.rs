@@ -18,7 +18,7 @@ pub use load_aware::{LoadAwareShuffleGrouper, LoadBounds, Locality};
 pub use partial_key::PartialKeyGrouper;
 pub use shuffle::ShuffleGrouper;
 
-use crate::component::LaneChoice;
+use crate::dataplane::LaneChoice;
 use crate::error::TopologyError;
 use crate::ids::{GlobalStreamId, TaskId};
 use crate::tuple::{Fields, Value};
@@ -212,7 +212,7 @@ impl Grouper {
         SingleChoice::AtMostOne(one)
     }
 
-    /// How the collectors' inline short way ([`crate::EmitLane`]) can make this choice, for
+    /// How the collectors' inline short way ([`crate::dataplane::EmitLane`]) can make this choice, for
     /// groupings that need no state to pick their one task; `None` for the others. A
     /// load-aware shuffle has one while its scope holds one task, until its next
     /// [`Grouper::refresh_load`], after which the choice is asked for again.

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::component::{BasicBolt, BasicBoltAdapter, Bolt, OutputFieldsDeclarer, Spout};
+use crate::component::{BasicBolt, Bolt, OutputFieldsDeclarer, Spout};
+use crate::dataplane::BasicBoltAdapter;
 use crate::error::TopologyError;
 use crate::grouping::{CustomGroupingFactory, CustomStreamGrouping, Grouping};
 use crate::ids::{ComponentId, GlobalStreamId, StreamId};

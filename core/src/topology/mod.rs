@@ -4,6 +4,8 @@
 mod builder;
 mod definition;
 mod layout;
+mod name;
+mod shape;
 mod system;
 mod validation;
 
@@ -13,6 +15,8 @@ use std::sync::Arc;
 pub use builder::{BoltDeclarer, SpoutDeclarer, TopologyBuilder};
 pub use definition::{ComponentDef, ComponentKind, StormTopology, Subscription};
 pub use layout::{ComponentTasks, ExecutorInfo, TaskLayout};
+pub use name::{validate_topology_name, TopologyNameError, FORBIDDEN_NAME_CHARS};
+pub use shape::TopologyShape;
 pub use system::{acker_count, system_topology};
 pub use validation::validate;
 

@@ -11,8 +11,6 @@
 //! Bytes past an inline string's length are zero, so two inline strings are equal exactly when
 //! their bytes and lengths are.
 
-#![allow(unsafe_code)]
-
 use std::borrow::Borrow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -52,6 +50,7 @@ impl Inline {
     /// at most 23 (a valid `InlineLen`); the first that many bytes must be valid UTF-8, and the
     /// bytes between them zero (equality compares all 24 bytes).
     #[inline(always)]
+    #[allow(unsafe_code)]
     unsafe fn from_words(words: [u64; 3]) -> Self {
         // SAFETY: `Inline` is `repr(C, align(8))`: 23 bytes, then the length at offset 23, 24
         // bytes in all, as `[u64; 3]` is; the caller vouches for the length byte.
@@ -60,6 +59,7 @@ impl Inline {
 
     /// Its three words.
     #[inline(always)]
+    #[allow(unsafe_code)]
     fn words(self) -> [u64; 3] {
         // SAFETY: all 24 bytes of an `Inline` are initialised (no padding), and any bytes are
         // valid `u64`s.
@@ -94,12 +94,13 @@ impl PartialEq for Text {
 impl Eq for Text {}
 
 impl Clone for Text {
-    /// An inline string is copied as its three words (see [`Inline::from_words`]).
+    /// An inline string is copied as its three words (see `Inline::from_words`).
     #[inline(always)]
+    #[allow(unsafe_code)]
     fn clone(&self) -> Self {
         match &self.0 {
-            // SAFETY: the words of a valid `Inline`.
             Repr::Inline(inline) => {
+                // SAFETY: the words of a valid `Inline`.
                 Text(Repr::Inline(unsafe { Inline::from_words(inline.words()) }))
             }
             Repr::Heap(s) => Text(Repr::Heap(s.clone())),
@@ -143,6 +144,7 @@ fn short_word(b: &[u8]) -> u64 {
 impl Text {
     /// A copy of `s`: inline when it fits, else boxed.
     #[inline(always)]
+    #[allow(unsafe_code)]
     pub fn new(s: &str) -> Self {
         let b = s.as_bytes();
         let n = b.len();
@@ -172,6 +174,7 @@ impl Text {
 
     /// The string.
     #[inline(always)]
+    #[allow(unsafe_code)]
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Inline(inline) => {

@@ -4,21 +4,10 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use super::{Fields, MessageId, Value, Values};
+use crate::dataplane::{BatchDrain, TupleSource};
 use crate::ids::{ComponentId, StreamId, TaskId};
 use crate::system;
 use crate::util::SplitMix64;
-
-/// The schema of the stream a tuple arrived on. Each task keeps its own copy per stream and
-/// shares it between the tuples of that stream, so reference counts stay on one core.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TupleSource {
-    /// The emitting component.
-    pub component: ComponentId,
-    /// The stream it emitted on.
-    pub stream: StreamId,
-    /// The stream's declared fields.
-    pub fields: Fields,
-}
 
 /// A tuple as a bolt sees it (Storm's `Tuple`).
 ///
@@ -35,8 +24,9 @@ pub struct Tuple {
 }
 
 impl Tuple {
-    /// Assembles a received tuple. Executors call this; authors get tuples from `execute`.
-    pub fn new(
+    /// Assembles a received tuple. Executors call this (through
+    /// [`crate::dataplane::received_tuple`]); authors get tuples from `execute`.
+    pub(crate) fn new(
         values: Values,
         source: Rc<TupleSource>,
         source_task: TaskId,
@@ -54,9 +44,9 @@ impl Tuple {
     /// Gives this tuple the next record of the same stream and task, as if it were a new
     /// tuple: its values moved in place from the batch being drained (the old ones dropped),
     /// and no edge anchored to it yet. Only the executor's receive loop does this, between two
-    /// calls that lend the tuple out (see [`super::InputBatch::next_reusing`]).
+    /// calls that lend the tuple out (see [`crate::dataplane::InputBatch::next_reusing`]).
     #[inline(always)]
-    pub(crate) fn refill_from(&mut self, rows: &mut super::BatchDrain<'_>, message_id: MessageId) {
+    pub(crate) fn refill_from(&mut self, rows: &mut BatchDrain<'_>, message_id: MessageId) {
         rows.take_values_into(&mut self.values);
         self.message_id = message_id;
         self.out_ack_val.set(0);
@@ -166,12 +156,12 @@ impl Tuple {
     }
 
     /// The XOR of the edges anchored to this tuple so far.
-    pub fn out_ack_val(&self) -> u64 {
+    pub(crate) fn out_ack_val(&self) -> u64 {
         self.out_ack_val.get()
     }
 
     /// Records a new edge anchored to this tuple.
-    pub fn xor_out_ack_val(&self, edge: u64) {
+    pub(crate) fn xor_out_ack_val(&self, edge: u64) {
         self.out_ack_val.set(self.out_ack_val.get() ^ edge);
     }
 
@@ -180,7 +170,7 @@ impl Tuple {
     /// (Storm's `BoltOutputCollector` for one anchor). `None`, changing nothing, when this
     /// tuple is in no tree or in several.
     #[inline(always)]
-    pub fn anchor_in_one_tree(&self, rng: &mut SplitMix64) -> Option<MessageId> {
+    pub(crate) fn anchor_in_one_tree(&self, rng: &mut SplitMix64) -> Option<MessageId> {
         let MessageId::One([(root, _)]) = &self.message_id else {
             return None;
         };

@@ -1,7 +1,7 @@
 //! `BoltTask`: the actor that runs one bolt task.
 //!
 //! It takes batches from its mailbox and hands each to the bolt's [`Bolt::execute_batch`]
-//! (which builds each [`Tuple`] and calls `execute`), then flushes its output and returns
+//! (which builds each [`storm_core::Tuple`] and calls `execute`), then flushes its output and returns
 //! credit to the sender. While its own output waits for credit it stashes incoming batches
 //! unprocessed and returns no credit for them, so back-pressure travels upstream batch by
 //! batch.
@@ -11,13 +11,14 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use actix::{Actor, ActorContext, AsyncContext, Context, Handler};
+use storm_core::dataplane::{received_tuple, Emitter, InputBatch, TupleSource};
 use storm_core::system::TICK_STREAM;
-use storm_core::{Bolt, InputBatch, OutputCollector, TaskId, Tuple, TupleSource, Value, Values};
+use storm_core::{Bolt, OutputCollector, TaskId, Value, Values};
 
 use crate::batch::{CreditGrant, TupleBatch};
 use storm_core::topology::BoltFactory;
 
-use crate::executor::guard::call_guarded;
+use crate::executor::guard::{call_guarded, rebuild_after_panic};
 use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
 use crate::StreamTable;
 
@@ -70,10 +71,15 @@ impl BoltTask {
             match run {
                 Ok(()) => break,
                 Err(panic) => {
-                    let msg = format!("bolt panicked: {panic}; the task's bolt is rebuilt");
-                    storm_core::Emitter::report_error(emitter, &msg);
-                    self.bolt = (self.factory)();
-                    self.bolt.prepare(&self.env.config, &self.env.context);
+                    rebuild_after_panic(
+                        &mut self.bolt,
+                        &self.factory,
+                        &self.env,
+                        true,
+                        "",
+                        &panic,
+                        |msg| Emitter::report_error(emitter, msg),
+                    );
                 }
             }
         }
@@ -104,7 +110,7 @@ impl BoltTask {
         debug_assert_eq!(schema.stream.as_str(), TICK_STREAM);
         let mut values = Values::new();
         values.push(Value::Int(i64::from(freq_secs)));
-        let tuple = Tuple::new(
+        let tuple = received_tuple(
             values,
             schema.clone(),
             TaskId::SYSTEM,
@@ -114,12 +120,15 @@ impl BoltTask {
         match call_guarded(|| self.bolt.execute(tuple, &mut collector)) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => collector.report_error(&e.0),
-            Err(panic) => {
-                let msg = format!("bolt panicked on a tick: {panic}; the task's bolt is rebuilt");
-                collector.report_error(&msg);
-                self.bolt = (self.factory)();
-                self.bolt.prepare(&self.env.config, &self.env.context);
-            }
+            Err(panic) => rebuild_after_panic(
+                &mut self.bolt,
+                &self.factory,
+                &self.env,
+                true,
+                " on a tick",
+                &panic,
+                |msg| collector.report_error(msg),
+            ),
         }
         emitter.flush();
     }

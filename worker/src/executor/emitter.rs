@@ -6,15 +6,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use storm_core::dataplane::{
+    BatchTuples, EmitLane, EmitTarget, Emitter, LanePlan, OpenBatches, TupleAcking,
+};
 use storm_core::grouping::SingleChoice;
 use storm_core::system::{
     ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM,
 };
 use storm_core::util::{java_hash, FloorMod, SplitMix64};
-use storm_core::{
-    BatchTuples, EmitError, EmitLane, EmitTarget, Emitter, LanePlan, MessageId, OpenBatches,
-    TaskId, Tuple, Value, Values,
-};
+use storm_core::{EmitError, MessageId, TaskId, Tuple, Value, Values};
 
 use crate::load::{LoadMap, LoadSampler};
 use crate::progress::Progress;

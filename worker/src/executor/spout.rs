@@ -20,7 +20,7 @@ use storm_core::GlobalStreamId;
 use crate::batch::{CreditGrant, TupleBatch};
 use storm_core::topology::SpoutFactory;
 
-use crate::executor::guard::call_guarded;
+use crate::executor::guard::{call_guarded, rebuild_after_panic};
 use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
 
 /// How long a spout that emitted nothing waits before it is asked again.
@@ -47,17 +47,6 @@ struct Turn;
 enum TreeEnd {
     Acked(Value),
     Failed(Value),
-}
-
-/// A fresh instance of a task's spout after a panic, opened (and activated) like the one it
-/// replaces.
-fn fresh_spout(factory: &SpoutFactory, env: &TaskEnv, active: bool) -> Box<dyn Spout> {
-    let mut spout = factory();
-    spout.open(&env.config, &env.context);
-    if active {
-        spout.activate();
-    }
-    spout
 }
 
 impl SpoutTask {
@@ -185,10 +174,19 @@ impl SpoutTask {
             TreeEnd::Failed(id) => spout.fail(id),
         });
         if let Err(panic) = result {
-            let msg = format!("spout panicked in ack/fail: {panic}; the task's spout is rebuilt");
-            tracing::error!(task = %self.env.task, error = %msg, "component reported an error");
-            self.env.stats.record_error(&msg);
-            self.spout = fresh_spout(&self.factory, &self.env, self.spout_active);
+            let env = &self.env;
+            rebuild_after_panic(
+                &mut self.spout,
+                &self.factory,
+                &self.env,
+                self.spout_active,
+                " in ack/fail",
+                &panic,
+                |msg| {
+                    tracing::error!(task = %env.task, error = %msg, "component reported an error");
+                    env.stats.record_error(msg);
+                },
+            );
         }
     }
 
@@ -208,11 +206,17 @@ impl SpoutTask {
             };
             match result {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => storm_core::Emitter::report_error(emitter, &e.0),
+                Ok(Err(e)) => storm_core::dataplane::Emitter::report_error(emitter, &e.0),
                 Err(panic) => {
-                    let msg = format!("spout panicked: {panic}; the task's spout is rebuilt");
-                    storm_core::Emitter::report_error(emitter, &msg);
-                    self.spout = fresh_spout(&self.factory, &self.env, self.spout_active);
+                    rebuild_after_panic(
+                        &mut self.spout,
+                        &self.factory,
+                        &self.env,
+                        self.spout_active,
+                        "",
+                        &panic,
+                        |msg| storm_core::dataplane::Emitter::report_error(emitter, msg),
+                    );
                     break;
                 }
             }

@@ -50,7 +50,7 @@ pub use mocked_sources::MockedSources;
 #[cfg(test)]
 pub(crate) fn shape_without_ackers(
     builder: storm_core::TopologyBuilder,
-) -> storm_core::TopologyShape {
+) -> storm_core::topology::TopologyShape {
     let topology = match builder.create_topology() {
         Ok(t) => t,
         Err(e) => panic!("test topology is valid: {e}"),
@@ -59,5 +59,5 @@ pub(crate) fn shape_without_ackers(
         acker_executors: Some(0),
         ..storm_core::Config::default()
     };
-    storm_core::TopologyShape::new("t", &topology.definition, &config)
+    storm_core::topology::TopologyShape::new("t", &topology.definition, &config)
 }

@@ -7,10 +7,8 @@
 //! lines moved from one core to the other, and what the batches streaming through a core's
 //! first-level cache evict of everything else.
 //!
-//! They live in this crate, beside [`crate::Tuple`], so that [`crate::Bolt::execute_batch`] can
+//! They live in this crate, beside [`crate::Tuple`], so that the provided `Bolt::execute_batch` can
 //! turn rows into tuples in the same compiled loop as the bolt's `execute`.
-
-#![allow(unsafe_code)]
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -18,8 +16,7 @@ use std::mem::MaybeUninit;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::values::VALUE_WORDS;
-use super::{MessageId, Value, Values, INLINE_VALUES};
+use crate::tuple::{MessageId, Value, Values, INLINE_VALUES, VALUE_WORDS};
 
 /// A tuple on its way between tasks, taken out of a batch: values, the stream (as an index into
 /// the topology's stream table) and its tree ids. Field names travel once per stream,
@@ -96,6 +93,21 @@ pub struct BatchTuples {
     read: usize,
 }
 
+// A batch crosses threads (a mailbox message to another task's arbiter), so it must be `Send`.
+// It is, with no `unsafe impl`, through its fields: words of `MaybeUninit<u64>` and
+// `MessageId`s. But those words own the `Value`s and whole `Values` moved into them bitwise,
+// so sending a batch sends them: that is sound only because they are `Send` themselves. The
+// compiler cannot see through the words, hence this check: should `Value` ever hold something
+// that is not `Send` (an `Rc`, say), this stops compiling rather than let batches carry it to
+// another thread.
+const _: fn() = || {
+    fn assert_send<T: Send>() {}
+    assert_send::<Value>();
+    assert_send::<Values>();
+    assert_send::<MessageId>();
+    assert_send::<BatchTuples>();
+};
+
 /// One record read in place: stream, tracked flag, values.
 struct RecordRef<'a> {
     stream: u32,
@@ -157,6 +169,7 @@ impl BatchTuples {
 
     /// Appends a record, taking `values`; the caller keeps the ids column in step.
     #[inline(always)]
+    #[allow(unsafe_code)]
     fn append(&mut self, stream: u32, tracked: bool, values: &mut Values) {
         let at = self.words.len();
         if self.words.capacity() - at < MAX_RECORD_WORDS {
@@ -226,6 +239,7 @@ impl BatchTuples {
     }
 
     /// Takes the tuples out in order, leaving the batch empty with its allocations.
+    #[allow(unsafe_code)]
     pub fn drain(&mut self) -> BatchDrain<'_> {
         let words = self.words.len();
         if words > 0 {
@@ -255,6 +269,7 @@ impl BatchTuples {
     }
 
     /// The records in place.
+    #[allow(unsafe_code)]
     fn records(&self) -> impl Iterator<Item = RecordRef<'_>> {
         let mut at = 0;
         std::iter::from_fn(move || {
@@ -395,6 +410,7 @@ impl BatchDrain<'_> {
     /// [`BatchDrain::take_values_into`] or [`BatchDrain::take_values`], or dropped at the next
     /// step.
     #[inline(always)]
+    #[allow(unsafe_code)]
     pub(crate) fn next_record(&mut self) -> Option<(u32, MessageId)> {
         self.drop_untaken();
         if self.at >= self.end {
@@ -404,7 +420,9 @@ impl BatchDrain<'_> {
         // `push_taking` wrote them); the record's values stay where they are until taken, and
         // `at` moves past them.
         let h = Header::read(unsafe { self.at.read().assume_init() });
+        // SAFETY: the record's values follow its header word, inside the record.
         self.values_at = Some((unsafe { self.at.add(1) }, h.kind));
+        // SAFETY: the whole record lies below `end`, so its end is at most `end`.
         self.at = unsafe { self.at.add(h.record_words()) };
         self.left -= 1;
         let message_id = if h.tracked {
@@ -417,6 +435,7 @@ impl BatchDrain<'_> {
 
     /// Moves the current record's values into `values`, in place of what it held.
     #[inline(always)]
+    #[allow(unsafe_code)]
     pub(crate) fn take_values_into(&mut self, values: &mut Values) {
         let Some((src, kind)) = self.values_at.take() else {
             return;

@@ -1,6 +1,6 @@
 //! `OpenBatches`: the batches one task is filling, one per destination task. They live in this
 //! crate, apart from the worker's queues and credit, so that the inline short way of an emit
-//! ([`crate::EmitLane`]) can append to them from the author's own compiled code; the worker's
+//! ([`crate::dataplane::EmitLane`]) can append to them from the author's own compiled code; the worker's
 //! transfer seals them, sends them and gives them fresh buffers.
 
 use super::BatchTuples;

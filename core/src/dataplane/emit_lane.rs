@@ -1,14 +1,15 @@
 //! `EmitLane`: the inline short way of the commonest emit. A collector tries it before it calls
-//! the executor's [`crate::Emitter`]: an emit on a default stream whose one grouping needs no
+//! the executor's [`crate::dataplane::Emitter`]: an emit on a default stream whose one grouping needs no
 //! state to choose (a fields grouping, or a single target), untracked or anchored to one input
 //! in one tree, costs an arity check, the choice, the edge and an append, compiled into the
 //! author's own code with no call through a `dyn`. Everything else (the first and last tuple
 //! of a batch, spout message ids, several anchors or trees, debug logging, other streams and
 //! groupings) is declined and goes the executor's way.
 
+use super::OpenBatches;
 use crate::grouping::FieldsGrouper;
 use crate::ids::TaskId;
-use crate::tuple::{MessageId, OpenBatches, Tuple, Values};
+use crate::tuple::{MessageId, Tuple, Values};
 use crate::util::SplitMix64;
 
 /// How a planned stream picks the one task of a tuple.
@@ -126,7 +127,8 @@ mod tests {
     use std::rc::Rc;
 
     use super::*;
-    use crate::tuple::{BatchTuples, Fields, TupleSource, WireTuple};
+    use crate::dataplane::{BatchTuples, TupleSource, WireTuple};
+    use crate::tuple::Fields;
     use crate::{values, ComponentId, StreamId};
 
     fn lane(choice: LaneChoice, targets: &[TaskId], tracked: bool) -> EmitLane {

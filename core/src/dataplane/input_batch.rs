@@ -1,11 +1,12 @@
 //! `InputBatch`: the tuples of one received batch, built one at a time from its rows as a bolt
-//! takes them (see [`crate::Bolt::execute_batch`]).
+//! takes them (see the provided `Bolt::execute_batch`).
 
 use std::fmt;
 use std::rc::Rc;
 
-use super::{BatchDrain, Tuple, TupleSource};
+use super::{BatchDrain, TupleSource};
 use crate::ids::TaskId;
+use crate::tuple::Tuple;
 
 /// A row whose stream number the receiving task does not know (a wiring bug or a foreign
 /// frame): the row is skipped and the error reported.
@@ -113,7 +114,8 @@ impl Iterator for InputBatch<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tuple::{BatchTuples, Fields, MessageId};
+    use crate::dataplane::BatchTuples;
+    use crate::tuple::{Fields, MessageId};
     use crate::{values, ComponentId, StreamId};
 
     #[test]
