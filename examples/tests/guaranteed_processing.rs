@@ -9,22 +9,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use storm::testing::wait_until;
 use storm::util::SplitMix64;
 use storm::*;
 use storm_starter::reliable::{ReliableLog, ReliableSpout};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
-
-fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if condition() {
-            return true;
-        }
-        std::thread::park_timeout(Duration::from_millis(10));
-    }
-    condition()
-}
 
 /// Fails a seeded fraction of its inputs, drops (never acks) another fraction, acks the rest,
 /// and emits anchored copies downstream.

@@ -41,24 +41,21 @@ where
     }
 }
 
-/// The blocking twin of [`wait_until`], for code outside an async runtime.
+/// The blocking twin of [`wait_until`], for code outside an async runtime: the testing API's
+/// [`storm::testing::wait_until`], with the condition named in the error.
 pub fn wait_until_blocking(
     what: &str,
     timeout: Duration,
-    mut condition: impl FnMut() -> bool,
+    condition: impl FnMut() -> bool,
 ) -> Result<Duration, TimedOut> {
     let started = Instant::now();
-    loop {
-        if condition() {
-            return Ok(started.elapsed());
-        }
-        if started.elapsed() >= timeout {
-            return Err(TimedOut {
-                what: what.to_owned(),
-                waited: started.elapsed(),
-            });
-        }
-        std::thread::sleep(POLL_INTERVAL);
+    if storm::testing::wait_until(timeout, condition) {
+        Ok(started.elapsed())
+    } else {
+        Err(TimedOut {
+            what: what.to_owned(),
+            waited: started.elapsed(),
+        })
     }
 }
 

@@ -4,6 +4,8 @@
 //! garbage, an oversized frame and a client without the topology's secret while the topology
 //! keeps running.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::TcpStream;

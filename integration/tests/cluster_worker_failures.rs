@@ -3,6 +3,8 @@
 //! in another worker slows the spout and keeps every worker's memory bounded; a topology
 //! rebalanced from one worker to two keeps processing through both.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::time::Duration;
 

@@ -40,11 +40,13 @@ mod capture_bolt;
 mod complete;
 mod fixed_tuple_spout;
 mod mocked_sources;
+mod wait;
 
 pub use capture_bolt::{CapturedTuples, TupleCaptureBolt};
 pub use complete::{complete_topology, CompleteTopologyParam};
 pub use fixed_tuple_spout::FixedTupleSpout;
 pub use mocked_sources::MockedSources;
+pub use wait::wait_until;
 
 /// The shape of a test topology, without ackers (for unit tests of routing and placement).
 #[cfg(test)]

@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use storm_core::*;
 
@@ -118,18 +117,4 @@ impl Bolt for RecordingBolt {
     fn declare_output_fields(&self, _d: &mut OutputFieldsDeclarer) {}
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    let mut pause = Duration::from_millis(1);
-    loop {
-        if condition() {
-            return true;
-        }
-        if start.elapsed() >= timeout {
-            return false;
-        }
-        std::thread::park_timeout(pause);
-        pause = (pause * 2).min(Duration::from_millis(50));
-    }
-}
+pub use storm_worker::testing::wait_until;
