@@ -5,7 +5,7 @@
 # change in one place does not shift the hot loops of others across cache lines and fetch
 # blocks. Without it, a refactor that left the word count's instructions unchanged (232.0 M)
 # moved P=2 by -1.5 % through layout alone; with it the benchmark runs at the better layout's
-# speed (see ARCHITECTURE.md, session 8). The flag only concerns speed, so ordinary builds do
+# speed (docs/performance.md). The flag only concerns speed, so ordinary builds do
 # without it; this build has its own target directory, so switching between the two does not
 # rebuild everything.
 #

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use storm_zk::{ClusterState, ZkClusterState, ZkConfig};
 use tempfile::TempDir;
 
-use crate::ports::free_port;
+use crate::ports::{free_port, free_ports};
 use crate::wait::wait_until;
 use crate::zookeeper::{HarnessError, ServerOptions, ZooKeeperServer};
 
@@ -276,8 +276,10 @@ impl StormCluster {
     fn add_supervisor(&mut self, ports: usize, i: usize) -> Result<(), HarnessError> {
         let name = format!("supervisor-{i}");
         let mut c = self.conf.clone();
-        let first = 6700 + 10 * i as u64;
-        c["supervisor.slots.ports"] = json!((first..first + ports as u64).collect::<Vec<_>>());
+        // Workers listen on their slot ports, so clusters of tests running side by side must not
+        // share them.
+        let slots = free_ports(ports).map_err(io_err("finding free slot ports"))?;
+        c["supervisor.slots.ports"] = json!(slots);
         c["storm.local.dir"] = json!(self.dir.path().join(&name).display().to_string());
         let daemon = Daemon::spawn(&self.cli, "supervisor", &name, self.dir.path(), &c)?;
         self.supervisors.push(daemon);

@@ -11,6 +11,7 @@
 pub mod acl_checks;
 pub mod cluster;
 pub mod fixtures;
+pub mod latency;
 pub mod ports;
 pub mod reports;
 pub mod scenarios;

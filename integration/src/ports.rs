@@ -11,6 +11,18 @@ pub fn free_port() -> io::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
+/// `n` distinct ports on 127.0.0.1 that were free a moment ago (all bound at once, then
+/// released), for a supervisor's worker slots.
+pub fn free_ports(n: usize) -> io::Result<Vec<u16>> {
+    let listeners = (0..n)
+        .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)))
+        .collect::<io::Result<Vec<_>>>()?;
+    listeners
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

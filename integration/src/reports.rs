@@ -44,6 +44,15 @@ pub struct SinkReport {
     pub counts: BTreeMap<String, i64>,
 }
 
+/// What a benchmark sink task reports in `bench-<task>.json` (`src/bin/bench_topology.rs`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BenchReport {
+    /// Words received.
+    pub words: u64,
+    /// Latencies from each sentence's scheduled emit time to the sink, in µs (paced runs).
+    pub latency: crate::latency::LatencyHistogram,
+}
+
 /// Every `<prefix>-<task>.json` report in `dir`, by file name.
 pub fn read_reports<T: serde::de::DeserializeOwned>(
     dir: &Path,

@@ -167,7 +167,7 @@ async fn a_slow_bolt_in_another_worker_slows_the_spout_and_memory_stays_bounded(
     ];
     submit(&cluster, "wc-slow", &output, &args).await;
     let mut peak_kib = 0;
-    wait_until("the sinks have taken 30000 words", DEADLINE, || {
+    wait_until("the sinks have taken 15000 words", DEADLINE, || {
         for (pid, _) in worker_ports(&cluster) {
             peak_kib = peak_kib.max(rss_kib(pid).unwrap_or(0));
         }
@@ -176,7 +176,7 @@ async fn a_slow_bolt_in_another_worker_slows_the_spout_and_memory_stays_bounded(
                 .values()
                 .map(|r| r.tuples)
                 .sum::<u64>()
-                >= 30_000
+                >= 15_000
         }
     })
     .await

@@ -34,6 +34,9 @@ use storm::{
 use storm_integration::reports::{SinkReport, SpoutReport};
 use storm_starter::word_count::{sentence, vocabulary, SplitSentence, WordCount};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn write_json<T: Serialize>(path: &Path, value: &T) {
     let Ok(json) = serde_json::to_vec(value) else {
         return;

@@ -1,0 +1,277 @@
+//! The word count for the cluster benchmark (`benches/cluster_word_count.rs`): each sentence
+//! carries the time it was scheduled to be emitted, the words carry it on, and each sink task
+//! writes how many words it got and a histogram of their latencies to `bench-<task>.json`
+//! under `--output` about twice a second.
+//!
+//! ```text
+//! bench_topology --name NAME --output DIR [--rate SENTENCES_PER_SEC_PER_SPOUT]
+//!                [--workers W] [--parallelism P] [--acked]
+//! ```
+//!
+//! Without `--rate` the spouts emit as fast as flow control lets them (throughput); with it,
+//! each spout task emits on a fixed schedule and returns without emitting when nothing is due,
+//! so a stall shows as latency (measured from the scheduled time, not the emit).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use storm::cluster::{self, BuildError, Submission};
+use storm::util::SplitMix64;
+use storm::{
+    values, BasicBolt, BasicOutputCollector, ComponentResult, Config, OutputFieldsDeclarer, Spout,
+    SpoutOutputCollector, TopologyBuilder, TopologyContext, Tuple, Value,
+};
+use storm_integration::reports::BenchReport;
+use storm_starter::word_count::{sentence, vocabulary};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn now_micros() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) {
+    let Ok(json) = serde_json::to_vec(value) else {
+        return;
+    };
+    let tmp = path.with_extension("tmp");
+    if std::fs::write(&tmp, json).is_ok() {
+        let _ = std::fs::rename(&tmp, path);
+    }
+}
+
+struct TimedSpout {
+    rate: Option<u64>,
+    acked: bool,
+    vocab: Vec<String>,
+    rng: SplitMix64,
+    started_micros: i64,
+    emitted: u64,
+    line: String,
+}
+
+impl Spout for TimedSpout {
+    fn open(&mut self, _conf: &Config, context: &TopologyContext) {
+        self.vocab = vocabulary();
+        self.rng = SplitMix64::new(43 + context.this_task_index() as u64);
+    }
+
+    fn activate(&mut self) {
+        self.started_micros = now_micros();
+        self.emitted = 0;
+    }
+
+    fn next_tuple(&mut self, collector: &mut SpoutOutputCollector<'_>) -> ComponentResult {
+        let scheduled = match self.rate {
+            Some(rate) => {
+                let due = self.started_micros + (self.emitted as i64 * 1_000_000 / rate as i64);
+                if due > now_micros() {
+                    return Ok(());
+                }
+                due
+            }
+            None => 0,
+        };
+        self.line.clear();
+        sentence(&mut self.rng, &self.vocab, &mut self.line);
+        let tuple = values![self.line.as_str(), scheduled];
+        if self.acked {
+            collector.emit_with_id(tuple, self.emitted as i64)?;
+        } else {
+            collector.emit(tuple)?;
+        }
+        self.emitted += 1;
+        Ok(())
+    }
+
+    fn declare_output_fields(&self, declarer: &mut OutputFieldsDeclarer) {
+        declarer.declare(["sentence", "scheduled"]);
+    }
+}
+
+struct TimedSplit;
+
+impl BasicBolt for TimedSplit {
+    fn execute(
+        &mut self,
+        input: &Tuple,
+        collector: &mut BasicOutputCollector<'_, '_>,
+    ) -> ComponentResult {
+        let sentence = input.get_str(0).ok_or("sentence is not a string")?;
+        let scheduled = input.get_i64(1).unwrap_or(0);
+        for word in sentence.split(' ') {
+            collector.emit(values![word, scheduled])?;
+        }
+        Ok(())
+    }
+
+    fn declare_output_fields(&self, declarer: &mut OutputFieldsDeclarer) {
+        declarer.declare(["word", "scheduled"]);
+    }
+}
+
+#[derive(Default)]
+struct TimedCount {
+    counts: rustc_hash::FxHashMap<String, i64>,
+}
+
+impl BasicBolt for TimedCount {
+    fn execute(
+        &mut self,
+        input: &Tuple,
+        collector: &mut BasicOutputCollector<'_, '_>,
+    ) -> ComponentResult {
+        let word = input.get_str(0).ok_or("word is not a string")?;
+        let count = match self.counts.get_mut(word) {
+            Some(c) => {
+                *c += 1;
+                *c
+            }
+            None => {
+                self.counts.insert(word.to_owned(), 1);
+                1
+            }
+        };
+        let scheduled = input.get(1).cloned().unwrap_or(Value::Null);
+        collector.emit(values![word, count, scheduled])?;
+        Ok(())
+    }
+
+    fn declare_output_fields(&self, declarer: &mut OutputFieldsDeclarer) {
+        declarer.declare(["word", "count", "scheduled"]);
+    }
+}
+
+struct BenchSink {
+    output: PathBuf,
+    path: PathBuf,
+    report: BenchReport,
+    last_write: Instant,
+}
+
+impl BasicBolt for BenchSink {
+    fn prepare(&mut self, _conf: &Config, context: &TopologyContext) {
+        self.path = self
+            .output
+            .join(format!("bench-{}.json", context.this_task_id()));
+    }
+
+    fn execute(&mut self, input: &Tuple, _c: &mut BasicOutputCollector<'_, '_>) -> ComponentResult {
+        if !input.is_tick() {
+            self.report.words += 1;
+            let scheduled = input.get_i64(2).unwrap_or(0);
+            if scheduled > 0 {
+                let latency = (now_micros() - scheduled).max(0) as u64;
+                self.report.latency.record(latency);
+            }
+        }
+        if self.last_write.elapsed() >= Duration::from_millis(500) {
+            write_json(&self.path, &self.report);
+            self.last_write = Instant::now();
+        }
+        Ok(())
+    }
+
+    fn cleanup(&mut self) {
+        write_json(&self.path, &self.report);
+    }
+
+    fn declare_output_fields(&self, _declarer: &mut OutputFieldsDeclarer) {}
+}
+
+struct Options {
+    name: String,
+    output: PathBuf,
+    rate: Option<u64>,
+    workers: u32,
+    parallelism: u32,
+    acked: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options, BuildError> {
+    let mut o = Options {
+        name: "bench".into(),
+        output: PathBuf::from("."),
+        rate: None,
+        workers: 2,
+        parallelism: 2,
+        acked: false,
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        if flag == "--acked" {
+            o.acked = true;
+            continue;
+        }
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--name" => o.name = value.clone(),
+            "--output" => o.output = PathBuf::from(value),
+            "--rate" => o.rate = Some(value.parse()?),
+            "--workers" => o.workers = value.parse()?,
+            "--parallelism" => o.parallelism = value.parse()?,
+            other => return Err(format!("unknown flag {other}").into()),
+        }
+    }
+    Ok(o)
+}
+
+fn build(args: &[String]) -> Result<Submission, BuildError> {
+    let o = parse(args)?;
+    let p = o.parallelism;
+    let mut builder = TopologyBuilder::new();
+    let (rate, acked) = (o.rate, o.acked);
+    builder.set_spout(
+        "sentences",
+        move || TimedSpout {
+            rate,
+            acked,
+            vocab: Vec::new(),
+            rng: SplitMix64::new(43),
+            started_micros: now_micros(),
+            emitted: 0,
+            line: String::with_capacity(80),
+        },
+        p,
+    );
+    builder
+        .set_basic_bolt("split", || TimedSplit, p)
+        .shuffle_grouping("sentences");
+    builder
+        .set_basic_bolt("count", TimedCount::default, p)
+        .fields_grouping("split", ["word"]);
+    let output = o.output.clone();
+    builder
+        .set_basic_bolt(
+            "sink",
+            move || BenchSink {
+                output: output.clone(),
+                path: PathBuf::new(),
+                report: BenchReport::default(),
+                last_write: Instant::now(),
+            },
+            p,
+        )
+        .local_or_shuffle_grouping("count")
+        .add_configuration("topology.tick.tuple.freq.secs", 1);
+    let mut config = Config::new();
+    config.workers = o.workers;
+    config.worker_threads = Some(1);
+    if !o.acked {
+        config.acker_executors = Some(0);
+    }
+    Ok(Submission {
+        name: o.name,
+        config,
+        topology: builder.create_topology()?,
+    })
+}
+
+fn main() -> ExitCode {
+    cluster::main_entry(build)
+}
