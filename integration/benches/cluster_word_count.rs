@@ -12,6 +12,9 @@
 //!     WC_LIMIT=/tmp/wc-limit/release/wc-limit cargo bench -p storm-integration --bench cluster_word_count
 //!
 //! Under `cargo test` (no `--bench`) each configuration runs for two seconds, as a smoke test.
+//! For experiments, `WC_BENCH_RUNS` picks runs by name (`unacked,acked,paced`) and
+//! `WC_BENCH_WORKERS` sets the worker count (1 puts everything in one process, for comparison),
+//! `WC_RECV_BUF` overrides `topology.executor.receive.buffer.size`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -84,7 +87,7 @@ fn peak_rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-async fn measure(run: &Run, warmup: Duration, secs: Duration) -> Figures {
+async fn measure(run: &Run, workers: u32, warmup: Duration, secs: Duration) -> Figures {
     let mut options = ClusterOptions::new(CLI);
     options.supervisors = 1;
     options.ports_per_supervisor = 2;
@@ -94,9 +97,14 @@ async fn measure(run: &Run, warmup: Duration, secs: Duration) -> Figures {
     let out = output.display().to_string();
     let rate = (PACED_WORDS_PER_SEC / WORDS_PER_SENTENCE / 2).to_string();
     let mut args = vec!["jar", TOPOLOGY, "--name", run.name, "--output", &out];
-    args.extend(["--workers", "2", "--parallelism", "2"]);
+    let workers_arg = workers.to_string();
+    args.extend(["--workers", workers_arg.as_str(), "--parallelism", "2"]);
     if run.acked {
         args.push("--acked");
+    }
+    let receive_buffer = std::env::var("WC_RECV_BUF").unwrap_or_default();
+    if !receive_buffer.is_empty() {
+        args.extend(["--receive-buffer", receive_buffer.as_str()]);
     }
     if run.paced {
         args.extend(["--rate", rate.as_str()]);
@@ -108,7 +116,7 @@ async fn measure(run: &Run, warmup: Duration, secs: Duration) -> Figures {
     })
     .await
     .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
-    assert_eq!(cluster.worker_pids().len(), 2, "two workers");
+    assert_eq!(cluster.worker_pids().len(), workers as usize, "workers");
     tokio::time::sleep(warmup).await;
     let (words0, latency0) = totals(&output);
     let start = Instant::now();
@@ -158,9 +166,20 @@ async fn main() {
             paced: true,
         },
     ];
+    let picked = std::env::var("WC_BENCH_RUNS").unwrap_or_default();
+    let workers = env_secs("WC_BENCH_WORKERS", 2) as u32;
     let mut results = BTreeMap::new();
-    for run in &runs {
-        let f = measure(run, Duration::from_secs(warmup), Duration::from_secs(secs)).await;
+    for run in runs
+        .iter()
+        .filter(|r| picked.is_empty() || picked.split(',').any(|p| p == r.name))
+    {
+        let f = measure(
+            run,
+            workers,
+            Duration::from_secs(warmup),
+            Duration::from_secs(secs),
+        )
+        .await;
         let ratio = fused.map_or(String::new(), |x| {
             format!(" ({:.2}x fused)", f.words_per_s / x)
         });
@@ -170,7 +189,7 @@ async fn main() {
             .map(|k| format!("{:.1} MB", *k as f64 / 1024.0))
             .collect();
         println!(
-            "2 workers, {:<8} {:>7.2} M words/s{ratio}  peak RSS per worker: {}",
+            "{workers} workers, {:<8} {:>7.2} M words/s{ratio}  peak RSS per worker: {}",
             run.name,
             f.words_per_s / 1e6,
             rss.join(", ")

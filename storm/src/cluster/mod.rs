@@ -4,7 +4,15 @@
 //! artifact: `storm jar <binary> [args]` runs it with `STORM_JAR` set, and it submits itself
 //! (uploading its own file); each supervisor later starts the same binary, with the same
 //! arguments, in worker mode, where it rebuilds the topology and runs its assigned tasks.
-//! [`run`] tells the two apart, so `main` stays one line:
+//! [`run`] tells the two apart, so `main` stays one line.
+//!
+//! `config.workers` (`topology.workers`) spreads the topology over that many worker processes,
+//! which Nimbus places on the supervisors' free slots. Each worker runs its share of the
+//! executors and exchanges tuples with the others over TCP: it listens on its slot port, connects
+//! to the workers holding the tasks it sends to, and proves it belongs to the topology (a
+//! challenge-response on a secret Nimbus makes at submission). Groupings, acking and
+//! backpressure work across workers as within one; a dead worker is restarted by its supervisor,
+//! and with ackers the tuples it lost are replayed.
 //!
 //! ```no_run
 //! use storm::cluster::{self, Submission};

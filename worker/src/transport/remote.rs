@@ -183,7 +183,14 @@ impl RemoteLink {
 impl TaskLink for RemoteLink {
     fn send_batch(&self, batch: TupleBatch) -> Result<(), Unreachable> {
         match self.routes.peer_of(self.task) {
-            Some(peer) => peer.send_batch(batch),
+            Some(peer) => {
+                peer.send_batch(batch)?;
+                // The batch has left this process: it is the receiving worker's to count.
+                if let Some(local) = self.routes.local() {
+                    local.progress.batch_done();
+                }
+                Ok(())
+            }
             None => Err(Unreachable { task: self.task }),
         }
     }

@@ -21,6 +21,8 @@ use super::wire::{frames, ToClient, ToServer};
 
 /// How long a connecting peer has to complete the handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Bytes read from a connection at a time.
+const READ_BUFFER: usize = 256 * 1024;
 /// How often this worker's task loads go to the workers connected to it.
 pub const LOAD_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -94,7 +96,9 @@ async fn connection(
     tracing::info!(peer = %worker, "peer worker connected");
     let (tx, mut rx) = mpsc::unbounded_channel::<ToClient>();
     routes.register_inbound(worker.clone(), InboundHandle { id, tx: tx.clone() });
-    let (mut reader, mut writer) = stream.into_split();
+    let (reader, mut writer) = stream.into_split();
+    // Frames are read through a buffer: one system call brings many batches' bytes.
+    let mut reader = tokio::io::BufReader::with_capacity(READ_BUFFER, reader);
     let reading = async {
         loop {
             match frames().read::<ToServer, _>(&mut reader).await {
