@@ -2,6 +2,8 @@
 //! connection's epoch, credit outstanding on a connection that breaks goes back to its sender at
 //! once, credit of an old epoch is ignored, and a peer that cannot be reached refuses batches.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
