@@ -93,12 +93,9 @@ async fn measure(run: &Run, workers: u32, warmup: Duration, secs: Duration) -> F
     options.ports_per_supervisor = 2;
     let cluster = StormCluster::start(options).await.expect("cluster");
     let output = cluster.dir().join("output");
-    std::fs::create_dir_all(&output).expect("output dir");
-    let out = output.display().to_string();
     let rate = (PACED_WORDS_PER_SEC / WORDS_PER_SENTENCE / 2).to_string();
-    let mut args = vec!["jar", TOPOLOGY, "--name", run.name, "--output", &out];
     let workers_arg = workers.to_string();
-    args.extend(["--workers", workers_arg.as_str(), "--parallelism", "2"]);
+    let mut args = vec!["--workers", workers_arg.as_str(), "--parallelism", "2"];
     if run.acked {
         args.push("--acked");
     }
@@ -109,8 +106,7 @@ async fn measure(run: &Run, workers: u32, warmup: Duration, secs: Duration) -> F
     if run.paced {
         args.extend(["--rate", rate.as_str()]);
     }
-    let submit = cluster.storm(&args).await;
-    assert!(submit.ok(), "{submit:?}\n{}", cluster.logs());
+    cluster.submit(TOPOLOGY, run.name, &output, &args).await;
     wait_until("words reach the sinks", Duration::from_secs(60), || async {
         totals(&output).0 > 0
     })

@@ -13,7 +13,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use storm_zk::{ClusterState, ZkClusterState, ZkConfig};
+use storm_zk::{Assignment, ClusterState, ZkClusterState, ZkConfig};
 use tempfile::TempDir;
 
 use crate::ports::{free_port, free_ports};
@@ -370,6 +370,47 @@ impl StormCluster {
         }
         pids.sort_unstable();
         pids
+    }
+
+    /// Runs `storm jar BINARY --name NAME --output OUTPUT EXTRA...` (the test topologies'
+    /// arguments), creating `output`; panics with the logs if the submission fails.
+    pub async fn submit(&self, binary: &str, name: &str, output: &Path, extra: &[&str]) {
+        if let Err(e) = std::fs::create_dir_all(output) {
+            panic!("creating {}: {e}", output.display());
+        }
+        let out = output.display().to_string();
+        let mut args = vec!["jar", binary, "--name", name, "--output", &out];
+        args.extend_from_slice(extra);
+        let submit = self.storm(&args).await;
+        assert!(submit.ok(), "{submit:?}\n{}", self.logs());
+    }
+
+    /// The assignment of the one topology on the cluster, if there is one and it is assigned.
+    pub async fn only_assignment(&self) -> Option<Assignment> {
+        let state = self.state().await.ok()?;
+        let ids = state.active_storms().await.ok()?;
+        match ids.as_slice() {
+            [id] => state.assignment(id).await.ok()?,
+            _ => None,
+        }
+    }
+
+    /// The worker processes of this cluster with their slot ports.
+    pub fn worker_ports(&self) -> Vec<(u32, u16)> {
+        self.worker_pids()
+            .into_iter()
+            .filter_map(|pid| {
+                let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+                let port = environ.split(|b| *b == 0).find_map(|var| {
+                    std::str::from_utf8(var)
+                        .ok()?
+                        .strip_prefix("STORM_WORKER_PORT=")?
+                        .parse()
+                        .ok()
+                })?;
+                Some((pid, port))
+            })
+            .collect()
     }
 
     /// The end of every daemon's and worker's log, for failure messages.

@@ -53,6 +53,18 @@ pub struct BenchReport {
     pub latency: crate::latency::LatencyHistogram,
 }
 
+/// Writes a report atomically (a temporary file renamed over it), so a reader never sees half
+/// of one; a failure only loses this report.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) {
+    let Ok(json) = serde_json::to_vec(value) else {
+        return;
+    };
+    let tmp = path.with_extension("tmp");
+    if std::fs::write(&tmp, json).is_ok() {
+        let _ = std::fs::rename(&tmp, path);
+    }
+}
+
 /// Every `<prefix>-<task>.json` report in `dir`, by file name.
 pub fn read_reports<T: serde::de::DeserializeOwned>(
     dir: &Path,

@@ -16,30 +16,17 @@ use storm_integration::reports::{
     expected_word_counts, merged_counts, read_reports, SinkReport, SpoutReport,
 };
 use storm_integration::{wait_until, ClusterOptions, StormCluster};
-use storm_zk::{Assignment, ClusterState};
+use storm_zk::Assignment;
 
 const CLI: &str = env!("CARGO_BIN_EXE_storm_cli");
 const TOPOLOGY: &str = env!("CARGO_BIN_EXE_wordcount_topology");
 const DEADLINE: Duration = Duration::from_secs(90);
 
-async fn submit(cluster: &StormCluster, name: &str, output: &Path, extra: &[&str]) {
-    std::fs::create_dir_all(output).expect("output dir");
-    let out = output.display().to_string();
-    let mut args = vec!["jar", TOPOLOGY, "--name", name, "--output", &out];
-    args.extend_from_slice(extra);
-    let submit = cluster.storm(&args).await;
-    assert!(submit.ok(), "{submit:?}\n{}", cluster.logs());
-}
-
 async fn only_assignment(cluster: &StormCluster) -> Assignment {
-    let state = cluster.state().await.expect("state");
-    let ids = state.active_storms().await.expect("storms");
-    assert_eq!(ids.len(), 1, "{ids:?}");
-    state
-        .assignment(&ids[0])
+    cluster
+        .only_assignment()
         .await
-        .expect("read")
-        .expect("assigned")
+        .expect("one topology, assigned")
 }
 
 async fn wait_for_counts(cluster: &StormCluster, output: &Path, expected: &BTreeMap<String, i64>) {
@@ -107,7 +94,7 @@ async fn word_count_over_two_workers_is_exact_and_worker_ports_refuse_strangers(
         "--broadcast",
         "4",
     ];
-    submit(&cluster, "wc2", &output, &args).await;
+    cluster.submit(TOPOLOGY, "wc2", &output, &args).await;
 
     let assignment = only_assignment(&cluster).await;
     let workers = assignment.workers();
@@ -189,7 +176,7 @@ async fn acked_word_count_over_three_workers_acks_every_sentence_once() {
         "3",
         "--acked",
     ];
-    submit(&cluster, "wc3", &output, &args).await;
+    cluster.submit(TOPOLOGY, "wc3", &output, &args).await;
     let assignment = only_assignment(&cluster).await;
     assert_eq!(assignment.workers().len(), 3, "{assignment:?}");
     let nodes: BTreeSet<_> = assignment.workers().into_iter().map(|w| w.node).collect();

@@ -5,52 +5,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
 use std::time::Duration;
 
 use rustix::process::{kill_process, Pid, Signal};
 use storm_core::TaskId;
 use storm_integration::reports::{read_reports, SinkReport, SpoutReport};
 use storm_integration::{wait_until, ClusterOptions, StormCluster};
-use storm_zk::{Assignment, ClusterState, NodePort};
+use storm_zk::NodePort;
 
 const CLI: &str = env!("CARGO_BIN_EXE_storm_cli");
 const TOPOLOGY: &str = env!("CARGO_BIN_EXE_wordcount_topology");
 const DEADLINE: Duration = Duration::from_secs(120);
-
-async fn submit(cluster: &StormCluster, name: &str, output: &Path, extra: &[&str]) {
-    std::fs::create_dir_all(output).expect("output dir");
-    let out = output.display().to_string();
-    let mut args = vec!["jar", TOPOLOGY, "--name", name, "--output", &out];
-    args.extend_from_slice(extra);
-    let submit = cluster.storm(&args).await;
-    assert!(submit.ok(), "{submit:?}\n{}", cluster.logs());
-}
-
-async fn assignment(cluster: &StormCluster) -> Option<Assignment> {
-    let state = cluster.state().await.ok()?;
-    let ids = state.active_storms().await.ok()?;
-    state.assignment(ids.first()?).await.ok()?
-}
-
-/// The worker processes of the cluster, with their slot ports.
-fn worker_ports(cluster: &StormCluster) -> Vec<(u32, u16)> {
-    cluster
-        .worker_pids()
-        .into_iter()
-        .filter_map(|pid| {
-            let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
-            let port = environ.split(|b| *b == 0).find_map(|var| {
-                std::str::from_utf8(var)
-                    .ok()?
-                    .strip_prefix("STORM_WORKER_PORT=")?
-                    .parse()
-                    .ok()
-            })?;
-            Some((pid, port))
-        })
-        .collect()
-}
 
 fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -88,7 +53,7 @@ async fn a_killed_bolt_worker_is_restarted_and_every_sentence_is_acked_once() {
         "2",
         "--acked",
     ];
-    submit(&cluster, "wc-kill", &output, &args).await;
+    cluster.submit(TOPOLOGY, "wc-kill", &output, &args).await;
 
     // The worker without the spout, once the spout is under way.
     wait_until("the spout has emitted 300 sentences", DEADLINE, || async {
@@ -103,7 +68,7 @@ async fn a_killed_bolt_worker_is_restarted_and_every_sentence_is_acked_once() {
         .keys()
         .find_map(|f| task_of_report(f))
         .expect("spout task");
-    let placed = assignment(&cluster).await.expect("assigned");
+    let placed = cluster.only_assignment().await.expect("assigned");
     assert_eq!(placed.workers().len(), 2, "{placed:?}");
     let spout_slot = placed
         .slot_of_task(spout_task)
@@ -114,14 +79,16 @@ async fn a_killed_bolt_worker_is_restarted_and_every_sentence_is_acked_once() {
         .into_iter()
         .find(|w| *w != spout_slot)
         .expect("a worker without the spout");
-    let (victim, _) = worker_ports(&cluster)
+    let (victim, _) = cluster
+        .worker_ports()
         .into_iter()
         .find(|(_, port)| *port == bolt_slot.port)
         .unwrap_or_else(|| panic!("no process for {bolt_slot}\n{}", cluster.logs()));
     kill_process(Pid::from_raw(victim as i32).expect("pid"), Signal::KILL).expect("SIGKILL");
 
     wait_until("the supervisor restarts the worker", DEADLINE, || async {
-        worker_ports(&cluster)
+        cluster
+            .worker_ports()
             .iter()
             .any(|(pid, port)| *port == bolt_slot.port && *pid != victim)
     })
@@ -165,10 +132,10 @@ async fn a_slow_bolt_in_another_worker_slows_the_spout_and_memory_stays_bounded(
         "--slow-sink-micros",
         "200",
     ];
-    submit(&cluster, "wc-slow", &output, &args).await;
+    cluster.submit(TOPOLOGY, "wc-slow", &output, &args).await;
     let mut peak_kib = 0;
     wait_until("the sinks have taken 15000 words", DEADLINE, || {
-        for (pid, _) in worker_ports(&cluster) {
+        for (pid, _) in cluster.worker_ports() {
             peak_kib = peak_kib.max(rss_kib(pid).unwrap_or(0));
         }
         async {
@@ -211,7 +178,7 @@ async fn a_topology_rebalanced_from_one_worker_to_two_runs_through_both() {
         .expect("cluster");
     let output = cluster.dir().join("output");
     let args = ["--rate", "300", "--parallelism", "2", "--workers", "1"];
-    submit(&cluster, "wc-grow", &output, &args).await;
+    cluster.submit(TOPOLOGY, "wc-grow", &output, &args).await;
     wait_until("the sinks receive words", DEADLINE, || async {
         read_reports::<SinkReport>(&output, "sink")
             .values()
@@ -225,10 +192,11 @@ async fn a_topology_rebalanced_from_one_worker_to_two_runs_through_both() {
         .await;
     assert!(rebalance.ok(), "{rebalance:?}");
     wait_until("two workers run the topology", DEADLINE, || async {
-        assignment(&cluster)
+        cluster
+            .only_assignment()
             .await
             .is_some_and(|a| a.workers().len() == 2)
-            && worker_ports(&cluster).len() == 2
+            && cluster.worker_ports().len() == 2
     })
     .await
     .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
@@ -243,7 +211,7 @@ async fn a_topology_rebalanced_from_one_worker_to_two_runs_through_both() {
     )
     .await
     .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
-    let placed = assignment(&cluster).await.expect("assigned");
+    let placed = cluster.only_assignment().await.expect("assigned");
     let before = read_reports::<SinkReport>(&output, "sink");
     let sink_slots: std::collections::BTreeSet<_> = before
         .keys()

@@ -14,18 +14,17 @@
 //! emits on a fixed schedule, returning without emitting when nothing is due, and the words
 //! carry each sentence's scheduled time, so a stall shows as latency.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
 use storm::cluster::{self, BuildError, Submission};
 use storm::util::SplitMix64;
 use storm::{
     values, BasicBolt, BasicOutputCollector, ComponentResult, Config, OutputFieldsDeclarer, Spout,
     SpoutOutputCollector, TopologyBuilder, TopologyContext, Tuple, Value,
 };
-use storm_integration::reports::BenchReport;
+use storm_integration::reports::{write_json, BenchReport};
 use storm_starter::word_count::{
     sentence, vocabulary, RandomSentenceSpout, SplitSentence, WordCount,
 };
@@ -37,16 +36,6 @@ fn now_micros() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as i64)
-}
-
-fn write_json<T: Serialize>(path: &Path, value: &T) {
-    let Ok(json) = serde_json::to_vec(value) else {
-        return;
-    };
-    let tmp = path.with_extension("tmp");
-    if std::fs::write(&tmp, json).is_ok() {
-        let _ = std::fs::rename(&tmp, path);
-    }
 }
 
 struct TimedSpout {

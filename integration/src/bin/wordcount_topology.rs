@@ -20,32 +20,21 @@
 //! `--rate R`: each spout task emits R sentences per second, forever.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use storm::cluster::{self, BuildError, Submission};
 use storm::util::SplitMix64;
 use storm::{
     values, BasicBolt, BasicOutputCollector, ComponentResult, Config, OutputFieldsDeclarer, Spout,
     SpoutOutputCollector, TopologyBuilder, TopologyContext, Tuple,
 };
-use storm_integration::reports::{SinkReport, SpoutReport};
+use storm_integration::reports::{write_json, SinkReport, SpoutReport};
 use storm_starter::word_count::{sentence, vocabulary, SplitSentence, WordCount};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn write_json<T: Serialize>(path: &Path, value: &T) {
-    let Ok(json) = serde_json::to_vec(value) else {
-        return;
-    };
-    let tmp = path.with_extension("tmp");
-    if std::fs::write(&tmp, json).is_ok() {
-        let _ = std::fs::rename(&tmp, path);
-    }
-}
 
 struct SentenceSpout {
     output: PathBuf,
