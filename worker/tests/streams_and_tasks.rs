@@ -172,6 +172,47 @@ fn bolts_get_tick_tuples_at_the_configured_frequency() {
     cluster.shutdown();
 }
 
+/// Counts ticks, and takes long enough over every other tuple that its input never runs dry.
+struct SlowTickCounter(Log<(TaskId, Values)>);
+impl Bolt for SlowTickCounter {
+    fn execute(&mut self, t: Tuple, c: &mut OutputCollector<'_>) -> ComponentResult {
+        if t.is_tick() {
+            self.0
+                .lock()
+                .expect("log")
+                .push((t.source_task(), t.values().clone()));
+        } else {
+            std::thread::sleep(Duration::from_micros(50));
+        }
+        c.ack(&t);
+        Ok(())
+    }
+    fn declare_output_fields(&self, _d: &mut OutputFieldsDeclarer) {}
+}
+
+// A saturated bolt's mailbox never empties, and actix runs an actor's timers only when it does:
+// the ticks must still come.
+#[test]
+fn a_saturated_bolt_still_gets_its_tick_tuples() {
+    let ticks = log();
+    let mut b = TopologyBuilder::new();
+    b.set_spout("numbers", || Numbers(0), 1);
+    let sink = ticks.clone();
+    b.set_bolt("slow", move || SlowTickCounter(sink.clone()), 1)
+        .add_configuration("topology.tick.tuple.freq.secs", 1)
+        .shuffle_grouping("numbers");
+    let topology = b.create_topology().expect("valid");
+    let cluster = LocalCluster::new().expect("cluster");
+    cluster
+        .submit_topology("busy-ticks", Config::new(), &topology)
+        .expect("submit");
+    assert!(wait_until(Duration::from_secs(20), || entries(&ticks)
+        .len()
+        >= 3));
+    assert_eq!(entries(&ticks)[0], (TaskId::SYSTEM, values![1]));
+    cluster.shutdown();
+}
+
 /// Tries every kind of bad emit once, recording the errors.
 struct BadEmitter {
     errors: Log<EmitError>,

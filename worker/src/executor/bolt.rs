@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::{Actor, ActorContext, AsyncContext, Context, Handler};
 use storm_core::dataplane::{received_tuple, Emitter, InputBatch, TupleSource};
@@ -30,7 +30,13 @@ pub struct BoltTask {
     emitter: Option<TaskEmitter>,
     stash: VecDeque<TupleBatch>,
     schemas: Vec<Rc<TupleSource>>,
+    /// When the next tick tuple is due, and the tick period in seconds.
+    next_tick: Option<(Instant, u32)>,
 }
+
+/// A tick counts as due this much early, so that a timer firing a little ahead of its instant
+/// does not push the tick back a whole period.
+const TICK_TOLERANCE: Duration = Duration::from_millis(50);
 
 impl BoltTask {
     /// A task running `bolt`; it waits for [`Wire`] before preparing it.
@@ -42,6 +48,7 @@ impl BoltTask {
             env,
             emitter: None,
             stash: VecDeque::new(),
+            next_tick: None,
         }
     }
 
@@ -89,6 +96,7 @@ impl BoltTask {
         self.env.return_credit(src, n, epoch, Some(tuples));
         self.env.progress.batch_done();
         self.env.record_busy(started);
+        self.tick_if_due();
     }
 
     fn drain_stash(&mut self) {
@@ -98,6 +106,21 @@ impl BoltTask {
                 None => break,
             }
         }
+    }
+
+    /// Delivers the tick tuple if it is due. Called by the tick timer and after every input
+    /// batch: actix runs an actor's timers only once its mailbox is empty, which a saturated
+    /// bolt's never is, so without the second call a busy bolt would get no ticks at all.
+    fn tick_if_due(&mut self) {
+        let Some((due, freq_secs)) = self.next_tick else {
+            return;
+        };
+        let now = Instant::now();
+        if now + TICK_TOLERANCE < due {
+            return;
+        }
+        self.next_tick = Some((now + Duration::from_secs(u64::from(freq_secs)), freq_secs));
+        self.tick(freq_secs);
     }
 
     fn tick(&mut self, freq_secs: u32) {
@@ -153,9 +176,9 @@ impl Handler<Wire> for BoltTask {
         self.env.directory = Some(msg.0);
         self.bolt.prepare(&self.env.config, &self.env.context);
         if let Some(freq) = self.env.config.tick_tuple_freq_secs {
-            ctx.run_interval(Duration::from_secs(u64::from(freq)), move |act, _| {
-                act.tick(freq)
-            });
+            let period = Duration::from_secs(u64::from(freq));
+            self.next_tick = Some((Instant::now() + period, freq));
+            ctx.run_interval(period, |act, _| act.tick_if_due());
         }
         self.drain_stash();
     }
