@@ -95,6 +95,22 @@ pub struct Config {
     /// narrower targets are loaded below this.
     #[serde(rename = "topology.localityaware.lower.bound")]
     pub localityaware_lower_bound: f64,
+    /// `topology.spout.wait.progressive.level1.count` (16 here; Storm 0): idle turns after
+    /// which a spout that emitted nothing is polled again at once, once the other tasks of its
+    /// thread have run.
+    #[serde(rename = "topology.spout.wait.progressive.level1.count")]
+    pub spout_wait_level1_count: u32,
+    /// `topology.spout.wait.progressive.level2.count` (20 here; Storm 0): further idle turns
+    /// after which it is polled again after parking its thread `topology.spout.wait.park.microsec`.
+    #[serde(rename = "topology.spout.wait.progressive.level2.count")]
+    pub spout_wait_level2_count: u32,
+    /// `topology.spout.wait.park.microsec` (50 here; Storm 100): one park of level 2.
+    #[serde(rename = "topology.spout.wait.park.microsec")]
+    pub spout_wait_park_micros: u32,
+    /// `topology.spout.wait.progressive.level3.sleep.millis` (1): the sleep between later idle
+    /// turns, until the spout emits again.
+    #[serde(rename = "topology.spout.wait.progressive.level3.sleep.millis")]
+    pub spout_wait_level3_sleep_millis: u32,
     /// `topology.worker.threads` (not a Storm key; null = one per CPU): the actor threads
     /// (arbiters) a worker spreads its executors over.
     #[serde(rename = "topology.worker.threads")]
@@ -118,6 +134,10 @@ impl Default for Config {
             transfer_buffer_size: 1000,
             producer_batch_size: 1000,
             batch_flush_interval_millis: 1,
+            spout_wait_level1_count: 16,
+            spout_wait_level2_count: 20,
+            spout_wait_park_micros: 50,
+            spout_wait_level3_sleep_millis: 1,
             tasks: None,
             max_task_parallelism: None,
             disable_loadaware_messaging: false,
@@ -220,6 +240,12 @@ impl Config {
             return Err(ConfigError::OutOfRange {
                 key: "topology.producer.batch.size",
                 reason: "must be at least 1".into(),
+            });
+        }
+        if self.spout_wait_level3_sleep_millis == 0 {
+            return Err(ConfigError::OutOfRange {
+                key: "topology.spout.wait.progressive.level3.sleep.millis",
+                reason: "must be at least 1: an idle spout must sleep at last".into(),
             });
         }
         if self.tick_tuple_freq_secs == Some(0) {

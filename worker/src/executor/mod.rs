@@ -7,6 +7,7 @@ mod env;
 mod guard;
 mod messages;
 mod spout;
+pub mod wait_strategy;
 
 pub use bolt::BoltTask;
 pub use emitter::TaskEmitter;

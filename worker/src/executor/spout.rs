@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use actix::fut::ActorFutureExt;
 use actix::{Actor, ActorContext, AsyncContext, Context, Handler, Message};
 use storm_core::{Spout, SpoutOutputCollector, Value};
 
@@ -21,10 +22,8 @@ use crate::batch::{CreditGrant, TupleBatch};
 use storm_core::topology::SpoutFactory;
 
 use crate::executor::guard::{call_guarded, rebuild_after_panic};
+use crate::executor::wait_strategy::{IdleWait, ProgressiveWait};
 use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
-
-/// How long a spout that emitted nothing waits before it is asked again.
-const IDLE_BACKOFF: Duration = Duration::from_millis(1);
 
 /// One spout task.
 pub struct SpoutTask {
@@ -35,6 +34,9 @@ pub struct SpoutTask {
     active: bool,
     spout_active: bool,
     scheduled: bool,
+    /// Consecutive turns that emitted nothing, and what to do after each.
+    idle_turns: u32,
+    wait: ProgressiveWait,
     max_pending: Option<usize>,
     ack_streams: [Option<u32>; 3],
 }
@@ -52,6 +54,7 @@ enum TreeEnd {
 impl SpoutTask {
     /// A task running `spout`; it opens the spout when wired and runs while active.
     pub fn new(factory: SpoutFactory, env: TaskEnv, active: bool) -> Self {
+        let wait = ProgressiveWait::for_spout(&env.config);
         let stream = |s: &str| env.table.index_of(&GlobalStreamId::new(ACKER_COMPONENT, s));
         let ack_streams = [
             stream(ACKER_ACK_STREAM),
@@ -71,6 +74,8 @@ impl SpoutTask {
             active,
             spout_active: false,
             scheduled: false,
+            idle_turns: 0,
+            wait,
             max_pending,
             ack_streams,
         }
@@ -85,6 +90,28 @@ impl SpoutTask {
             None => ctx.notify(Turn),
             Some(d) => {
                 ctx.notify_later(Turn, d);
+            }
+        }
+    }
+
+    /// Schedules the next turn after `wait`, the wait strategy's answer to an idle turn.
+    fn schedule_idle(&mut self, ctx: &mut Context<Self>, wait: IdleWait) {
+        match wait {
+            IdleWait::Sleep(d) => self.schedule(ctx, Some(d)),
+            IdleWait::Park(d) => {
+                std::thread::sleep(d);
+                self.schedule(ctx, None);
+            }
+            IdleWait::Yield => {
+                if self.scheduled {
+                    return;
+                }
+                self.scheduled = true;
+                // Through the runtime, so the other tasks of this thread run first.
+                ctx.spawn(
+                    actix::fut::wrap_future::<_, Self>(tokio::task::yield_now())
+                        .map(|(), _act, ctx| ctx.notify(Turn)),
+                );
             }
         }
     }
@@ -290,9 +317,12 @@ impl Handler<Turn> for SpoutTask {
         let emitted = self.turn();
         self.env.record_busy(started);
         if emitted {
+            self.idle_turns = 0;
             self.schedule(ctx, None);
         } else {
-            self.schedule(ctx, Some(IDLE_BACKOFF));
+            self.idle_turns = self.idle_turns.saturating_add(1);
+            let wait = self.wait.after(self.idle_turns);
+            self.schedule_idle(ctx, wait);
         }
     }
 }
