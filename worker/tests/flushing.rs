@@ -23,7 +23,7 @@ struct Trickle {
 impl Spout for Trickle {
     fn next_tuple(&mut self, c: &mut SpoutOutputCollector<'_>) -> ComponentResult {
         self.calls += 1;
-        if self.next < TUPLES && self.calls % 40 == 0 {
+        if self.next < TUPLES && self.calls.is_multiple_of(40) {
             self.next += 1;
             c.emit_with_id(values![self.next], self.next)?;
         }
