@@ -12,5 +12,7 @@
 //! 18–21 MB instead of 28–45 MB, at the same speed.
 
 pub mod exclamation;
+pub mod latency;
+pub mod paced;
 pub mod reliable;
 pub mod word_count;

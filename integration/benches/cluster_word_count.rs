@@ -23,9 +23,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use storm_integration::latency::LatencyHistogram;
 use storm_integration::reports::{read_reports, BenchReport};
 use storm_integration::{wait_until, ClusterOptions, StormCluster};
+use storm_starter::latency::LatencyHistogram;
 
 const CLI: &str = env!("CARGO_BIN_EXE_storm_cli");
 const TOPOLOGY: &str = env!("CARGO_BIN_EXE_bench_topology");

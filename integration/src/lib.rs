@@ -11,7 +11,6 @@
 pub mod acl_checks;
 pub mod cluster;
 pub mod fixtures;
-pub mod latency;
 pub mod ports;
 pub mod reports;
 pub mod scenarios;

@@ -50,7 +50,7 @@ pub struct BenchReport {
     /// Words received.
     pub words: u64,
     /// Latencies from each sentence's scheduled emit time to the sink, in µs (paced runs).
-    pub latency: crate::latency::LatencyHistogram,
+    pub latency: storm_starter::latency::LatencyHistogram,
 }
 
 /// Writes a report atomically (a temporary file renamed over it), so a reader never sees half

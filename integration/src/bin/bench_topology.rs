@@ -16,129 +16,18 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use storm::cluster::{self, BuildError, Submission};
-use storm::util::SplitMix64;
 use storm::{
-    values, BasicBolt, BasicOutputCollector, ComponentResult, Config, OutputFieldsDeclarer, Spout,
-    SpoutOutputCollector, TopologyBuilder, TopologyContext, Tuple, Value,
+    BasicBolt, BasicOutputCollector, ComponentResult, Config, OutputFieldsDeclarer,
+    TopologyBuilder, TopologyContext, Tuple,
 };
 use storm_integration::reports::{write_json, BenchReport};
-use storm_starter::word_count::{
-    sentence, vocabulary, RandomSentenceSpout, SplitSentence, WordCount,
-};
+use storm_starter::paced::{now_micros, paced_builder};
+use storm_starter::word_count::{RandomSentenceSpout, SplitSentence, WordCount};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn now_micros() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
-}
-
-struct TimedSpout {
-    rate: Option<u64>,
-    acked: bool,
-    vocab: Vec<String>,
-    rng: SplitMix64,
-    started_micros: i64,
-    emitted: u64,
-    line: String,
-}
-
-impl Spout for TimedSpout {
-    fn open(&mut self, _conf: &Config, context: &TopologyContext) {
-        self.vocab = vocabulary();
-        self.rng = SplitMix64::new(43 + context.this_task_index() as u64);
-    }
-
-    fn activate(&mut self) {
-        self.started_micros = now_micros();
-        self.emitted = 0;
-    }
-
-    fn next_tuple(&mut self, collector: &mut SpoutOutputCollector<'_>) -> ComponentResult {
-        let scheduled = match self.rate {
-            Some(rate) => {
-                let due = self.started_micros + (self.emitted as i64 * 1_000_000 / rate as i64);
-                if due > now_micros() {
-                    return Ok(());
-                }
-                due
-            }
-            None => 0,
-        };
-        self.line.clear();
-        sentence(&mut self.rng, &self.vocab, &mut self.line);
-        let tuple = values![self.line.as_str(), scheduled];
-        if self.acked {
-            collector.emit_with_id(tuple, self.emitted as i64)?;
-        } else {
-            collector.emit(tuple)?;
-        }
-        self.emitted += 1;
-        Ok(())
-    }
-
-    fn declare_output_fields(&self, declarer: &mut OutputFieldsDeclarer) {
-        declarer.declare(["sentence", "scheduled"]);
-    }
-}
-
-struct TimedSplit;
-
-impl BasicBolt for TimedSplit {
-    fn execute(
-        &mut self,
-        input: &Tuple,
-        collector: &mut BasicOutputCollector<'_, '_>,
-    ) -> ComponentResult {
-        let sentence = input.get_str(0).ok_or("sentence is not a string")?;
-        let scheduled = input.get_i64(1).unwrap_or(0);
-        for word in sentence.split(' ') {
-            collector.emit(values![word, scheduled])?;
-        }
-        Ok(())
-    }
-
-    fn declare_output_fields(&self, declarer: &mut OutputFieldsDeclarer) {
-        declarer.declare(["word", "scheduled"]);
-    }
-}
-
-#[derive(Default)]
-struct TimedCount {
-    counts: rustc_hash::FxHashMap<String, i64>,
-}
-
-impl BasicBolt for TimedCount {
-    fn execute(
-        &mut self,
-        input: &Tuple,
-        collector: &mut BasicOutputCollector<'_, '_>,
-    ) -> ComponentResult {
-        let word = input.get_str(0).ok_or("word is not a string")?;
-        let count = match self.counts.get_mut(word) {
-            Some(c) => {
-                *c += 1;
-                *c
-            }
-            None => {
-                self.counts.insert(word.to_owned(), 1);
-                1
-            }
-        };
-        let scheduled = input.get(1).cloned().unwrap_or(Value::Null);
-        collector.emit(values![word, count, scheduled])?;
-        Ok(())
-    }
-
-    fn declare_output_fields(&self, declarer: &mut OutputFieldsDeclarer) {
-        declarer.declare(["word", "count", "scheduled"]);
-    }
-}
 
 struct BenchSink {
     output: PathBuf,
@@ -271,29 +160,7 @@ fn full_speed(o: &Options) -> TopologyBuilder {
 
 /// The word count with each sentence's scheduled time carried to the sink.
 fn paced(o: &Options, rate: u64) -> TopologyBuilder {
-    let (p, acked) = (o.parallelism, o.acked);
-    let rate = Some(rate);
-    let mut builder = TopologyBuilder::new();
-    builder.set_spout(
-        "sentences",
-        move || TimedSpout {
-            rate,
-            acked,
-            vocab: Vec::new(),
-            rng: SplitMix64::new(43),
-            started_micros: now_micros(),
-            emitted: 0,
-            line: String::with_capacity(80),
-        },
-        p,
-    );
-    builder
-        .set_basic_bolt("split", || TimedSplit, p)
-        .shuffle_grouping("sentences");
-    builder
-        .set_basic_bolt("count", TimedCount::default, p)
-        .fields_grouping("split", ["word"]);
-    builder
+    paced_builder(rate, o.parallelism, o.acked)
 }
 
 fn main() -> ExitCode {

@@ -1,5 +1,5 @@
-//! A log-linear latency histogram that worker processes write and a benchmark merges: 32
-//! buckets per power of two of microseconds (about 3 % resolution), from 1 µs to hours.
+//! A log-linear latency histogram that sinks fill and benchmarks merge, across tasks and
+//! processes: 32 buckets per power of two of microseconds (about 3 % resolution), 1 µs to hours.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +11,8 @@ const SUB_BITS: u32 = 5;
 pub struct LatencyHistogram {
     counts: Vec<u64>,
     total: u64,
+    #[serde(default)]
+    max: u64,
 }
 
 fn bucket(micros: u64) -> usize {
@@ -43,6 +45,12 @@ impl LatencyHistogram {
         }
         self.counts[i] += 1;
         self.total += 1;
+        self.max = self.max.max(micros);
+    }
+
+    /// The highest latency recorded, in µs (0 when none).
+    pub fn max(&self) -> u64 {
+        self.max
     }
 
     /// Latencies recorded.
@@ -64,9 +72,11 @@ impl LatencyHistogram {
             *a += b;
         }
         self.total += other.total;
+        self.max = self.max.max(other.max);
     }
 
-    /// What was recorded here and not in `earlier` (a snapshot of the same histogram).
+    /// What was recorded here and not in `earlier` (a snapshot of the same histogram); its
+    /// maximum is this histogram's, which may predate `earlier`.
     pub fn since(&self, earlier: &LatencyHistogram) -> LatencyHistogram {
         let counts: Vec<u64> = self
             .counts
@@ -75,7 +85,11 @@ impl LatencyHistogram {
             .map(|(i, c)| c.saturating_sub(earlier.counts.get(i).copied().unwrap_or(0)))
             .collect();
         let total = counts.iter().sum();
-        LatencyHistogram { counts, total }
+        LatencyHistogram {
+            counts,
+            total,
+            max: self.max,
+        }
     }
 
     /// The latency below which a fraction `q` (0.0 to 1.0) of the recorded ones fall, in µs
