@@ -275,6 +275,28 @@ pub struct WordCountOptions {
     pub keep_counts: bool,
 }
 
+/// The word count up to its count bolt: `sentences` → `split` (shuffle) → `count` (fields on
+/// `word`), each at `parallelism`, for a caller that adds its own sink on `count`.
+pub fn builder_without_sink(
+    sentences: Option<u64>,
+    parallelism: u32,
+    acked: bool,
+) -> TopologyBuilder {
+    let mut builder = TopologyBuilder::new();
+    builder.set_spout(
+        "sentences",
+        move || RandomSentenceSpout::new(sentences, acked),
+        parallelism,
+    );
+    builder
+        .set_basic_bolt("split", || SplitSentence, parallelism)
+        .shuffle_grouping("sentences");
+    builder
+        .set_basic_bolt("count", WordCount::default, parallelism)
+        .fields_grouping("split", ["word"]);
+    builder
+}
+
 /// sentences → split (shuffle) → count (fields on `word`) → sink (local-or-shuffle: the sink
 /// only counts, so it needs no key, and each count task feeds the sink task on its own thread
 /// while that one keeps up).
@@ -283,18 +305,7 @@ pub fn topology(
     probe: Arc<SinkProbe>,
 ) -> Result<Topology, TopologyError> {
     let p = options.parallelism;
-    let mut builder = TopologyBuilder::new();
-    builder.set_spout(
-        "sentences",
-        move || RandomSentenceSpout::new(options.sentences, options.acked),
-        p,
-    );
-    builder
-        .set_basic_bolt("split", || SplitSentence, p)
-        .shuffle_grouping("sentences");
-    builder
-        .set_basic_bolt("count", WordCount::default, p)
-        .fields_grouping("split", ["word"]);
+    let mut builder = builder_without_sink(options.sentences, p, options.acked);
     builder
         .set_basic_bolt(
             "sink",

@@ -24,7 +24,7 @@ use storm::{
 };
 use storm_integration::reports::{write_json, BenchReport};
 use storm_starter::paced::{now_micros, paced_builder};
-use storm_starter::word_count::{RandomSentenceSpout, SplitSentence, WordCount};
+use storm_starter::word_count::builder_without_sink;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -142,20 +142,7 @@ fn build(args: &[String]) -> Result<Submission, BuildError> {
 
 /// The word count of the local benchmark, at full speed.
 fn full_speed(o: &Options) -> TopologyBuilder {
-    let (p, acked) = (o.parallelism, o.acked);
-    let mut builder = TopologyBuilder::new();
-    builder.set_spout(
-        "sentences",
-        move || RandomSentenceSpout::new(None, acked),
-        p,
-    );
-    builder
-        .set_basic_bolt("split", || SplitSentence, p)
-        .shuffle_grouping("sentences");
-    builder
-        .set_basic_bolt("count", WordCount::default, p)
-        .fields_grouping("split", ["word"]);
-    builder
+    builder_without_sink(None, o.parallelism, o.acked)
 }
 
 /// The word count with each sentence's scheduled time carried to the sink.
