@@ -17,6 +17,7 @@ use storm_zk::{Assignment, ClusterState, ZkClusterState, ZkConfig};
 use tempfile::TempDir;
 
 use crate::ports::{free_port, free_ports};
+use crate::reports::{merged_counts, read_reports, SinkReport};
 use crate::wait::wait_until;
 use crate::zookeeper::{HarnessError, ServerOptions, ZooKeeperServer};
 
@@ -392,6 +393,32 @@ impl StormCluster {
         match ids.as_slice() {
             [id] => state.assignment(id).await.ok()?,
             _ => None,
+        }
+    }
+
+    /// Waits until the word-count sinks' reports under `output` hold exactly `expected`; panics
+    /// after `deadline` with how many words were right and the logs.
+    pub async fn wait_for_word_counts(
+        &self,
+        output: &Path,
+        expected: &BTreeMap<String, i64>,
+        deadline: Duration,
+    ) {
+        let sink_counts = || merged_counts(&read_reports::<SinkReport>(output, "sink"));
+        let reached = wait_until("the sinks hold the expected counts", deadline, || async {
+            sink_counts() == *expected
+        })
+        .await;
+        if let Err(e) = reached {
+            let right = sink_counts()
+                .iter()
+                .filter(|(w, c)| expected.get(*w) == Some(c))
+                .count();
+            panic!(
+                "{e}: {right} of {} words right\n{}",
+                expected.len(),
+                self.logs()
+            );
         }
     }
 

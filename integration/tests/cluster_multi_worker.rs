@@ -12,9 +12,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
-use storm_integration::reports::{
-    expected_word_counts, merged_counts, read_reports, SinkReport, SpoutReport,
-};
+use storm_integration::reports::{expected_word_counts, read_reports, SinkReport, SpoutReport};
 use storm_integration::{wait_until, ClusterOptions, StormCluster};
 use storm_zk::Assignment;
 
@@ -27,24 +25,6 @@ async fn only_assignment(cluster: &StormCluster) -> Assignment {
         .only_assignment()
         .await
         .expect("one topology, assigned")
-}
-
-async fn wait_for_counts(cluster: &StormCluster, output: &Path, expected: &BTreeMap<String, i64>) {
-    let reached = wait_until("the sinks hold the expected counts", DEADLINE, || async {
-        merged_counts(&read_reports::<SinkReport>(output, "sink")) == *expected
-    })
-    .await;
-    if let Err(e) = reached {
-        let got = merged_counts(&read_reports::<SinkReport>(output, "sink"));
-        panic!(
-            "{e}: {} of {} words right\n{}",
-            got.iter()
-                .filter(|(w, c)| expected.get(*w) == Some(c))
-                .count(),
-            expected.len(),
-            cluster.logs()
-        );
-    }
 }
 
 /// Each word reached exactly one sink task.
@@ -120,7 +100,9 @@ async fn word_count_over_two_workers_is_exact_and_worker_ports_refuse_strangers(
     assert!(refused(&addr, &hello), "another topology");
 
     let expected = expected_word_counts(2, 400);
-    wait_for_counts(&cluster, &output, &expected).await;
+    cluster
+        .wait_for_word_counts(&output, &expected, DEADLINE)
+        .await;
     assert_each_word_on_one_sink(&output);
 
     // All grouping: every `everyone` task, in both workers, gets every sentence.
@@ -194,7 +176,9 @@ async fn acked_word_count_over_three_workers_acks_every_sentence_once() {
     }
     // With no failures, no sentence was replayed and the counts are exact.
     if spouts.values().all(|r| r.failed == 0) {
-        wait_for_counts(&cluster, &output, &expected_word_counts(3, 300)).await;
+        cluster
+            .wait_for_word_counts(&output, &expected_word_counts(3, 300), DEADLINE)
+            .await;
     }
     assert_each_word_on_one_sink(&output);
 }

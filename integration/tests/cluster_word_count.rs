@@ -50,21 +50,9 @@ async fn word_count_runs_is_listed_refuses_a_duplicate_and_is_killed() {
 
     // Every word's final count reaches the sinks, exactly.
     let expected = expected_word_counts(2, 300);
-    let reached = wait_until("the sinks hold the expected counts", DEADLINE, || async {
-        merged_counts(&read_reports::<SinkReport>(&output, "sink")) == expected
-    })
-    .await;
-    if let Err(e) = reached {
-        let got = merged_counts(&read_reports::<SinkReport>(&output, "sink"));
-        panic!(
-            "{e}: {} of {} words right\n{}",
-            got.iter()
-                .filter(|(w, c)| expected.get(*w) == Some(c))
-                .count(),
-            expected.len(),
-            cluster.logs()
-        );
-    }
+    cluster
+        .wait_for_word_counts(&output, &expected, DEADLINE)
+        .await;
 
     let list = cluster.storm(&["list"]).await;
     assert!(list.ok(), "{list:?}");
