@@ -17,7 +17,7 @@ use storm_worker::transport::wire::{frames, ToClient, ToServer};
 use storm_worker::transport::{
     Directory, LocalSide, PeerConfig, PeerLink, TaskLink, TaskRoutes, Unreachable,
 };
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 const TOPOLOGY: &str = "topo-1";
 const WAIT: Duration = Duration::from_secs(10);
@@ -78,6 +78,34 @@ fn config() -> PeerConfig {
     }
 }
 
+/// Accepts the link's connection, completes the handshake, and waits until the link is up.
+async fn accept(listener: &TcpListener, link: &Arc<PeerLink>) -> TcpStream {
+    let (mut stream, _) = listener.accept().await.expect("accept");
+    handshake::server(&mut stream, &secret(), TOPOLOGY)
+        .await
+        .expect("handshake");
+    let link = link.clone();
+    let up = tokio::task::spawn_blocking(move || wait_until(WAIT, || link.is_connected()));
+    assert!(up.await.expect("join"), "the link is connected");
+    stream
+}
+
+async fn read_batch(stream: &mut TcpStream) -> TupleBatch {
+    match frames().read(stream).await.expect("frame") {
+        Some(ToServer::Batch(batch)) => batch,
+        None => panic!("closed instead of a batch"),
+    }
+}
+
+/// Waits until the sender has at least `n` grants.
+async fn wait_for_grants(sender: &Arc<Sender>, n: usize) {
+    let sender = sender.clone();
+    let got = tokio::task::spawn_blocking(move || {
+        wait_until(WAIT, || sender.grants.lock().expect("grants").len() >= n)
+    });
+    assert!(got.await.expect("join"), "{n} grants");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credit_of_a_broken_connection_goes_back_at_once_and_old_epochs_are_ignored() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -89,32 +117,16 @@ async fn credit_of_a_broken_connection_goes_back_at_once_and_old_epochs_are_igno
     routes.route(TaskId(2), "node-b:2".into(), link.clone());
 
     // First connection: take one batch of 3, then break the connection without crediting it.
-    let (mut first, _) = listener.accept().await.expect("accept");
-    handshake::server(&mut first, &secret(), TOPOLOGY)
-        .await
-        .expect("handshake");
-    let link2 = link.clone();
-    assert!(
-        tokio::task::spawn_blocking(move || wait_until(WAIT, || link2.is_connected()))
-            .await
-            .expect("join")
-    );
+    let mut first = accept(&listener, &link).await;
     link.send_batch(batch(3)).expect("connected");
-    let Some(ToServer::Batch(got)) = frames().read(&mut first).await.expect("frame") else {
-        panic!("no batch");
-    };
+    let got = read_batch(&mut first).await;
     assert_eq!(
         (got.src, got.dst, got.tuples.len()),
         (TaskId(1), TaskId(2), 3)
     );
     let old_epoch = got.epoch;
     drop(first);
-    let s = sender.clone();
-    assert!(tokio::task::spawn_blocking(move || wait_until(WAIT, || {
-        s.grants.lock().expect("grants").len() == 1
-    }))
-    .await
-    .expect("join"));
+    wait_for_grants(&sender, 1).await;
     assert_eq!(
         sender.grants.lock().expect("grants")[0],
         (TaskId(2), 3),
@@ -122,20 +134,9 @@ async fn credit_of_a_broken_connection_goes_back_at_once_and_old_epochs_are_igno
     );
 
     // Second connection: credit for the old epoch is ignored, credit for the new one counts.
-    let (mut second, _) = listener.accept().await.expect("reconnect");
-    handshake::server(&mut second, &secret(), TOPOLOGY)
-        .await
-        .expect("handshake");
-    let link2 = link.clone();
-    assert!(
-        tokio::task::spawn_blocking(move || wait_until(WAIT, || link2.is_connected()))
-            .await
-            .expect("join")
-    );
+    let mut second = accept(&listener, &link).await;
     link.send_batch(batch(5)).expect("connected again");
-    let Some(ToServer::Batch(got)) = frames().read(&mut second).await.expect("frame") else {
-        panic!("no batch");
-    };
+    let got = read_batch(&mut second).await;
     assert_ne!(got.epoch, old_epoch, "a new connection is a new epoch");
     let stale = ToClient::Credit {
         from: TaskId(2),
@@ -151,12 +152,7 @@ async fn credit_of_a_broken_connection_goes_back_at_once_and_old_epochs_are_igno
         epoch: got.epoch,
     };
     frames().write(&mut second, &fresh).await.expect("fresh");
-    let s = sender.clone();
-    assert!(tokio::task::spawn_blocking(move || wait_until(WAIT, || {
-        s.grants.lock().expect("grants").len() >= 2
-    }))
-    .await
-    .expect("join"));
+    wait_for_grants(&sender, 2).await;
     // Frames arrive in order: had the stale credit counted, it would be the second grant.
     assert_eq!(
         sender.grants.lock().expect("grants")[1..],
