@@ -156,17 +156,16 @@ impl PeerLink {
     /// Queues a batch for the peer, or refuses it while the peer is unreachable.
     pub fn send_batch(&self, mut batch: TupleBatch) -> Result<(), Unreachable> {
         let n = batch.tuples.len() as u64;
+        let edge = (batch.src, batch.dst);
         let mut state = self.lock();
-        if !state.connected {
+        let queued = state.connected && {
+            batch.epoch = state.epoch;
+            // Queued under the lock, so a break sees every batch of its epoch as outstanding.
+            self.tx.send((state.epoch, ToServer::Batch(batch))).is_ok()
+        };
+        if !queued {
             state.dropped_since_up += n;
             self.stats.tuples_dropped.fetch_add(n, Ordering::Relaxed);
-            return Err(Unreachable { task: batch.dst });
-        }
-        batch.epoch = state.epoch;
-        let edge = (batch.src, batch.dst);
-        // Queued under the lock, so a break sees every batch of its epoch as outstanding.
-        if self.tx.send((state.epoch, ToServer::Batch(batch))).is_err() {
-            state.dropped_since_up += n;
             return Err(Unreachable { task: edge.1 });
         }
         let o = state.outstanding.entry(edge).or_default();
