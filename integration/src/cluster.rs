@@ -16,10 +16,11 @@ use serde_json::{json, Value};
 use storm_zk::{Assignment, ClusterState, ZkClusterState, ZkConfig};
 use tempfile::TempDir;
 
+use crate::ensemble::ZooKeeperEnsemble;
 use crate::ports::{free_port, free_ports};
 use crate::reports::{merged_counts, read_reports, SinkReport};
 use crate::wait::wait_until;
-use crate::zookeeper::{HarnessError, ServerOptions, ZooKeeperServer};
+use crate::zookeeper::{HarnessError, ServerOptions};
 
 /// How long the harness waits for a daemon to come up.
 pub const START_DEADLINE: Duration = Duration::from_secs(30);
@@ -35,8 +36,10 @@ pub struct ClusterOptions {
     pub ports_per_supervisor: usize,
     /// Keys added to (or replacing) every daemon's `storm.yaml`.
     pub conf: BTreeMap<String, Value>,
-    /// The ZooKeeper server's settings.
+    /// The ZooKeeper servers' settings.
     pub zookeeper: ServerOptions,
+    /// ZooKeeper servers: 1 runs a standalone server, 3 an ensemble.
+    pub zookeeper_members: usize,
 }
 
 impl ClusterOptions {
@@ -48,6 +51,7 @@ impl ClusterOptions {
             ports_per_supervisor: 2,
             conf: BTreeMap::new(),
             zookeeper: ServerOptions::default(),
+            zookeeper_members: 1,
         }
     }
 
@@ -171,7 +175,7 @@ impl CommandOutput {
 /// A running cluster.
 pub struct StormCluster {
     /// The ZooKeeper server.
-    pub zookeeper: ZooKeeperServer,
+    pub zookeeper: ZooKeeperEnsemble,
     /// Nimbus.
     pub nimbus: Daemon,
     /// The supervisors.
@@ -196,14 +200,14 @@ impl StormCluster {
     /// Starts ZooKeeper, Nimbus (and waits until it leads) and the supervisors (and waits until
     /// they registered).
     pub async fn start(options: ClusterOptions) -> Result<Self, HarnessError> {
-        let zookeeper = ZooKeeperServer::start_with(options.zookeeper.clone())?;
+        let zookeeper =
+            ZooKeeperEnsemble::start(options.zookeeper_members, options.zookeeper.clone())?;
         let dir = tempfile::Builder::new()
             .prefix("storm-cluster-test-")
             .tempdir()
             .map_err(io_err("creating the cluster's directory"))?;
         let mut conf = json!({
-            "storm.zookeeper.servers": ["127.0.0.1"],
-            "storm.zookeeper.port": zookeeper.port(),
+            "storm.zookeeper.servers": zookeeper.servers(),
             "storm.zookeeper.root": "/storm",
             "storm.zookeeper.session.timeout": 6000,
             "storm.zookeeper.connection.timeout": 2000,
@@ -509,14 +513,13 @@ fn find_files(dir: &Path, name: &str) -> Vec<PathBuf> {
 }
 
 async fn wait_for_leader(
-    zookeeper: &ZooKeeperServer,
+    zookeeper: &ZooKeeperEnsemble,
     extra: &BTreeMap<String, Value>,
     nimbus: &mut Daemon,
     port: u16,
 ) -> Result<(), HarnessError> {
     let mut map: BTreeMap<String, Value> = extra.clone();
-    map.insert("storm.zookeeper.servers".into(), json!(["127.0.0.1"]));
-    map.insert("storm.zookeeper.port".into(), json!(zookeeper.port()));
+    map.insert("storm.zookeeper.servers".into(), json!(zookeeper.servers()));
     let config = ZkConfig::from_storm_map(&map).map_err(|e| HarnessError::Io {
         what: "building the harness's zookeeper config".into(),
         source: std::io::Error::other(e),

@@ -10,6 +10,7 @@
 
 pub mod acl_checks;
 pub mod cluster;
+pub mod ensemble;
 pub mod fixtures;
 pub mod ports;
 pub mod reports;
@@ -18,6 +19,7 @@ pub mod wait;
 pub mod zookeeper;
 
 pub use cluster::{ClusterOptions, CommandOutput, Daemon, StormCluster};
+pub use ensemble::ZooKeeperEnsemble;
 pub use wait::{wait_until, TimedOut};
 pub use zookeeper::{HarnessError, ServerOptions, ZooKeeperServer};
 

@@ -27,7 +27,7 @@ const START_DEADLINE: Duration = Duration::from_secs(20);
 const PROBE_TIMEOUT: Duration = Duration::from_millis(500);
 const PROBE_INTERVAL: Duration = Duration::from_millis(50);
 /// Attempts with a new port when the chosen one was taken before the server bound it.
-const PORT_ATTEMPTS: u32 = 5;
+pub(crate) const PORT_ATTEMPTS: u32 = 5;
 
 /// Why the harness could not provide a server. Its `Debug` is its message, so a test's
 /// `expect` prints the advice (such as running `scripts/install-zookeeper.sh`).
@@ -102,13 +102,23 @@ impl Default for ServerOptions {
     }
 }
 
-/// A standalone ZooKeeper server owned by a test.
+/// A ZooKeeper server owned by a test: standalone, or one member of a
+/// [`crate::ensemble::ZooKeeperEnsemble`].
 #[derive(Debug)]
 pub struct ZooKeeperServer {
     dir: TempDir,
     port: u16,
     options: ServerOptions,
     child: Option<Child>,
+    member: Option<Membership>,
+}
+
+/// What makes a server a member of an ensemble: its `myid` and the `server.N` lines every
+/// member shares.
+#[derive(Debug, Clone)]
+pub(crate) struct Membership {
+    pub(crate) myid: usize,
+    pub(crate) server_lines: String,
 }
 
 impl ZooKeeperServer {
@@ -120,17 +130,7 @@ impl ZooKeeperServer {
     /// Starts a server and waits until it serves, retrying with a new port if the chosen one
     /// was taken in the meantime.
     pub fn start_with(options: ServerOptions) -> Result<Self, HarnessError> {
-        check_installed()?;
-        let dir = tempfile::Builder::new()
-            .prefix("storm-zk-test-")
-            .tempdir()
-            .map_err(io_err("creating the server's temporary directory"))?;
-        let mut server = Self {
-            dir,
-            port: 0,
-            options,
-            child: None,
-        };
+        let mut server = Self::new(options, 0, None)?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -144,6 +144,27 @@ impl ZooKeeperServer {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// A server not started yet: its directory, client port and (for an ensemble member) its
+    /// membership.
+    pub(crate) fn new(
+        options: ServerOptions,
+        port: u16,
+        member: Option<Membership>,
+    ) -> Result<Self, HarnessError> {
+        check_installed()?;
+        let dir = tempfile::Builder::new()
+            .prefix("storm-zk-test-")
+            .tempdir()
+            .map_err(io_err("creating the server's temporary directory"))?;
+        Ok(Self {
+            dir,
+            port,
+            options,
+            child: None,
+            member,
+        })
     }
 
     /// `127.0.0.1:<port>`.
@@ -182,6 +203,11 @@ impl ZooKeeperServer {
 
     /// Whether the server answers `srvr` with a mode now.
     pub fn is_serving(&self) -> bool {
+        self.mode().is_some()
+    }
+
+    /// The mode `srvr` reports now (`standalone`, `leader` or `follower`), if it serves.
+    pub fn mode(&self) -> Option<String> {
         probe(self.port)
     }
 
@@ -222,6 +248,13 @@ impl ZooKeeperServer {
         if let Some(t) = self.options.max_session_timeout {
             cfg.push_str(&format!("maxSessionTimeout={}\n", t.as_millis()));
         }
+        if let Some(member) = &self.member {
+            cfg.push_str("initLimit=10\nsyncLimit=5\n");
+            cfg.push_str(&member.server_lines);
+            let myid = data.join("myid");
+            fs::write(&myid, format!("{}\n", member.myid))
+                .map_err(io_err(format!("writing {}", myid.display())))?;
+        }
         let path = self.dir.path().join("zoo.cfg");
         fs::write(&path, cfg).map_err(io_err(format!("writing {}", path.display())))?;
         Ok(path)
@@ -229,6 +262,12 @@ impl ZooKeeperServer {
 
     /// Spawns the JVM and waits until it serves; on failure the process is killed.
     fn launch(&mut self) -> Result<(), HarnessError> {
+        self.spawn()?;
+        self.wait_started()
+    }
+
+    /// Spawns the JVM (a quorum peer for an ensemble member), without waiting for it.
+    pub(crate) fn spawn(&mut self) -> Result<(), HarnessError> {
         let cfg = self.write_config()?;
         let log_path = self.log_path();
         let log = File::options()
@@ -249,8 +288,12 @@ impl ZooKeeperServer {
                 "-Dzookeeper.forceSync=no",
                 "-cp",
                 &format!("{ZOOKEEPER_JAR}:{SLF4J_SIMPLE_JAR}"),
-                "org.apache.zookeeper.server.ZooKeeperServerMain",
             ])
+            .arg(if self.member.is_some() {
+                "org.apache.zookeeper.server.quorum.QuorumPeerMain"
+            } else {
+                "org.apache.zookeeper.server.ZooKeeperServerMain"
+            })
             .arg(&cfg)
             .current_dir(self.dir.path())
             .stdin(Stdio::null())
@@ -269,8 +312,13 @@ impl ZooKeeperServer {
                     }
                 }
             })?;
-        let pid = child.id();
         self.child = Some(child);
+        Ok(())
+    }
+
+    /// Waits until the spawned server serves; on failure the process is killed.
+    pub(crate) fn wait_started(&mut self) -> Result<(), HarnessError> {
+        let pid = self.pid();
         match self.wait_serving() {
             Ok(took) => {
                 info!(pid, port = self.port, ?took, "ZooKeeper serving");
@@ -296,7 +344,7 @@ impl ZooKeeperServer {
                     });
                 }
             }
-            if probe(self.port) {
+            if probe(self.port).is_some() {
                 return Ok(started.elapsed());
             }
             if started.elapsed() > START_DEADLINE {
@@ -329,22 +377,20 @@ fn check_installed() -> Result<(), HarnessError> {
     Ok(())
 }
 
-/// Sends `srvr` and reports whether the answer has a `Mode:` line. Every step has a timeout:
-/// a server that is still starting can accept and then never answer.
-fn probe(port: u16) -> bool {
+/// Sends `srvr` and returns the answer's `Mode:` (none while the server does not serve). Every
+/// step has a timeout: a server that is still starting can accept and then never answer.
+fn probe(port: u16) -> Option<String> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let Ok(mut stream) = TcpStream::connect_timeout(&addr, PROBE_TIMEOUT) else {
-        return false;
-    };
-    if stream.set_read_timeout(Some(PROBE_TIMEOUT)).is_err()
-        || stream.set_write_timeout(Some(PROBE_TIMEOUT)).is_err()
-        || stream.write_all(b"srvr").is_err()
-    {
-        return false;
-    }
+    let mut stream = TcpStream::connect_timeout(&addr, PROBE_TIMEOUT).ok()?;
+    stream.set_read_timeout(Some(PROBE_TIMEOUT)).ok()?;
+    stream.set_write_timeout(Some(PROBE_TIMEOUT)).ok()?;
+    stream.write_all(b"srvr").ok()?;
     let mut answer = String::new();
     let _ = stream.take(64 * 1024).read_to_string(&mut answer);
-    answer.lines().any(|l| l.starts_with("Mode:"))
+    answer
+        .lines()
+        .find_map(|l| l.strip_prefix("Mode:"))
+        .map(|m| m.trim().to_owned())
 }
 
 fn log_tail(path: &Path) -> String {
