@@ -14,12 +14,14 @@ use std::time::{Duration, Instant};
 
 use storm_core::topology::ExecutorInfo;
 use storm_core::{Config, TaskId, Topology, TopologyId};
+use storm_worker::error_reports::ErrorSink;
 use storm_worker::RunningTopology;
 use storm_zk::{Change, ClusterState, NodePort, TopologyStatus, WorkerHeartbeat, ZkClusterState};
 use tokio::sync::watch;
 
 use storm_worker::transport::handshake::WorkerSecret;
 
+use crate::error_publisher::{publish_errors, ErrorOrigin};
 use crate::launch::{now_secs, LaunchError, LocalHeartbeat, WorkerLaunch};
 use crate::worker_transport::WorkerTransport;
 
@@ -137,6 +139,16 @@ async fn run(
         transport.apply(&assignment);
     }
     let wanted_active = is_active(state.as_ref(), id).await?.unwrap_or(false);
+    let (error_sink, reported_errors) = ErrorSink::channel();
+    let errors = actix::spawn(publish_errors(
+        state.clone(),
+        ErrorOrigin {
+            topology_id: id.clone(),
+            host: launch.config.hostname.clone(),
+            port: launch.port,
+        },
+        reported_errors,
+    ));
     // Spouts wait for every outbound connection (Storm's activateWorkerWhenAllConnectionsReady).
     let mut running = RunningTopology::start_worker(
         id.as_str(),
@@ -145,6 +157,7 @@ async fn run(
         Some(&executors),
         false,
         Some(transport.routes().clone()),
+        Some(error_sink),
     )?;
     tracing::info!(topology = %id, %slot, tasks = tasks.len(), peers = transport.peers().count(), "worker started");
 
@@ -218,6 +231,7 @@ async fn run(
     tracing::info!(reason, "worker stopping");
     status.abort();
     zk_beats.abort();
+    errors.abort();
     running.shutdown(SHUTDOWN_TIMEOUT)?;
     transport.shutdown();
     if let Err(e) = state.remove_worker_heartbeat(id, &slot).await {
