@@ -25,41 +25,52 @@ pub fn format_info(info: &TopologyInfo, now_secs: u64) -> String {
     if info.workers.is_empty() {
         out.push_str("  (none assigned)\n");
     }
-    let slot_width = info
+    let rows: Vec<[String; 5]> = info
         .workers
         .iter()
-        .map(|w| w.host.len() + 6)
-        .max()
-        .unwrap_or(0)
-        .max(9);
-    if !info.workers.is_empty() {
+        .map(|w| {
+            let last = match (&w.last_restart_reason, w.last_restart_secs) {
+                (Some(reason), Some(at)) => {
+                    format!("{reason}, {} ago", duration(now_secs.saturating_sub(at)))
+                }
+                (Some(reason), None) => reason.clone(),
+                _ => "-".to_owned(),
+            };
+            let executors: Vec<String> = w
+                .components
+                .iter()
+                .map(|(c, n)| format!("{c} x{n}"))
+                .collect();
+            [
+                format!("{}:{}", w.host, w.port),
+                w.supervisor.clone(),
+                w.restarts.to_string(),
+                last,
+                executors.join(", "),
+            ]
+        })
+        .collect();
+    let header = [
+        "Host:port",
+        "Supervisor",
+        "Restarts",
+        "Last restart",
+        "Executors",
+    ];
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].len())
+            .chain([header[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
+    let header_row = (!rows.is_empty()).then(|| header.map(str::to_owned));
+    for row in header_row.into_iter().chain(rows) {
+        let [slot, supervisor, restarts, last, executors] = &row;
         let _ = writeln!(
             out,
-            "  {:<slot_width$}  {:<16}  {:>8}  {:<40}  Executors",
-            "Host:port", "Supervisor", "Restarts", "Last restart"
-        );
-    }
-    for w in &info.workers {
-        let last = match (&w.last_restart_reason, w.last_restart_secs) {
-            (Some(reason), Some(at)) => {
-                format!("{reason}, {} ago", duration(now_secs.saturating_sub(at)))
-            }
-            (Some(reason), None) => reason.clone(),
-            _ => "-".to_owned(),
-        };
-        let executors: Vec<String> = w
-            .components
-            .iter()
-            .map(|(c, n)| format!("{c} x{n}"))
-            .collect();
-        let _ = writeln!(
-            out,
-            "  {:<slot_width$}  {:<16}  {:>8}  {:<40}  {}",
-            format!("{}:{}", w.host, w.port),
-            w.supervisor,
-            w.restarts,
-            last,
-            executors.join(", ")
+            "  {slot:<w0$}  {supervisor:<w1$}  {restarts:>w2$}  {last:<w3$}  {executors}"
         );
     }
 
