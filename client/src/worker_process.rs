@@ -5,8 +5,9 @@
 //! that the topology its own code rebuilt is the one Nimbus accepted, reads its assignment from
 //! ZooKeeper, starts the tasks of its executors with Nimbus's config, and then, until SIGTERM
 //! or until its supervisor is gone: writes a local heartbeat and a ZooKeeper heartbeat every
-//! `worker.heartbeat.frequency.secs` and activates or deactivates its spouts as the topology's
-//! status changes.
+//! `worker.heartbeat.frequency.secs`, activates or deactivates its spouts as the topology's
+//! status changes, and writes the errors its tasks report to ZooKeeper
+//! ([`crate::error_publisher`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
