@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use storm_client::launch::{ENV_CONF, ENV_JAR};
+use storm_client::launch::{now_secs, ENV_CONF, ENV_JAR};
 use storm_client::protocol::{RebalanceRequest, TopologySummary};
 use storm_client::{DaemonConfig, NimbusClient};
 
+use crate::info::format_info;
 use crate::{Cli, CliError, Command};
 
 /// Runs a parsed command line.
@@ -25,6 +26,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::List => {
             let list = client(&config, |mut c| async move { c.list_topologies().await })?;
             print!("{}", format_list(&list));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Info { name } => {
+            let info = client(&config, |mut c| async move { c.topology_info(&name).await })?;
+            print!("{}", format_info(&info, now_secs()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Kill { name, wait } => {

@@ -5,6 +5,7 @@
 //! storm supervisor
 //! storm jar <binary> [args...]      runs the binary, which submits itself
 //! storm list
+//! storm info NAME                   status, workers and restarts, executors, last errors
 //! storm kill NAME [-w SECS]
 //! storm activate NAME
 //! storm deactivate NAME
@@ -16,6 +17,7 @@
 
 mod commands;
 mod error;
+mod info;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -57,6 +59,11 @@ pub enum Command {
     },
     /// Lists the topologies on the cluster.
     List,
+    /// Shows a topology: status, workers with their restarts, executors and last errors.
+    Info {
+        /// The topology's name.
+        name: String,
+    },
     /// Kills a topology: deactivates it, waits, then removes it.
     Kill {
         /// The topology's name.

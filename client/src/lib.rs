@@ -8,10 +8,12 @@
 //!   [`StormSubmitter`] ([`submitter`]), which uploads the binary and submits the topology;
 //! * [`launch`]: the contract between a supervisor and the binary it starts as a worker (its
 //!   environment, run files and local heartbeat);
-//! * [`worker_process`]: worker mode, what the author's binary does under a supervisor.
+//! * [`worker_process`]: worker mode, what the author's binary does under a supervisor, and
+//!   [`error_publisher`], which writes its components' errors to ZooKeeper.
 
 pub mod config;
 pub mod error;
+pub mod error_publisher;
 pub mod launch;
 pub mod nimbus_client;
 pub mod protocol;

@@ -5,8 +5,9 @@
 //! that the topology its own code rebuilt is the one Nimbus accepted, reads its assignment from
 //! ZooKeeper, starts the tasks of its executors with Nimbus's config, and then, until SIGTERM
 //! or until its supervisor is gone: writes a local heartbeat and a ZooKeeper heartbeat every
-//! `worker.heartbeat.frequency.secs` and activates or deactivates its spouts as the topology's
-//! status changes.
+//! `worker.heartbeat.frequency.secs`, activates or deactivates its spouts as the topology's
+//! status changes, and writes the errors its tasks report to ZooKeeper
+//! ([`crate::error_publisher`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,12 +15,14 @@ use std::time::{Duration, Instant};
 
 use storm_core::topology::ExecutorInfo;
 use storm_core::{Config, TaskId, Topology, TopologyId};
+use storm_worker::error_reports::ErrorSink;
 use storm_worker::RunningTopology;
 use storm_zk::{Change, ClusterState, NodePort, TopologyStatus, WorkerHeartbeat, ZkClusterState};
 use tokio::sync::watch;
 
 use storm_worker::transport::handshake::WorkerSecret;
 
+use crate::error_publisher::{publish_errors, ErrorOrigin};
 use crate::launch::{now_secs, LaunchError, LocalHeartbeat, WorkerLaunch};
 use crate::worker_transport::WorkerTransport;
 
@@ -137,6 +140,16 @@ async fn run(
         transport.apply(&assignment);
     }
     let wanted_active = is_active(state.as_ref(), id).await?.unwrap_or(false);
+    let (error_sink, reported_errors) = ErrorSink::channel();
+    let errors = actix::spawn(publish_errors(
+        state.clone(),
+        ErrorOrigin {
+            topology_id: id.clone(),
+            host: launch.config.hostname.clone(),
+            port: launch.port,
+        },
+        reported_errors,
+    ));
     // Spouts wait for every outbound connection (Storm's activateWorkerWhenAllConnectionsReady).
     let mut running = RunningTopology::start_worker(
         id.as_str(),
@@ -145,6 +158,7 @@ async fn run(
         Some(&executors),
         false,
         Some(transport.routes().clone()),
+        Some(error_sink),
     )?;
     tracing::info!(topology = %id, %slot, tasks = tasks.len(), peers = transport.peers().count(), "worker started");
 
@@ -218,6 +232,7 @@ async fn run(
     tracing::info!(reason, "worker stopping");
     status.abort();
     zk_beats.abort();
+    errors.abort();
     running.shutdown(SHUTDOWN_TIMEOUT)?;
     transport.shutdown();
     if let Err(e) = state.remove_worker_heartbeat(id, &slot).await {

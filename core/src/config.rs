@@ -27,8 +27,6 @@ const ACCEPTED_STORM_KEYS: &[&str] = &[
     "topology.kryo.register",
     "topology.testing.always.try.serialize",
     "topology.builtin.metrics.bucket.size.secs",
-    "topology.error.throttle.interval.secs",
-    "topology.max.error.report.per.interval",
     "topology.environment",
     "topology.component.resources.onheap.memory.mb",
     "topology.worker.max.heap.size.mb",
@@ -115,6 +113,13 @@ pub struct Config {
     /// (arbiters) a worker spreads its executors over.
     #[serde(rename = "topology.worker.threads")]
     pub worker_threads: Option<u32>,
+    /// `topology.error.throttle.interval.secs` (10): the window in which a task reports at most
+    /// `topology.max.error.report.per.interval` errors to ZooKeeper; later ones are only logged.
+    #[serde(rename = "topology.error.throttle.interval.secs")]
+    pub error_throttle_interval_secs: u32,
+    /// `topology.max.error.report.per.interval` (5): errors a task reports per window.
+    #[serde(rename = "topology.max.error.report.per.interval")]
+    pub max_error_report_per_interval: u32,
     /// Every other key, for the author's components.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -144,6 +149,8 @@ impl Default for Config {
             localityaware_higher_bound: 0.8,
             localityaware_lower_bound: 0.2,
             worker_threads: None,
+            error_throttle_interval_secs: 10,
+            max_error_report_per_interval: 5,
             extra: BTreeMap::new(),
         }
     }
@@ -294,6 +301,8 @@ mod tests {
         assert_eq!(c.message_timeout_secs, 30);
         assert_eq!(c.executor_receive_buffer_size, 32_768);
         assert_eq!(c.acker_executors, None);
+        assert_eq!(c.error_throttle_interval_secs, 10);
+        assert_eq!(c.max_error_report_per_interval, 5);
         assert!(c.validate().is_ok());
     }
 

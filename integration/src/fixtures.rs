@@ -87,6 +87,7 @@ pub fn error(time_secs: u64) -> ErrorInfo {
         time_secs,
         host: "host-1".into(),
         port: 6700,
+        task: 3,
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use storm_core::{ComponentId, TopologyId};
-use storm_zk::{Change, ChangeWatch, ClusterState, NodePort, TopologyStatus};
+use storm_zk::{Change, ChangeWatch, ClusterState, NodePort, RestartReason, TopologyStatus};
 
 use crate::fixtures;
 use crate::wait::wait_until;
@@ -120,6 +120,15 @@ pub async fn round_trip_every_record(state: &dyn ClusterState) {
         Some(fixtures::error(2))
     );
 
+    let exited = RestartReason::Exited { code: 3 };
+    state
+        .record_restart(&id, &slot, &exited, 1_700_000_200)
+        .await
+        .expect("restart");
+    let restarts = state.worker_restarts(&id).await.expect("list");
+    assert_eq!(restarts[&slot].count, 1);
+    assert_eq!(restarts[&slot].last_reason, exited);
+
     let nimbus = fixtures::nimbus("nimbus-1");
     state
         .register_nimbus(&nimbus)
@@ -147,6 +156,10 @@ pub async fn round_trip_every_record(state: &dyn ClusterState) {
         .expect("teardown heartbeats");
     state.teardown_errors(&id).await.expect("teardown errors");
     state
+        .teardown_restarts(&id)
+        .await
+        .expect("teardown restarts");
+    state
         .unregister_nimbus(&nimbus)
         .await
         .expect("unregister nimbus");
@@ -159,6 +172,7 @@ pub async fn round_trip_every_record(state: &dyn ClusterState) {
     );
     assert!(state.heartbeat_storms().await.expect("list").is_empty());
     assert!(state.errors(&id, &comp).await.expect("list").is_empty());
+    assert!(state.worker_restarts(&id).await.expect("list").is_empty());
     assert!(state.nimbuses().await.expect("list").is_empty());
     // Removing what is gone is fine.
     state.remove_assignment(&id).await.expect("remove again");

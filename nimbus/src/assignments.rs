@@ -126,7 +126,7 @@ impl NimbusCore {
         Ok(())
     }
 
-    /// Removes what removed topologies left behind (heartbeats, errors, files) and expires
+    /// Removes what removed topologies left behind (heartbeats, errors, restarts, files) and expires
     /// idle uploads (Storm's `doCleanup` and inbox cleanup).
     pub async fn cleanup(&self, now: Now) -> Result<(), storm_zk::Error> {
         self.lock_store().expire(now.instant);
@@ -142,6 +142,11 @@ impl NimbusCore {
         for id in self.state.error_topologies().await? {
             if !live.contains(&id) {
                 self.state.teardown_errors(&id).await?;
+            }
+        }
+        for id in self.state.restart_topologies().await? {
+            if !live.contains(&id) {
+                self.state.teardown_restarts(&id).await?;
             }
         }
         let stored = self.lock_store().topology_ids();

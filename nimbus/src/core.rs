@@ -18,6 +18,7 @@ use crate::heartbeats::{HeartbeatCache, Liveness};
 use crate::status::{self, Effect, TopologyAction};
 use crate::store::ArtifactStore;
 use crate::submission;
+use crate::topology_info;
 pub use crate::topology_record::TopologyRecord;
 use storm_client::config::DaemonConfig;
 use storm_client::protocol::{
@@ -433,7 +434,7 @@ impl NimbusCore {
     }
 
     /// Storm's REMOVE: the assignment and `StormBase` go (so supervisors kill the workers),
-    /// then heartbeats, errors and files.
+    /// then heartbeats, errors, restarts and files.
     async fn remove(&self, id: &TopologyId) -> Result<(), RemoteError> {
         self.state
             .remove_assignment(id)
@@ -452,6 +453,9 @@ impl NimbusCore {
         }
         if let Err(e) = self.state.teardown_errors(id).await {
             tracing::warn!(topology = %id, error = %e, "removing errors; cleanup retries");
+        }
+        if let Err(e) = self.state.teardown_restarts(id).await {
+            tracing::warn!(topology = %id, error = %e, "removing restarts; cleanup retries");
         }
         Ok(())
     }
@@ -515,6 +519,14 @@ impl NimbusCore {
                 });
             }
         }
+        let restarts = self.state.worker_restarts(&id).await.map_err(unavailable)?;
+        let workers = assignment.as_ref().map_or_else(Vec::new, |a| {
+            topology_info::worker_summaries(
+                a,
+                |t| record.shape.layout.component_of(t).map(ToString::to_string),
+                &restarts,
+            )
+        });
         let mut errors = BTreeMap::new();
         for component in record.shape.topology.components.keys() {
             let errs = self
@@ -525,13 +537,14 @@ impl NimbusCore {
             if !errs.is_empty() {
                 errors.insert(
                     component.to_string(),
-                    errs.into_iter().map(|e| e.error).collect(),
+                    errs.into_iter().map(topology_info::error_summary).collect(),
                 );
             }
         }
         Ok(TopologyInfo {
             summary,
             executors,
+            workers,
             errors,
         })
     }

@@ -27,6 +27,7 @@ pub mod server;
 pub mod status;
 pub mod store;
 pub mod submission;
+pub mod topology_info;
 pub mod topology_record;
 
 pub use actor::Nimbus;

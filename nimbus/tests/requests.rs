@@ -12,9 +12,9 @@ use std::time::Duration;
 use common::Fixture;
 use storm_client::protocol::{hex, RebalanceRequest, RemoteError, SubmitTopology};
 use storm_client::{Request, Response};
-use storm_core::{Config, TopologyId};
+use storm_core::{ComponentId, Config, TopologyId};
 use storm_nimbus::TopologyAction;
-use storm_zk::{ClusterState, TopologyStatus};
+use storm_zk::{ClusterState, ErrorInfo, RestartReason, TopologyStatus};
 
 fn submitted(r: Response) -> TopologyId {
     match r {
@@ -108,6 +108,49 @@ async fn a_submission_is_stored_and_assigned_evenly() {
         Response::TopologyInfo(info) => {
             assert_eq!(info.executors.len(), 8);
             assert!(info.executors.iter().any(|e| e.component == "__acker"));
+            assert_eq!(info.workers.len(), 2);
+            assert!(info.workers.iter().all(|w| w.restarts == 0));
+            assert!(info.errors.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    // A supervisor's restart record and a worker's error show in the info.
+    let slot = a.workers().into_iter().next().expect("a worker");
+    let reason = RestartReason::Signalled { signal: 9 };
+    f.state
+        .record_restart(&id, &slot, &reason, 1)
+        .await
+        .expect("restart");
+    let error = ErrorInfo {
+        error: "bolt panicked: boom".into(),
+        time_secs: 2,
+        host: "host-sup-a".into(),
+        port: slot.port,
+        task: 3,
+    };
+    f.state
+        .report_error(&id, &ComponentId::new("split"), &error)
+        .await
+        .expect("error");
+    match f
+        .call(Request::GetTopologyInfo {
+            name: "words".into(),
+        })
+        .await
+    {
+        Response::TopologyInfo(info) => {
+            let w = info
+                .workers
+                .iter()
+                .find(|w| w.supervisor == slot.node && w.port == slot.port)
+                .expect("the restarted worker");
+            assert_eq!(w.restarts, 1);
+            assert_eq!(
+                w.last_restart_reason.as_deref(),
+                Some("killed by signal 9 (SIGKILL)")
+            );
+            assert_eq!(info.errors["split"][0].error, "bolt panicked: boom");
+            assert_eq!(info.errors["split"][0].task, 3);
         }
         other => panic!("{other:?}"),
     }

@@ -103,6 +103,11 @@ impl WorkerProcess {
         }
     }
 
+    /// How it ended, once it has exited and been reaped.
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
     /// Sends SIGTERM, or SIGKILL when `force`.
     pub fn signal(&mut self, force: bool) {
         if force {

@@ -3,6 +3,7 @@
 //! * [`slot`]: each port as a pure state machine (Storm's `Slot`);
 //! * [`supervisor`]: the actor that registers the node, follows the assignments, downloads
 //!   artifacts ([`localizer`]) and carries out the slots' actions with [`launcher`];
+//! * [`restarts`]: each restart of a still-assigned worker, logged and counted in ZooKeeper;
 //! * [`local_state`]: the files in `storm.local.dir`.
 //!
 //! The other side, what the author's binary does in worker mode, and the launch contract
@@ -13,6 +14,7 @@ pub mod error;
 pub mod launcher;
 pub mod local_state;
 pub mod localizer;
+pub mod restarts;
 pub mod slot;
 pub mod supervisor;
 

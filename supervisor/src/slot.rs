@@ -148,6 +148,45 @@ pub enum SlotAction {
         /// The worker.
         worker_id: String,
     },
+    /// The worker failed while still assigned, so it will be restarted: count the restart
+    /// and log it with its cause. Comes before the action that ends the worker.
+    WorkerFailed {
+        /// The worker.
+        worker_id: String,
+        /// Its topology.
+        topology_id: TopologyId,
+        /// Why it is restarted.
+        cause: WorkerFailure,
+    },
+}
+
+/// Why a slot restarts a worker that is still assigned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerFailure {
+    /// The process exited or vanished; the supervisor knows its exit status.
+    Died,
+    /// Its heartbeat was older than `supervisor.worker.timeout.secs` (`None`: none found).
+    MissedHeartbeat(Option<Duration>),
+    /// It sent no heartbeat within `supervisor.worker.start.timeout.secs`.
+    StartTimeout,
+}
+
+/// Puts a [`SlotAction::WorkerFailed`] in front of what a step does about the failure.
+fn after_failure(
+    worker_id: &str,
+    assignment: &LocalAssignment,
+    cause: WorkerFailure,
+    (state, mut actions): (SlotState, Vec<SlotAction>),
+) -> (SlotState, Vec<SlotAction>) {
+    actions.insert(
+        0,
+        SlotAction::WorkerFailed {
+            worker_id: worker_id.to_owned(),
+            topology_id: assignment.topology_id.clone(),
+            cause,
+        },
+    );
+    (state, actions)
 }
 
 /// One port's state machine.
@@ -268,7 +307,8 @@ impl Slot {
                 if obs.desired.as_ref() != Some(&assignment) {
                     kill(worker_id)
                 } else if dead {
-                    gone(worker_id)
+                    let failure = WorkerFailure::Died;
+                    after_failure(&worker_id, &assignment, failure, gone(worker_id.clone()))
                 } else if matches!(obs.worker, WorkerObservation::Running { heartbeat_age: Some(age) } if age < timeouts.worker)
                 {
                     (
@@ -279,7 +319,8 @@ impl Slot {
                         Vec::new(),
                     )
                 } else if obs.now.saturating_duration_since(launched_at) >= timeouts.worker_start {
-                    kill(worker_id)
+                    let failure = WorkerFailure::StartTimeout;
+                    after_failure(&worker_id, &assignment, failure, kill(worker_id.clone()))
                 } else {
                     (
                         SlotState::WaitingForWorkerStart {
@@ -299,9 +340,15 @@ impl Slot {
                 if obs.desired.as_ref() != Some(&assignment) {
                     kill(worker_id)
                 } else if dead {
-                    gone(worker_id)
+                    let failure = WorkerFailure::Died;
+                    after_failure(&worker_id, &assignment, failure, gone(worker_id.clone()))
                 } else if !alive {
-                    kill(worker_id)
+                    let age = match obs.worker {
+                        WorkerObservation::Running { heartbeat_age } => heartbeat_age,
+                        _ => None,
+                    };
+                    let failure = WorkerFailure::MissedHeartbeat(age);
+                    after_failure(&worker_id, &assignment, failure, kill(worker_id.clone()))
                 } else {
                     (
                         SlotState::Running {
@@ -460,6 +507,11 @@ mod tests {
         assert_eq!(
             acts,
             vec![
+                SlotAction::WorkerFailed {
+                    worker_id: "w1".into(),
+                    topology_id: a.topology_id.clone(),
+                    cause: WorkerFailure::Died,
+                },
                 SlotAction::Cleanup {
                     worker_id: "w1".into()
                 },
@@ -481,10 +533,17 @@ mod tests {
         let (slot, acts) = slot.step(&obs(c.at(1), Some(&a), true, beating(30)), &T);
         assert_eq!(
             acts,
-            vec![SlotAction::Kill {
-                worker_id: "w1".into(),
-                force: false
-            }]
+            vec![
+                SlotAction::WorkerFailed {
+                    worker_id: "w1".into(),
+                    topology_id: a.topology_id.clone(),
+                    cause: WorkerFailure::MissedHeartbeat(Some(Duration::from_secs(30))),
+                },
+                SlotAction::Kill {
+                    worker_id: "w1".into(),
+                    force: false
+                }
+            ]
         );
         let (slot, acts) = slot.step(&obs(c.at(3), Some(&a), true, beating(32)), &T);
         assert!(acts.is_empty(), "SIGTERM gets its grace");
@@ -499,7 +558,11 @@ mod tests {
         let (slot, acts) = slot.step(&obs(c.at(5), Some(&a), true, beating(34)), &T);
         assert!(acts.is_empty(), "SIGKILL is sent once");
         let (slot, acts) = slot.step(&obs(c.at(6), Some(&a), true, WorkerObservation::Exited), &T);
-        assert_eq!(acts.len(), 2);
+        assert_eq!(
+            acts.len(),
+            2,
+            "the failure was counted once, at the kill: {acts:?}"
+        );
         assert!(
             matches!(&acts[1], SlotAction::Launch { worker_id, .. } if worker_id == "t-1-1-6700-2")
         );
@@ -559,7 +622,16 @@ mod tests {
         let (slot, acts) = slot.step(&obs(c.at(119), Some(&a), true, STARTING), &T);
         assert!(acts.is_empty());
         let (slot, acts) = slot.step(&obs(c.at(120), Some(&a), true, STARTING), &T);
-        assert!(matches!(acts[..], [SlotAction::Kill { force: false, .. }]));
+        assert!(matches!(
+            acts[..],
+            [
+                SlotAction::WorkerFailed {
+                    cause: WorkerFailure::StartTimeout,
+                    ..
+                },
+                SlotAction::Kill { force: false, .. }
+            ]
+        ));
         assert_eq!(slot.state.name(), "KILL");
     }
 

@@ -23,6 +23,7 @@ use storm_client::launch::{now_secs, LocalHeartbeat};
 
 use crate::local_state::LocalState;
 use crate::localizer;
+use crate::restarts;
 use crate::slot::{
     LocalAssignment, Observation, Slot, SlotAction, SlotTimeouts, WorkerObservation,
 };
@@ -205,6 +206,22 @@ impl Supervisor {
                     tracing::info!(worker = %worker_id, pid = w.pid(), force, "killing worker");
                     w.signal(force);
                 }
+            }
+            SlotAction::WorkerFailed {
+                worker_id,
+                topology_id,
+                cause,
+            } => {
+                let exit = self
+                    .workers
+                    .get_mut(&worker_id)
+                    .and_then(WorkerProcess::exit_status);
+                let reason = restarts::restart_reason(cause, exit);
+                tracing::warn!(worker = %worker_id, topology = %topology_id, port, %reason, "restarting worker");
+                let slot = storm_zk::NodePort::new(self.id.clone(), port);
+                let record =
+                    restarts::record_restart(self.state.clone(), topology_id, slot, reason);
+                ctx.spawn(record.into_actor(self));
             }
             SlotAction::Cleanup { worker_id } => {
                 self.workers.remove(&worker_id);

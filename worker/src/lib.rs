@@ -17,6 +17,7 @@
 pub mod acker;
 pub mod batch;
 pub mod error;
+pub mod error_reports;
 pub mod executor;
 pub mod load;
 pub mod local_cluster;

@@ -23,6 +23,7 @@ use storm_core::Bolt;
 
 use crate::acker::Acker;
 use crate::error::{Result, WorkerError};
+use crate::error_reports::ErrorSink;
 use crate::executor::{BoltTask, SetActive, Shutdown, SpoutTask, TaskEnv, Wire};
 use crate::load::LoadMap;
 use crate::progress::Progress;
@@ -66,14 +67,15 @@ impl RunningTopology {
         assigned: Option<&[ExecutorInfo]>,
         active: bool,
     ) -> Result<Self> {
-        Self::start_worker(topology_id, topology, config, assigned, active, None)
+        Self::start_worker(topology_id, topology, config, assigned, active, None, None)
     }
 
     /// Starts the executors of `topology` that `assigned` names (all when `None`): a worker
     /// process runs the executors its assignment gives it, grouped as Nimbus grouped them (a
     /// rebalance may have changed the grouping). Every task not started here is reached through
-    /// `remote` ([`RemoteLink`]), which learns this worker's side once the tasks are up. Must
-    /// run where an actix `System` is current.
+    /// `remote` ([`RemoteLink`]), which learns this worker's side once the tasks are up. The
+    /// errors the tasks report go to `errors` too, throttled per task. Must run where an actix
+    /// `System` is current.
     pub fn start_worker(
         topology_id: &str,
         topology: &Topology,
@@ -81,6 +83,7 @@ impl RunningTopology {
         assigned: Option<&[ExecutorInfo]>,
         active: bool,
         remote: Option<Arc<TaskRoutes>>,
+        errors: Option<ErrorSink>,
     ) -> Result<Self> {
         config.validate()?;
         storm_core::topology::validate(&topology.definition, &topology.custom_groupings)?;
@@ -189,6 +192,7 @@ impl RunningTopology {
                 thread_tasks: tasks_by_thread[thread].clone(),
                 loads: loads.clone(),
                 directory: None,
+                errors: errors.clone(),
             };
             let missing = || WorkerError::MissingFactory(component.to_string());
             let (addr, batches, credits) = match def.kind {

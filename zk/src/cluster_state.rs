@@ -10,8 +10,8 @@ use storm_core::{ComponentId, TopologyId};
 use crate::error::Result;
 use crate::leadership::Leadership;
 use crate::records::{
-    Assignment, Credentials, ErrorInfo, NimbusInfo, NodePort, StormBase, SupervisorInfo,
-    WorkerHeartbeat,
+    Assignment, Credentials, ErrorInfo, NimbusInfo, NodePort, RestartReason, StormBase,
+    SupervisorInfo, WorkerHeartbeat, WorkerRestarts,
 };
 use crate::watch::ChangeWatch;
 
@@ -146,6 +146,27 @@ pub trait ClusterState: Send + Sync {
     fn teardown_errors<'a>(&'a self, id: &'a TopologyId) -> BoxFuture<'a, Result<()>>;
     /// The topologies that have errors.
     fn error_topologies(&self) -> BoxFuture<'_, Result<Vec<TopologyId>>>;
+
+    // Worker restarts.
+
+    /// Counts one restart of the worker in `slot` for `id`, with its reason and time, and
+    /// returns the updated record. Only the slot's supervisor writes it, once per restart.
+    fn record_restart<'a>(
+        &'a self,
+        id: &'a TopologyId,
+        slot: &'a NodePort,
+        reason: &'a RestartReason,
+        time_secs: u64,
+    ) -> BoxFuture<'a, Result<WorkerRestarts>>;
+    /// Every worker slot's restarts for a topology.
+    fn worker_restarts<'a>(
+        &'a self,
+        id: &'a TopologyId,
+    ) -> BoxFuture<'a, Result<BTreeMap<NodePort, WorkerRestarts>>>;
+    /// Removes all of a topology's restart records.
+    fn teardown_restarts<'a>(&'a self, id: &'a TopologyId) -> BoxFuture<'a, Result<()>>;
+    /// The topologies that have restart records.
+    fn restart_topologies(&self) -> BoxFuture<'_, Result<Vec<TopologyId>>>;
 
     // Nimbus.
 

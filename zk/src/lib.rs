@@ -2,7 +2,7 @@
 //!
 //! Storm keeps its cluster state in ZooKeeper under `storm.zookeeper.root`: the supervisors
 //! (ephemeral), the topologies and their status, the assignments of tasks to worker slots,
-//! worker heartbeats, component errors, Nimbus registrations and the leader lock. This crate
+//! worker heartbeats, component errors, worker restarts, Nimbus registrations and the leader lock. This crate
 //! holds that state behind one trait, [`ClusterState`], implemented once
 //! ([`StormClusterState`]) over a small storage trait ([`StateStorage`]) with two backends:
 //!
@@ -51,8 +51,8 @@ pub use error::{Error, Result};
 pub use leadership::Leadership;
 pub use mem_state::{MemClusterState, MemStorage};
 pub use records::{
-    Assignment, Credentials, ErrorInfo, NimbusInfo, NodePort, RebalanceOptions, StormBase,
-    SupervisorInfo, TopologyStatus, WorkerHeartbeat,
+    Assignment, Credentials, ErrorInfo, NimbusInfo, NodePort, RebalanceOptions, RestartReason,
+    StormBase, SupervisorInfo, TopologyStatus, WorkerHeartbeat, WorkerRestarts,
 };
 pub use storage::StateStorage;
 pub use storm_state::StormClusterState;

@@ -9,6 +9,7 @@
 //! /credentials/<topology-id>                       Credentials: the secret its workers prove
 //! /workerbeats/<topology-id>/<node>-<port>         WorkerHeartbeat
 //! /errors/<topology-id>/<component>/e<sequence>    ErrorInfo, newest 10 kept; component %-encoded
+//! /restarts/<topology-id>/<node>-<port>            WorkerRestarts, one write per restart
 //! /nimbuses/<host:port>                            NimbusInfo, ephemeral
 //! /leader-lock/_c_<uuid>-latch-<sequence>          NimbusInfo of each contender, ephemeral sequential
 //! ```
@@ -30,6 +31,8 @@ pub const CREDENTIALS: &str = "/credentials";
 pub const WORKERBEATS: &str = "/workerbeats";
 /// Parent of the component errors.
 pub const ERRORS: &str = "/errors";
+/// Parent of the worker restart counts.
+pub const RESTARTS: &str = "/restarts";
 /// Parent of the Nimbus registrations.
 pub const NIMBUSES: &str = "/nimbuses";
 /// The leader latch's directory (Curator's `LeaderLatch` layout).
@@ -40,13 +43,14 @@ pub const LATCH_NAME: &str = "latch-";
 pub const ERROR_PREFIX: &str = "e";
 
 /// Every directory `setup` creates.
-pub const DIRS: [&str; 8] = [
+pub const DIRS: [&str; 9] = [
     SUPERVISORS,
     ASSIGNMENTS,
     STORMS,
     CREDENTIALS,
     WORKERBEATS,
     ERRORS,
+    RESTARTS,
     NIMBUSES,
     LEADER_LOCK,
 ];
@@ -132,6 +136,18 @@ pub fn error_sequence(name: &str) -> Option<u64> {
     name.strip_prefix(ERROR_PREFIX)?.parse().ok()
 }
 
+/// `/restarts/<topology-id>`.
+pub fn restarts(id: &TopologyId) -> Result<String> {
+    check_name("topology id", id.as_str())?;
+    Ok(format!("{RESTARTS}/{id}"))
+}
+
+/// `/restarts/<topology-id>/<node>-<port>`.
+pub fn worker_restarts(id: &TopologyId, node: &str, port: u16) -> Result<String> {
+    check_name("node", node)?;
+    Ok(format!("{}/{node}-{port}", restarts(id)?))
+}
+
 /// `/nimbuses/<host:port>`.
 pub fn nimbus(host: &str, port: u16) -> Result<String> {
     check_name("nimbus host", host)?;
@@ -186,6 +202,10 @@ mod tests {
             "/errors/wc-1-1700000000/split%20words%2F1"
         );
         assert_eq!(nimbus("h", 6627).expect("ok"), "/nimbuses/h:6627");
+        assert_eq!(
+            worker_restarts(&t, "node-a", 6700).expect("ok"),
+            "/restarts/wc-1-1700000000/node-a-6700"
+        );
         assert!(supervisor("a/b").is_err());
         assert!(assignment(&TopologyId::new("..")).is_err());
         assert_eq!(encode_segment(".."), "%2E%2E");

@@ -12,8 +12,8 @@ use crate::error::Result;
 use crate::leadership::Leadership;
 use crate::paths;
 use crate::records::{
-    Assignment, Credentials, ErrorInfo, NimbusInfo, NodePort, StormBase, SupervisorInfo,
-    WorkerHeartbeat,
+    Assignment, Credentials, ErrorInfo, NimbusInfo, NodePort, RestartReason, StormBase,
+    SupervisorInfo, WorkerHeartbeat, WorkerRestarts,
 };
 use crate::storage::StateStorage;
 use crate::watch::{ChangeWatch, WatchedDir};
@@ -110,6 +110,44 @@ impl<S: StateStorage> StormClusterState<S> {
             };
             if let Some(hb) = self.read(&format!("{dir}/{name}")).await? {
                 out.insert(slot, hb);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn do_record_restart(
+        &self,
+        id: &TopologyId,
+        slot: &NodePort,
+        reason: &RestartReason,
+        time_secs: u64,
+    ) -> Result<WorkerRestarts> {
+        let path = paths::worker_restarts(id, &slot.node, slot.port)?;
+        // Only the slot's supervisor writes this node, so reading then writing races nobody.
+        let before: Option<WorkerRestarts> = self.read(&path).await?;
+        let record = WorkerRestarts {
+            count: before.map_or(0, |r| r.count) + 1,
+            last_reason: reason.clone(),
+            last_time_secs: time_secs,
+        };
+        let data = codec::encode("WorkerRestarts", &record)?;
+        self.storage.set_data(&path, data).await?;
+        Ok(record)
+    }
+
+    async fn do_worker_restarts(
+        &self,
+        id: &TopologyId,
+    ) -> Result<BTreeMap<NodePort, WorkerRestarts>> {
+        let dir = paths::restarts(id)?;
+        let mut out = BTreeMap::new();
+        for name in self.storage.get_children(&dir).await? {
+            let Some(slot) = paths::parse_node_port(&name) else {
+                debug!(%dir, %name, "skipping a restart node that is not <node>-<port>");
+                continue;
+            };
+            if let Some(r) = self.read(&format!("{dir}/{name}")).await? {
+                out.insert(slot, r);
             }
         }
         Ok(out)
@@ -344,6 +382,31 @@ impl<S: StateStorage> ClusterState for StormClusterState<S> {
 
     fn error_topologies(&self) -> BoxFuture<'_, Result<Vec<TopologyId>>> {
         Box::pin(self.topology_children(paths::ERRORS))
+    }
+
+    fn record_restart<'a>(
+        &'a self,
+        id: &'a TopologyId,
+        slot: &'a NodePort,
+        reason: &'a RestartReason,
+        time_secs: u64,
+    ) -> BoxFuture<'a, Result<WorkerRestarts>> {
+        Box::pin(self.do_record_restart(id, slot, reason, time_secs))
+    }
+
+    fn worker_restarts<'a>(
+        &'a self,
+        id: &'a TopologyId,
+    ) -> BoxFuture<'a, Result<BTreeMap<NodePort, WorkerRestarts>>> {
+        Box::pin(self.do_worker_restarts(id))
+    }
+
+    fn teardown_restarts<'a>(&'a self, id: &'a TopologyId) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move { self.storage.delete_node(&paths::restarts(id)?).await })
+    }
+
+    fn restart_topologies(&self) -> BoxFuture<'_, Result<Vec<TopologyId>>> {
+        Box::pin(self.topology_children(paths::RESTARTS))
     }
 
     fn register_nimbus<'a>(&'a self, info: &'a NimbusInfo) -> BoxFuture<'a, Result<()>> {

@@ -208,6 +208,40 @@ pub struct ExecutorSummary {
     pub port: u16,
 }
 
+/// One worker slot of a topology, with its restarts (so a crash loop shows, STORM-2817).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerSummary {
+    /// The supervisor running it.
+    pub supervisor: String,
+    /// That supervisor's host.
+    pub host: String,
+    /// The worker port.
+    pub port: u16,
+    /// Executors in it, by component.
+    pub components: BTreeMap<String, u32>,
+    /// Times its supervisor restarted it for this topology.
+    pub restarts: u64,
+    /// Why the newest restart happened, e.g. "exited with code 3".
+    pub last_restart_reason: Option<String>,
+    /// When it happened, in seconds since the epoch.
+    pub last_restart_secs: Option<u64>,
+}
+
+/// One error a component reported (Storm's `ErrorInfo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorSummary {
+    /// The error text.
+    pub error: String,
+    /// When it was reported, in seconds since the epoch.
+    pub time_secs: u64,
+    /// The reporting worker's host.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// The reporting task.
+    pub task: u32,
+}
+
 /// One topology in detail (Storm's `TopologyInfo`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopologyInfo {
@@ -215,8 +249,10 @@ pub struct TopologyInfo {
     pub summary: TopologySummary,
     /// Every assigned executor.
     pub executors: Vec<ExecutorSummary>,
-    /// Each component's newest errors.
-    pub errors: BTreeMap<String, Vec<String>>,
+    /// Every assigned worker, by slot.
+    pub workers: Vec<WorkerSummary>,
+    /// Each component's newest errors, newest first.
+    pub errors: BTreeMap<String, Vec<ErrorSummary>>,
 }
 
 /// What a supervisor downloads to run a topology (Storm's `stormconf.ser`, `stormcode.ser`

@@ -5,8 +5,8 @@ pub mod messages;
 mod remote_error;
 
 pub use messages::{
-    ExecutorSummary, RebalanceRequest, Request, Response, SubmitTopology, TopologyDist,
-    TopologyInfo, TopologySummary,
+    ErrorSummary, ExecutorSummary, RebalanceRequest, Request, Response, SubmitTopology,
+    TopologyDist, TopologyInfo, TopologySummary, WorkerSummary,
 };
 pub use remote_error::RemoteError;
 pub use storm_codec::{CodecError, FrameCodec};

@@ -87,7 +87,9 @@ impl<'a> OutputCollector<'a> {
         self.inner.reset_timeout(tuple);
     }
 
-    /// Reports an error for this component.
+    /// Reports an error for this component (Storm's `reportError`): logged, counted and, on a
+    /// cluster, written to ZooKeeper for `storm info` (throttled by
+    /// `topology.max.error.report.per.interval` per `topology.error.throttle.interval.secs`).
     pub fn report_error(&mut self, error: &str) {
         self.inner.report_error(error);
     }
@@ -157,7 +159,9 @@ impl<'a> SpoutOutputCollector<'a> {
         )
     }
 
-    /// Reports an error for this component.
+    /// Reports an error for this component (Storm's `reportError`): logged, counted and, on a
+    /// cluster, written to ZooKeeper for `storm info` (throttled by
+    /// `topology.max.error.report.per.interval` per `topology.error.throttle.interval.secs`).
     pub fn report_error(&mut self, error: &str) {
         self.inner.report_error(error);
     }
@@ -210,7 +214,9 @@ impl<'a, 't> BasicOutputCollector<'a, 't> {
         self.inner.reset_timeout(self.input);
     }
 
-    /// Reports an error for this component.
+    /// Reports an error for this component (Storm's `reportError`): logged, counted and, on a
+    /// cluster, written to ZooKeeper for `storm info` (throttled by
+    /// `topology.max.error.report.per.interval` per `topology.error.throttle.interval.secs`).
     pub fn report_error(&mut self, error: &str) {
         self.inner.report_error(error);
     }

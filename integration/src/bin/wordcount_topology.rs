@@ -7,6 +7,7 @@
 //! wordcount_topology --name NAME --output DIR [--sentences N | --rate PER_SEC]
 //!                    [--workers W] [--parallelism P] [--acked]
 //!                    [--spouts S] [--broadcast B] [--slow-sink-micros M]
+//!                    [--panic-every N] [--exit-after N]
 //! ```
 //!
 //! `--acked`: one acker per worker; each sentence is emitted with a message id, replayed when it
@@ -14,6 +15,9 @@
 //! `--broadcast B`: B more tasks take every sentence (all grouping), each reporting how many it
 //! got in `all-<task>.json`. `--spouts S`: S spout tasks instead of P. `--slow-sink-micros M`: the sink works M µs per tuple.
 //! With both `--sentences` and `--rate`, the spouts emit at the rate until the count.
+//! `--panic-every N` adds a `faulty` bolt (one task, every sentence) that panics on every Nth
+//! sentence its worker gives it; `--exit-after N` makes it end its worker process with exit
+//! code 3 at the Nth, so the supervisor restarts it (and, counting again, it exits again).
 //!
 //! `--sentences N`: each spout task emits N sentences of the word-count workload (the same
 //! generator and seeds as `storm_starter::word_count`), so the final counts are known.
@@ -22,6 +26,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use storm::cluster::{self, BuildError, Submission};
@@ -210,6 +215,37 @@ impl BasicBolt for FileSink {
     fn declare_output_fields(&self, _declarer: &mut OutputFieldsDeclarer) {}
 }
 
+/// Sentences the faulty bolt saw in this process: a rebuilt instance goes on counting.
+static FAULTY_SEEN: AtomicU64 = AtomicU64::new(0);
+
+/// The exit code of a worker the faulty bolt ends.
+const FAULTY_EXIT_CODE: i32 = 3;
+
+struct FaultyBolt {
+    panic_every: Option<u64>,
+    exit_after: Option<u64>,
+}
+
+impl BasicBolt for FaultyBolt {
+    fn execute(
+        &mut self,
+        _input: &Tuple,
+        _c: &mut BasicOutputCollector<'_, '_>,
+    ) -> ComponentResult {
+        let seen = FAULTY_SEEN.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.exit_after.is_some_and(|n| seen >= n) {
+            eprintln!("faulty bolt: exiting the worker after {seen} sentences");
+            std::process::exit(FAULTY_EXIT_CODE);
+        }
+        if self.panic_every.is_some_and(|n| seen.is_multiple_of(n)) {
+            panic!("faulty bolt panics on sentence {seen}");
+        }
+        Ok(())
+    }
+
+    fn declare_output_fields(&self, _declarer: &mut OutputFieldsDeclarer) {}
+}
+
 #[derive(Debug)]
 struct Options {
     name: String,
@@ -222,6 +258,8 @@ struct Options {
     slow_sink_micros: u64,
     spouts: Option<u32>,
     parallelism: u32,
+    panic_every: Option<u64>,
+    exit_after: Option<u64>,
 }
 
 fn parse(args: &[String]) -> Result<Options, BuildError> {
@@ -236,6 +274,8 @@ fn parse(args: &[String]) -> Result<Options, BuildError> {
         slow_sink_micros: 0,
         spouts: None,
         parallelism: 1,
+        panic_every: None,
+        exit_after: None,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -257,6 +297,8 @@ fn parse(args: &[String]) -> Result<Options, BuildError> {
             "--broadcast" => o.broadcast = value.parse()?,
             "--spouts" => o.spouts = Some(value.parse()?),
             "--slow-sink-micros" => o.slow_sink_micros = value.parse()?,
+            "--panic-every" => o.panic_every = Some(value.parse()?),
+            "--exit-after" => o.exit_after = Some(value.parse()?),
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
@@ -314,6 +356,19 @@ fn build(args: &[String]) -> Result<Submission, BuildError> {
             )
             .all_grouping("sentences")
             .add_configuration("topology.tick.tuple.freq.secs", 1);
+    }
+    if o.panic_every.is_some() || o.exit_after.is_some() {
+        let (panic_every, exit_after) = (o.panic_every, o.exit_after);
+        builder
+            .set_basic_bolt(
+                "faulty",
+                move || FaultyBolt {
+                    panic_every,
+                    exit_after,
+                },
+                1,
+            )
+            .shuffle_grouping("sentences");
     }
     let mut config = Config::new();
     config.workers = o.workers;

@@ -16,6 +16,7 @@ use storm_core::system::{
 use storm_core::util::{java_hash, FloorMod, SplitMix64};
 use storm_core::{EmitError, MessageId, TaskId, Tuple, Value, Values};
 
+use crate::error_reports::TaskErrorReporter;
 use crate::load::{LoadMap, LoadSampler};
 use crate::progress::Progress;
 use crate::rotating_map::RotatingMap;
@@ -109,6 +110,8 @@ pub struct TaskEmitter {
     next_load_refresh: Instant,
     /// This emitter's samples of the threads' busy time.
     load_sampler: LoadSampler,
+    /// Where reported errors go beyond the log and counters (a worker process: ZooKeeper).
+    errors: Option<TaskErrorReporter>,
 }
 
 /// The collectors' lane plan for the default stream as its grouping stands now: none with
@@ -184,7 +187,13 @@ impl TaskEmitter {
             load_sampler: loads.sampler(),
             loads,
             next_load_refresh: Instant::now() + LOAD_REFRESH,
+            errors: None,
         }
+    }
+
+    /// Publishes the errors this task reports through `reporter` as well (throttled).
+    pub fn publish_errors(&mut self, reporter: TaskErrorReporter) {
+        self.errors = Some(reporter);
     }
 
     /// Adds credit returned by `from` (see [`Transfer::add_credit`]).
@@ -583,5 +592,8 @@ impl Emitter for TaskEmitter {
     fn report_error(&mut self, error: &str) {
         tracing::error!(task = %self.task, component = %self.routing.component(), error, "component reported an error");
         self.stats.record_error(error);
+        if let Some(reporter) = &mut self.errors {
+            reporter.report(error);
+        }
     }
 }

@@ -8,6 +8,7 @@ use storm_core::grouping::{CustomGroupingFactory, LoadBounds};
 use storm_core::{Config, TaskId, TopologyContext, TopologyError};
 
 use crate::batch::{BatchTuples, CreditGrant};
+use crate::error_reports::{ErrorSink, TaskErrorReporter};
 use crate::load::LoadMap;
 use crate::routing::{OutputRouting, Placement};
 use crate::transfer::Transfer;
@@ -48,6 +49,8 @@ pub struct TaskEnv {
     pub thread_tasks: Arc<Vec<TaskId>>,
     /// How full every local task's input is.
     pub loads: Arc<LoadMap>,
+    /// Where the worker publishes its tasks' errors, if anywhere.
+    pub errors: Option<ErrorSink>,
 }
 
 impl TaskEnv {
@@ -84,7 +87,7 @@ impl TaskEnv {
             .local_acker
             .and_then(|a| ackers.iter().position(|t| *t == a))
             .map(|index| RootAffinity::new(index as u32, ackers.len() as u32));
-        Ok(TaskEmitter::new(
+        let mut emitter = TaskEmitter::new(
             self.task,
             routing,
             outgoing,
@@ -95,7 +98,16 @@ impl TaskEnv {
             },
             self.config.debug,
             root_affinity,
-        ))
+        );
+        if let Some(sink) = &self.errors {
+            emitter.publish_errors(TaskErrorReporter::new(
+                self.task,
+                self.stats.component.clone(),
+                &self.config,
+                sink.clone(),
+            ));
+        }
+        Ok(emitter)
     }
 
     /// Counts the time since `started` as work done on this task's thread.

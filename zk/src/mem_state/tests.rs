@@ -7,7 +7,9 @@ use storm_core::{ComponentId, ExecutorInfo, TaskId, TopologyId};
 
 use super::*;
 use crate::cluster_state::ClusterState;
-use crate::records::{Assignment, ErrorInfo, NimbusInfo, NodePort, SupervisorInfo};
+use crate::records::{
+    Assignment, ErrorInfo, NimbusInfo, NodePort, RestartReason, SupervisorInfo, WorkerRestarts,
+};
 use crate::watch::Change;
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -112,6 +114,7 @@ async fn keeps_the_newest_ten_errors_newest_first() {
             time_secs: i,
             host: "h".into(),
             port: 6700,
+            task: 3,
         };
         state.report_error(&id, &comp, &e).await.expect("report");
     }
@@ -126,6 +129,46 @@ async fn keeps_the_newest_ten_errors_newest_first() {
     );
     state.teardown_errors(&id).await.expect("teardown");
     assert!(state.errors(&id, &comp).await.expect("list").is_empty());
+}
+
+#[tokio::test]
+async fn restarts_count_up_per_slot_with_the_last_reason() {
+    let state = MemClusterState::new();
+    state.setup().await.expect("setup");
+    let id = TopologyId::new("t-1");
+    let a = NodePort::new("sup-a", 6700);
+    let b = NodePort::new("sup-a", 6701);
+    let first = RestartReason::Exited { code: 3 };
+    let second = RestartReason::MissedHeartbeat { age_secs: Some(4) };
+    state
+        .record_restart(&id, &a, &first, 10)
+        .await
+        .expect("write");
+    let counted = state
+        .record_restart(&id, &a, &second, 20)
+        .await
+        .expect("write");
+    state
+        .record_restart(&id, &b, &RestartReason::StartTimeout, 15)
+        .await
+        .expect("write");
+    let expected_a = WorkerRestarts {
+        count: 2,
+        last_reason: second,
+        last_time_secs: 20,
+    };
+    assert_eq!(counted, expected_a);
+    let all = state.worker_restarts(&id).await.expect("read");
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[&a], expected_a);
+    assert_eq!(all[&b].count, 1);
+    assert_eq!(all[&b].last_reason, RestartReason::StartTimeout);
+    assert_eq!(
+        state.restart_topologies().await.expect("list"),
+        vec![id.clone()]
+    );
+    state.teardown_restarts(&id).await.expect("teardown");
+    assert!(state.worker_restarts(&id).await.expect("read").is_empty());
 }
 
 #[tokio::test]

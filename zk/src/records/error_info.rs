@@ -13,4 +13,6 @@ pub struct ErrorInfo {
     pub host: String,
     /// The port of that worker.
     pub port: u16,
+    /// The task that reported it.
+    pub task: u32,
 }

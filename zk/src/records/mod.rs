@@ -5,6 +5,7 @@ mod credentials;
 mod error_info;
 mod heartbeat;
 mod nimbus;
+mod restarts;
 mod storm_base;
 mod supervisor;
 
@@ -13,5 +14,6 @@ pub use credentials::Credentials;
 pub use error_info::ErrorInfo;
 pub use heartbeat::WorkerHeartbeat;
 pub use nimbus::NimbusInfo;
+pub use restarts::{RestartReason, WorkerRestarts};
 pub use storm_base::{RebalanceOptions, StormBase, TopologyStatus};
 pub use supervisor::SupervisorInfo;
