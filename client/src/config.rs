@@ -108,13 +108,15 @@ pub struct DaemonConfig {
     /// missing artifacts from the leader. It is not eligible to lead while any is missing, so
     /// a short period keeps a standby ready soon after each submission.
     pub nimbus_code_sync_freq: Duration,
-    /// `storm.nimbus.retry.times` (5): rounds over `nimbus.seeds` after the first, when no
-    /// seed leads or answers, before a client gives up.
+    /// `storm.nimbus.retry.times` (Storm: 5; ours: 15): rounds over `nimbus.seeds` after the
+    /// first, when no seed leads or answers, before a client gives up.
     pub nimbus_retry_times: u32,
-    /// `storm.nimbus.retry.interval.millis` (2000): the wait before the first retry round,
-    /// doubled each round.
+    /// `storm.nimbus.retry.interval.millis` (Storm: 2000; ours: 500): the wait before the
+    /// first retry round, doubled each round.
     pub nimbus_retry_interval: Duration,
-    /// `storm.nimbus.retry.intervalceiling.millis` (60000): the longest wait between rounds.
+    /// `storm.nimbus.retry.intervalceiling.millis` (Storm: 60000; ours: 2000): the longest
+    /// wait between rounds. With ours a client keeps looking for about 27 s, longer than a
+    /// failover (one `storm.zookeeper.session.timeout`), and finds the new leader within 2 s.
     pub nimbus_retry_interval_ceiling: Duration,
     /// `supervisor.slots.ports` (`[6700, 6701, 6702, 6703]`): one worker per port.
     pub supervisor_slots_ports: Vec<u16>,
@@ -149,9 +151,9 @@ impl Default for DaemonConfig {
             nimbus_file_copy_expiration: Duration::from_secs(600),
             nimbus_artifact_max_bytes: 1 << 30,
             nimbus_code_sync_freq: Duration::from_secs(2),
-            nimbus_retry_times: 5,
-            nimbus_retry_interval: Duration::from_millis(2000),
-            nimbus_retry_interval_ceiling: Duration::from_millis(60000),
+            nimbus_retry_times: 15,
+            nimbus_retry_interval: Duration::from_millis(500),
+            nimbus_retry_interval_ceiling: Duration::from_millis(2000),
             supervisor_slots_ports: vec![6700, 6701, 6702, 6703],
             supervisor_monitor_freq: Duration::from_secs(3),
             supervisor_heartbeat_freq: Duration::from_secs(5),
@@ -446,7 +448,7 @@ mod tests {
         );
         assert_eq!(c.nimbus_retry_times, 2);
         assert_eq!(c.nimbus_retry_interval, Duration::from_millis(100));
-        assert_eq!(c.nimbus_retry_interval_ceiling, Duration::from_secs(60));
+        assert_eq!(c.nimbus_retry_interval_ceiling, Duration::from_secs(2));
         assert_eq!(c.nimbus_code_sync_freq, Duration::from_secs(1));
         let bad = DaemonConfig::from_yaml("storm.nimbus.retry.interval.millis: soon");
         assert!(bad.is_err_and(|e| e.to_string().contains("storm.nimbus.retry.interval.millis")));
