@@ -1,7 +1,8 @@
 //! Nimbus out of the data path and Nimbus HA, with real processes: `kill -9` of the only Nimbus
 //! leaves a word count processing, and a restarted Nimbus lists it unchanged without touching
 //! its assignment or workers; with two Nimbus processes the standby copies each artifact,
-//! takes over when the leader is killed, and accepts submissions and kills through the seeds.
+//! takes over when the leader is killed, and accepts submissions, rebalances and kills through
+//! the seeds.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -151,6 +152,21 @@ async fn a_standby_holds_every_artifact_and_takes_over_when_the_leader_dies() {
     .await
     .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
 
+    let rebalanced = cluster
+        .storm(&["rebalance", "second", "-n", "2", "-w", "1"])
+        .await;
+    assert!(rebalanced.ok(), "{rebalanced:?}\n{}", cluster.logs());
+    wait_until(
+        "the second topology runs in two workers",
+        DEADLINE,
+        || async {
+            list(&cluster)
+                .await
+                .is_ok_and(|l| l.iter().any(|t| t.name == "second" && t.num_workers == 2))
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
     let killed = cluster.storm(&["kill", "first", "-w", "1"]).await;
     assert!(killed.ok(), "{killed:?}\n{}", cluster.logs());
     wait_until("the first topology is removed", DEADLINE, || async {
