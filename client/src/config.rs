@@ -64,6 +64,10 @@ const KNOWN_KEYS: &[&str] = &[
     "nimbus.task.launch.secs",
     "nimbus.file.copy.expiration.secs",
     "nimbus.artifact.max.bytes",
+    "nimbus.code.sync.freq.secs",
+    "storm.nimbus.retry.times",
+    "storm.nimbus.retry.interval.millis",
+    "storm.nimbus.retry.intervalceiling.millis",
     "supervisor.slots.ports",
     "supervisor.monitor.frequency.secs",
     "supervisor.heartbeat.frequency.secs",
@@ -82,7 +86,9 @@ pub struct DaemonConfig {
     pub local_dir: PathBuf,
     /// `storm.local.hostname` (`localhost`): the host this daemon advertises (and Nimbus binds).
     pub hostname: String,
-    /// `nimbus.seeds` (`["localhost"]`): hosts clients try for Nimbus.
+    /// `nimbus.seeds` (`["localhost"]`): the Nimbus hosts clients ask for the leader, in
+    /// turn. An entry may also be `host:port` (an extension of ours, so several Nimbus
+    /// processes can share one host); a plain host uses `nimbus.thrift.port`.
     pub nimbus_seeds: Vec<String>,
     /// `nimbus.thrift.port` (6627; `nimbus.port` is accepted too): Nimbus's port.
     pub nimbus_port: u16,
@@ -98,6 +104,20 @@ pub struct DaemonConfig {
     pub nimbus_file_copy_expiration: Duration,
     /// `nimbus.artifact.max.bytes` (ours; 1 GiB): the largest artifact Nimbus accepts.
     pub nimbus_artifact_max_bytes: u64,
+    /// `nimbus.code.sync.freq.secs` (Storm: 120; ours: 2): how often a standby Nimbus copies
+    /// missing artifacts from the leader. It is not eligible to lead while any is missing, so
+    /// a short period keeps a standby ready soon after each submission.
+    pub nimbus_code_sync_freq: Duration,
+    /// `storm.nimbus.retry.times` (Storm: 5; ours: 15): rounds over `nimbus.seeds` after the
+    /// first, when no seed leads or answers, before a client gives up.
+    pub nimbus_retry_times: u32,
+    /// `storm.nimbus.retry.interval.millis` (Storm: 2000; ours: 500): the wait before the
+    /// first retry round, doubled each round.
+    pub nimbus_retry_interval: Duration,
+    /// `storm.nimbus.retry.intervalceiling.millis` (Storm: 60000; ours: 2000): the longest
+    /// wait between rounds. With ours a client keeps looking for about 27 s, longer than a
+    /// failover (one `storm.zookeeper.session.timeout`), and finds the new leader within 2 s.
+    pub nimbus_retry_interval_ceiling: Duration,
     /// `supervisor.slots.ports` (`[6700, 6701, 6702, 6703]`): one worker per port.
     pub supervisor_slots_ports: Vec<u16>,
     /// `supervisor.monitor.frequency.secs` (3): the slot state machines' period.
@@ -130,6 +150,10 @@ impl Default for DaemonConfig {
             nimbus_task_launch: Duration::from_secs(120),
             nimbus_file_copy_expiration: Duration::from_secs(600),
             nimbus_artifact_max_bytes: 1 << 30,
+            nimbus_code_sync_freq: Duration::from_secs(2),
+            nimbus_retry_times: 15,
+            nimbus_retry_interval: Duration::from_millis(500),
+            nimbus_retry_interval_ceiling: Duration::from_millis(2000),
             supervisor_slots_ports: vec![6700, 6701, 6702, 6703],
             supervisor_monitor_freq: Duration::from_secs(3),
             supervisor_heartbeat_freq: Duration::from_secs(5),
@@ -258,6 +282,32 @@ impl DaemonConfig {
                 .filter(|n| *n > 0)
                 .ok_or_else(|| wrong("nimbus.artifact.max.bytes", "a positive byte count"))?;
         }
+        if let Some(v) = map.get("nimbus.code.sync.freq.secs") {
+            c.nimbus_code_sync_freq = secs(v, "nimbus.code.sync.freq.secs")?;
+        }
+        if let Some(v) = map.get("storm.nimbus.retry.times") {
+            c.nimbus_retry_times = v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| wrong("storm.nimbus.retry.times", "a count"))?;
+        }
+        for (key, field) in [
+            (
+                "storm.nimbus.retry.interval.millis",
+                &mut c.nimbus_retry_interval,
+            ),
+            (
+                "storm.nimbus.retry.intervalceiling.millis",
+                &mut c.nimbus_retry_interval_ceiling,
+            ),
+        ] {
+            if let Some(v) = map.get(key) {
+                *field = v
+                    .as_u64()
+                    .map(Duration::from_millis)
+                    .ok_or_else(|| wrong(key, "milliseconds"))?;
+            }
+        }
         if let Some(v) = map.get("supervisor.slots.ports") {
             c.supervisor_slots_ports = v
                 .as_array()
@@ -302,11 +352,19 @@ impl DaemonConfig {
         Self::from_map(map)
     }
 
-    /// `host:port` of each Nimbus seed.
+    /// `host:port` of each Nimbus seed: an entry that ends in `:port` is taken as it is, a
+    /// plain host gets `nimbus.thrift.port`.
     pub fn nimbus_addresses(&self) -> Vec<String> {
         self.nimbus_seeds
             .iter()
-            .map(|h| format!("{h}:{}", self.nimbus_port))
+            .map(|seed| match seed.rsplit_once(':') {
+                Some((host, port))
+                    if !host.is_empty() && !host.contains(':') && port.parse::<u16>().is_ok() =>
+                {
+                    seed.clone()
+                }
+                _ => format!("{seed}:{}", self.nimbus_port),
+            })
             .collect()
     }
 }
@@ -376,6 +434,24 @@ mod tests {
         assert_eq!(c.nimbus_monitor_freq, Duration::from_secs(10));
         assert_eq!(c.zookeeper.root, "/storm");
         assert_eq!(c.local_dir, PathBuf::from("storm-local"));
+    }
+
+    #[test]
+    fn seeds_may_name_their_port_and_retries_are_storms_keys() {
+        let yaml = "nimbus.seeds: [\"n1\", \"127.0.0.2:7100\", \"n3:7200\"]\n\
+                    nimbus.thrift.port: 7000\nstorm.nimbus.retry.times: 2\n\
+                    storm.nimbus.retry.interval.millis: 100\nnimbus.code.sync.freq.secs: 1\n";
+        let c = DaemonConfig::from_yaml(yaml).expect("valid");
+        assert_eq!(
+            c.nimbus_addresses(),
+            vec!["n1:7000", "127.0.0.2:7100", "n3:7200"]
+        );
+        assert_eq!(c.nimbus_retry_times, 2);
+        assert_eq!(c.nimbus_retry_interval, Duration::from_millis(100));
+        assert_eq!(c.nimbus_retry_interval_ceiling, Duration::from_secs(2));
+        assert_eq!(c.nimbus_code_sync_freq, Duration::from_secs(1));
+        let bad = DaemonConfig::from_yaml("storm.nimbus.retry.interval.millis: soon");
+        assert!(bad.is_err_and(|e| e.to_string().contains("storm.nimbus.retry.interval.millis")));
     }
 
     #[test]

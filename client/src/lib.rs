@@ -6,6 +6,7 @@
 //! * [`protocol`]: the Nimbus protocol's requests and replies, in `storm-codec` frames;
 //! * [`nimbus_client`]: [`NimbusClient`], used by the `storm` command, supervisors and
 //!   [`StormSubmitter`] ([`submitter`]), which uploads the binary and submits the topology;
+//!   [`nimbus_leader`] finds the leading Nimbus through `nimbus.seeds`;
 //! * [`launch`]: the contract between a supervisor and the binary it starts as a worker (its
 //!   environment, run files and local heartbeat);
 //! * [`worker_process`]: worker mode, what the author's binary does under a supervisor, and
@@ -16,6 +17,7 @@ pub mod error;
 pub mod error_publisher;
 pub mod launch;
 pub mod nimbus_client;
+pub mod nimbus_leader;
 pub mod protocol;
 pub mod shutdown_signal;
 pub mod submitter;

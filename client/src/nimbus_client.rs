@@ -10,6 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::config::DaemonConfig;
+use crate::nimbus_leader::LeaderSearch;
 use crate::protocol::{
     frames, hex, CodecError, RebalanceRequest, RemoteError, Request, Response, SubmitTopology,
     TopologyDist, TopologyInfo, TopologySummary, CHUNK_SIZE,
@@ -29,13 +30,13 @@ pub enum ClientError {
         /// Why.
         reason: String,
     },
-    /// No seed answered.
-    #[error("cannot reach Nimbus at any of {}: {last}", tried.join(", "))]
-    NoNimbus {
-        /// The addresses tried.
-        tried: Vec<String>,
-        /// The last failure.
-        last: Box<ClientError>,
+    /// No seed led, or led to the leader, within the retries.
+    #[error("no leading Nimbus found through nimbus.seeds in {rounds} round(s): {}", attempts.join("; "))]
+    NoLeader {
+        /// Rounds made over the seeds.
+        rounds: u32,
+        /// Each address asked, as `host:port: why it was not the leader`.
+        attempts: Vec<String>,
     },
     /// Nimbus did not answer in time.
     #[error("Nimbus at {addr} did not answer {request} within {timeout:?}")]
@@ -151,27 +152,15 @@ impl NimbusClient {
         })
     }
 
-    /// Connects to the first of `nimbus.seeds` that answers, on `nimbus.thrift.port`.
+    /// Connects to the leading Nimbus through `nimbus.seeds`, following a standby's
+    /// `NotLeader` answer and retrying as [`LeaderSearch`] describes.
     pub async fn connect_seeds(config: &DaemonConfig) -> Result<Self> {
-        let tried = config.nimbus_addresses();
-        let mut last = None;
-        for addr in &tried {
-            match Self::connect(addr, config.max_frame, DEFAULT_TIMEOUT).await {
-                Ok(c) => return Ok(c),
-                Err(e) => last = Some(e),
-            }
-        }
-        match (tried.len(), last) {
-            (1, Some(e)) => Err(e),
-            (_, Some(e)) => Err(ClientError::NoNimbus {
-                tried,
-                last: Box::new(e),
-            }),
-            (_, None) => Err(ClientError::Connect {
-                addr: "nimbus.seeds".into(),
-                reason: "nimbus.seeds is empty".into(),
-            }),
-        }
+        LeaderSearch::from_config(config).connect().await
+    }
+
+    /// Sets the timeout of each later call.
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
     }
 
     /// The address connected to.

@@ -30,6 +30,9 @@ pub const START_DEADLINE: Duration = Duration::from_secs(30);
 pub struct ClusterOptions {
     /// The `storm` binary (`env!("CARGO_BIN_EXE_storm_cli")` in this package's tests).
     pub cli: PathBuf,
+    /// Nimbus processes to start (1; more for HA, each on its own port, all in
+    /// `nimbus.seeds` as `127.0.0.1:port`). The first leads.
+    pub nimbuses: usize,
     /// Supervisors to start.
     pub supervisors: usize,
     /// Worker slots (ports) per supervisor.
@@ -47,6 +50,7 @@ impl ClusterOptions {
     pub fn new(cli: impl Into<PathBuf>) -> Self {
         Self {
             cli: cli.into(),
+            nimbuses: 1,
             supervisors: 2,
             ports_per_supervisor: 2,
             conf: BTreeMap::new(),
@@ -176,8 +180,10 @@ impl CommandOutput {
 pub struct StormCluster {
     /// The ZooKeeper server.
     pub zookeeper: ZooKeeperEnsemble,
-    /// Nimbus.
+    /// Nimbus (the first one, which led when the cluster started).
     pub nimbus: Daemon,
+    /// The other Nimbus processes, standbys when the cluster started (`nimbus-1`, ...).
+    pub other_nimbuses: Vec<Daemon>,
     /// The supervisors.
     pub supervisors: Vec<Daemon>,
     dir: TempDir,
@@ -185,6 +191,8 @@ pub struct StormCluster {
     client_conf: PathBuf,
     conf: Value,
     nimbus_port: u16,
+    /// Each Nimbus's `storm.yaml`, in the order of [`Self::nimbus_mut`], to restart it.
+    nimbus_confs: Vec<Value>,
 }
 
 impl std::fmt::Debug for StormCluster {
@@ -242,18 +250,43 @@ impl StormCluster {
             }
         };
         conf["nimbus.thrift.port"] = json!(nimbus_port);
+        let mut nimbus_confs = vec![nimbus_conf(&conf, dir.path(), "nimbus", nimbus_port)];
+        let mut other_nimbuses = Vec::new();
+        if options.nimbuses > 1 {
+            let mut seeds = vec![format!("127.0.0.1:{nimbus_port}")];
+            for i in 1..options.nimbuses {
+                let name = format!("nimbus-{i}");
+                let port = free_port().map_err(io_err("finding a free port"))?;
+                let c = nimbus_conf(&conf, dir.path(), &name, port);
+                other_nimbuses.push(Daemon::spawn(
+                    &options.cli,
+                    "nimbus",
+                    &name,
+                    dir.path(),
+                    &c,
+                )?);
+                nimbus_confs.push(c);
+                seeds.push(format!("127.0.0.1:{port}"));
+            }
+            conf["nimbus.seeds"] = json!(seeds);
+            for c in &mut nimbus_confs {
+                c["nimbus.seeds"] = json!(seeds);
+            }
+        }
         let client_conf = dir.path().join("client-storm.yaml");
         std::fs::write(&client_conf, conf.to_string())
             .map_err(io_err("writing the client storm.yaml"))?;
         let mut cluster = Self {
             zookeeper,
             nimbus,
+            other_nimbuses,
             supervisors: Vec::new(),
             dir,
             cli: options.cli.clone(),
             client_conf,
             conf,
             nimbus_port,
+            nimbus_confs,
         };
         for i in 0..options.supervisors {
             cluster.add_supervisor(options.ports_per_supervisor, i)?;
@@ -268,7 +301,16 @@ impl StormCluster {
                 .unwrap_or(false)
         })
         .await;
-        if registered.is_err() {
+        let want_nimbuses = options.nimbuses.max(1);
+        let nimbuses_up = wait_until("every nimbus registered", START_DEADLINE, || async {
+            state
+                .nimbuses()
+                .await
+                .map(|n| n.len() == want_nimbuses)
+                .unwrap_or(false)
+        })
+        .await;
+        if registered.is_err() || nimbuses_up.is_err() {
             return Err(HarnessError::NotReady {
                 port: nimbus_port,
                 waited: START_DEADLINE,
@@ -276,6 +318,39 @@ impl StormCluster {
             });
         }
         Ok(cluster)
+    }
+
+    /// Nimbus number `i` (0: [`Self::nimbus`], then [`Self::other_nimbuses`]).
+    pub fn nimbus_mut(&mut self, i: usize) -> &mut Daemon {
+        match i {
+            0 => &mut self.nimbus,
+            _ => &mut self.other_nimbuses[i - 1],
+        }
+    }
+
+    /// The `host:port` of Nimbus number `i`.
+    pub fn nimbus_addr_of(&self, i: usize) -> String {
+        let port = self.nimbus_confs[i]["nimbus.thrift.port"]
+            .as_u64()
+            .unwrap_or(0);
+        format!("127.0.0.1:{port}")
+    }
+
+    /// Which Nimbus leads now, by ZooKeeper's latch, if one does.
+    pub async fn leader_index(&self) -> Option<usize> {
+        let leader = self.state().await.ok()?.leader().await.ok()??;
+        (0..self.nimbus_confs.len()).find(|i| self.nimbus_addr_of(*i) == leader.id())
+    }
+
+    /// Starts Nimbus number `i` again (killed first if it runs) with the same port, config
+    /// and `storm.local.dir`; waits for nothing.
+    pub fn restart_nimbus(&mut self, i: usize) -> Result<(), HarnessError> {
+        let name = self.nimbus_mut(i).name.clone();
+        self.nimbus_mut(i).kill();
+        let conf = self.nimbus_confs[i].clone();
+        let daemon = Daemon::spawn(&self.cli, "nimbus", &name, self.dir.path(), &conf)?;
+        *self.nimbus_mut(i) = daemon;
+        Ok(())
     }
 
     fn add_supervisor(&mut self, ports: usize, i: usize) -> Result<(), HarnessError> {
@@ -448,6 +523,7 @@ impl StormCluster {
     pub fn logs(&self) -> String {
         let mut out = String::new();
         let mut files: Vec<PathBuf> = vec![self.nimbus.log.clone()];
+        files.extend(self.other_nimbuses.iter().map(|n| n.log.clone()));
         files.extend(self.supervisors.iter().map(|s| s.log.clone()));
         files.extend(find_files(self.dir.path(), "worker.log"));
         for f in files {
@@ -465,6 +541,9 @@ impl Drop for StormCluster {
     fn drop(&mut self) {
         // Runs on panics too: daemons first, then any worker left behind, all by pid.
         self.nimbus.kill();
+        for n in &mut self.other_nimbuses {
+            n.kill();
+        }
         for s in &mut self.supervisors {
             s.kill();
         }
@@ -484,6 +563,14 @@ impl Drop for StormCluster {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// The `storm.yaml` of a Nimbus called `name` on `port`, with its own `storm.local.dir`.
+fn nimbus_conf(conf: &Value, dir: &Path, name: &str, port: u16) -> Value {
+    let mut c = conf.clone();
+    c["nimbus.thrift.port"] = json!(port);
+    c["storm.local.dir"] = json!(dir.join(name).display().to_string());
+    c
 }
 
 fn is_zombie(pid: u32) -> bool {

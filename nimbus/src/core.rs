@@ -225,6 +225,10 @@ impl NimbusCore {
                 })?;
                 reply(Response::TopologyDist(dist))
             }
+            Request::GetLeader => {
+                self.ensure_leader().await?;
+                reply(Response::Ok)
+            }
             Request::DownloadChunk {
                 topology_id,
                 offset,

@@ -1,5 +1,6 @@
 //! Running Nimbus as a daemon (`storm nimbus`): connect to ZooKeeper, bind the port, register
-//! under `/nimbuses`, contend for leadership, serve until SIGTERM or SIGINT.
+//! under `/nimbuses`, copy artifacts from the leader every `nimbus.code.sync.freq.secs`,
+//! contend for leadership while it holds them all, serve until SIGTERM or SIGINT.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,6 +8,7 @@ use std::time::Duration;
 use actix::{Actor, Addr};
 use storm_zk::{ClusterState, NimbusInfo, ZkClusterState};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::actor::{Leadership, Nimbus};
 use crate::core::NimbusCore;
@@ -75,20 +77,55 @@ pub async fn start(config: DaemonConfig) -> Result<StartedNimbus, NimbusError> {
     )?;
     let max_frame = config.max_frame;
     let core = Arc::new(NimbusCore::new(config, state.clone(), store));
-    let addr = Nimbus::new(core).start();
+    let addr = Nimbus::new(core.clone()).start();
     let serving = actix::spawn(server::serve(listener, addr.clone(), max_frame));
-    let leading = actix::spawn(contend(state, info.clone(), addr.clone()));
+    let (eligible_tx, eligible) = watch::channel(false);
+    let syncing = actix::spawn(sync_code(core, info.clone(), eligible_tx));
+    let leading = actix::spawn(contend(state, info.clone(), addr.clone(), eligible));
     Ok(StartedNimbus {
         info,
         addr,
-        tasks: vec![serving, leading],
+        tasks: vec![serving, syncing, leading],
     })
 }
 
-/// Contends for leadership forever, telling the actor each time it is gained or lost.
-async fn contend(state: Arc<dyn ClusterState>, info: NimbusInfo, nimbus: Addr<Nimbus>) {
+/// Copies missing artifacts from the leader every `nimbus.code.sync.freq.secs`, publishing
+/// after each pass whether this Nimbus is eligible to lead.
+async fn sync_code(core: Arc<NimbusCore>, info: NimbusInfo, eligible: watch::Sender<bool>) {
+    let period = core.config().nimbus_code_sync_freq;
     loop {
-        match state.contend_leadership(&info).await {
+        match core.sync_code(&info).await {
+            Ok(now_eligible) => {
+                eligible.send_if_modified(|e| std::mem::replace(e, now_eligible) != now_eligible);
+            }
+            Err(e) => tracing::warn!(error = %e, "syncing artifacts; the next pass retries"),
+        }
+        tokio::time::sleep(period).await;
+    }
+}
+
+/// Contends for leadership forever while eligible, telling the actor each time it is gained or
+/// lost; leaves the election while it lacks an artifact (Storm's `quitElectionFor`).
+async fn contend(
+    state: Arc<dyn ClusterState>,
+    info: NimbusInfo,
+    nimbus: Addr<Nimbus>,
+    mut eligible: watch::Receiver<bool>,
+) {
+    loop {
+        if eligible.wait_for(|e| *e).await.is_err() {
+            return;
+        }
+        let mut withdraw = eligible.clone();
+        let joined = tokio::select! {
+            joined = state.contend_leadership(&info) => Some(joined),
+            _ = withdraw.wait_for(|e| !*e) => None,
+        };
+        let Some(joined) = joined else {
+            tracing::info!("lacking an artifact: out of the leader election until it is copied");
+            continue;
+        };
+        match joined {
             Ok(mut leadership) => {
                 let leading = NimbusInfo {
                     is_leader: true,

@@ -15,9 +15,14 @@
 //!    `TopologyActions` table; waits become timers on the [`Nimbus`] actor.
 //! 5. Every `nimbus.monitor.freq.secs` a round re-schedules executors whose supervisors went
 //!    away or whose heartbeats stopped, and cleans up after removed topologies.
+//!
+//! Several Nimbus processes may run (HA): one leads through the ZooKeeper latch; the others
+//! answer `NotLeader` to changes, copy every artifact from the leader (`code_sync`) and join
+//! the election only while they hold them all ([`daemon`]).
 
 pub mod actor;
 mod assignments;
+mod code_sync;
 pub mod core;
 pub mod daemon;
 pub mod error;

@@ -263,11 +263,28 @@ impl ArtifactStore {
             .ok_or_else(|| RemoteError::UnknownUpload {
                 location: location.to_owned(),
             })?;
+        Ok(self.install_file(&upload.path, dist)?)
+    }
+
+    /// Where a copy of a topology's artifact is downloaded before [`Self::install_file`].
+    pub fn replica_path(&self, topology_id: &str) -> PathBuf {
+        self.inbox().join(format!("replica-{topology_id}.part"))
+    }
+
+    /// Whether a topology's files are complete here (`dist.json` is written last).
+    pub fn holds(&self, topology_id: &str) -> bool {
+        self.dist_dir(topology_id).join(DIST_FILE).is_file()
+    }
+
+    /// Moves a verified artifact file (an upload, or a copy from the leader) into a topology's
+    /// directory with its [`TopologyDist`]; on failure neither is left behind.
+    pub fn install_file(&mut self, file: &Path, dist: &TopologyDist) -> Result<(), StoreError> {
+        let upload_path = file.to_owned();
         let dir = self.dist_dir(&dist.topology_id);
         let result = (|| {
             io("creating", &dir, fs::create_dir_all(&dir))?;
             let artifact = dir.join(ARTIFACT_FILE);
-            io("moving", &upload.path, fs::rename(&upload.path, &artifact))?;
+            io("moving", &upload_path, fs::rename(&upload_path, &artifact))?;
             let json = serde_json::to_vec_pretty(dist).map_err(|e| StoreError {
                 what: "encoding",
                 path: dir.join(DIST_FILE),
@@ -278,9 +295,9 @@ impl ArtifactStore {
             io("renaming", &tmp, fs::rename(&tmp, dir.join(DIST_FILE)))
         })();
         if let Err(e) = result {
-            let _ = fs::remove_file(&upload.path);
+            let _ = fs::remove_file(&upload_path);
             let _ = fs::remove_dir_all(&dir);
-            return Err(e.into());
+            return Err(e);
         }
         Ok(())
     }

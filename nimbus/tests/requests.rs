@@ -521,3 +521,15 @@ async fn a_follower_refuses_changes_and_names_the_leader() {
         "{r:?}"
     );
 }
+
+#[tokio::test]
+async fn get_leader_is_answered_yes_by_the_leader_and_not_leader_by_a_follower() {
+    let f = Fixture::new().await;
+    assert_eq!(f.call(Request::GetLeader).await, Response::Ok);
+    f.core.lose_leadership();
+    let r = f.call(Request::GetLeader).await;
+    assert!(
+        matches!(r, Response::Error(RemoteError::NotLeader { .. })),
+        "{r:?}"
+    );
+}

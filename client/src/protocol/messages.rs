@@ -82,6 +82,9 @@ pub enum Request {
         /// Most bytes to return.
         max_len: u32,
     },
+    /// Asks whether this Nimbus leads (Storm's `getLeader`): the leader answers
+    /// [`Response::Ok`], any other Nimbus [`RemoteError::NotLeader`] naming the leader it knows.
+    GetLeader,
 }
 
 impl Request {
@@ -101,6 +104,7 @@ impl Request {
             Request::GetTopologyInfo { .. } => "getTopologyInfo",
             Request::GetTopologyDist { .. } => "getTopologyDist",
             Request::DownloadChunk { .. } => "downloadChunk",
+            Request::GetLeader => "getLeader",
         }
     }
 }
