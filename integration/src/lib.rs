@@ -10,6 +10,7 @@
 
 pub mod acl_checks;
 pub mod cluster;
+pub mod docker;
 pub mod ensemble;
 pub mod fixtures;
 pub mod ports;
@@ -20,7 +21,7 @@ pub mod zookeeper;
 
 pub use cluster::{ClusterOptions, CommandOutput, Daemon, StormCluster};
 pub use ensemble::ZooKeeperEnsemble;
-pub use wait::{wait_until, TimedOut};
+pub use wait::{wait_every, wait_until, TimedOut};
 pub use zookeeper::{HarnessError, ServerOptions, ZooKeeperServer};
 
 /// Sends `tracing` output to the test's captured stderr, filtered by `RUST_LOG` (default

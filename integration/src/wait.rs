@@ -20,6 +20,21 @@ pub struct TimedOut {
 pub async fn wait_until<F, Fut>(
     what: &str,
     timeout: Duration,
+    condition: F,
+) -> Result<Duration, TimedOut>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    wait_every(what, timeout, POLL_INTERVAL, condition).await
+}
+
+/// Polls `condition` every `interval` (for conditions that are costly to check, such as one
+/// that runs a command) until it returns true, for at most `timeout`.
+pub async fn wait_every<F, Fut>(
+    what: &str,
+    timeout: Duration,
+    interval: Duration,
     mut condition: F,
 ) -> Result<Duration, TimedOut>
 where
@@ -37,7 +52,7 @@ where
                 waited: started.elapsed(),
             });
         }
-        tokio::time::sleep(POLL_INTERVAL).await;
+        tokio::time::sleep(interval).await;
     }
 }
 
