@@ -2,9 +2,11 @@
 //! `ReadClusterState` and `Slot` loop).
 //!
 //! It registers itself under `/supervisors/<id>` (ephemeral, rewritten every
-//! `supervisor.heartbeat.frequency.secs`), reads the assignments when they change and every
-//! `supervisor.monitor.frequency.secs`, and steps each port's [`Slot`]: downloading artifacts
-//! from Nimbus, launching workers, restarting those that die or stop heartbeating, killing
+//! `supervisor.heartbeat.frequency.secs` with its workers' local heartbeats, which is how
+//! Nimbus learns that executors live: one write per supervisor, STORM-145), reads the
+//! assignments when they change and every `supervisor.monitor.frequency.secs`, and steps each
+//! port's [`Slot`]: downloading artifacts from Nimbus, launching workers, restarting those that
+//! die (seen within [`WORKER_EXIT_POLL`], not at the next round) or stop heartbeating, killing
 //! those no longer assigned and deleting what they leave behind. When ZooKeeper cannot be
 //! read it keeps the last assignments it knew, so an outage kills no worker.
 
@@ -13,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
+use storm_client::config::WORKER_EXIT_POLL;
 use storm_client::protocol::TopologyDist;
 use storm_client::DaemonConfig;
 use storm_core::TopologyId;
@@ -93,7 +96,29 @@ impl Supervisor {
             time_secs: now_secs(),
             uptime_secs: self.started.elapsed().as_secs(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            worker_heartbeats: self.worker_heartbeats(),
         }
+    }
+
+    /// The local heartbeats of the workers running in the slots, for Nimbus. A worker being
+    /// killed no longer speaks for its executors (they may already be assigned elsewhere).
+    fn worker_heartbeats(&self) -> Vec<storm_zk::WorkerHeartbeat> {
+        self.slots
+            .values()
+            .filter(|s| !matches!(s.state, crate::slot::SlotState::Killing { .. }))
+            .filter_map(|s| s.state.worker_id())
+            .filter(|id| self.workers.contains_key(*id))
+            .filter_map(|id| LocalHeartbeat::read(&self.local.worker_dir(id)))
+            .map(|hb| hb.to_worker_heartbeat())
+            .collect()
+    }
+
+    /// Whether a worker process has exited since it was last looked at.
+    fn any_worker_exited(&mut self) -> bool {
+        // Every worker is checked (and reaped), not just the first that exited.
+        self.workers
+            .values_mut()
+            .fold(false, |seen, w| w.has_exited() || seen)
     }
 
     fn observe_worker(&mut self, worker_id: Option<&str>) -> WorkerObservation {
@@ -300,6 +325,12 @@ impl Actor for Supervisor {
         ctx.notify(Sync);
         ctx.run_interval(self.config.supervisor_monitor_freq, |_, ctx| {
             ctx.notify(Sync)
+        });
+        // A worker that exits is relaunched at once, with the assignments last read.
+        ctx.run_interval(WORKER_EXIT_POLL, |act, ctx| {
+            if act.any_worker_exited() {
+                act.step_slots(ctx);
+            }
         });
         let mut watch = self.state.watch_assignments();
         let me = ctx.address();
