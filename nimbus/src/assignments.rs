@@ -33,7 +33,7 @@ impl NimbusCore {
         let registered = self.state.all_supervisor_info().await?;
         let supervisors: BTreeMap<String, storm_zk::SupervisorInfo> = {
             let mut cache = self.lock_heartbeats();
-            cache.update_supervisors(&registered, now.instant);
+            cache.update_supervisors(&registered, now.instant, self.liveness());
             registered
                 .iter()
                 .filter(|(id, _)| {

@@ -551,6 +551,7 @@ impl NimbusCore {
             task_timeout: self.config.nimbus_task_timeout,
             task_launch: self.config.nimbus_task_launch,
             supervisor_timeout: self.config.nimbus_supervisor_timeout,
+            monitor_period: self.config.nimbus_monitor_freq,
         }
     }
 

@@ -9,6 +9,8 @@
 //! less than `nimbus.task.launch.secs` ago, or the task timeout if longer) or its heartbeat
 //! changed within `nimbus.task.timeout.secs`; a supervisor is alive while its registration
 //! changed within `nimbus.supervisor.timeout.secs` (and its ephemeral znode exists at all).
+//! Nimbus judges only silence it could have heard: after a spell without reads (ZooKeeper
+//! unreachable, leadership just regained) every clock restarts.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -44,6 +46,7 @@ impl Beat {
 pub struct HeartbeatCache {
     beats: BTreeMap<TopologyId, BTreeMap<ExecutorInfo, Beat>>,
     supervisors: BTreeMap<String, Beat>,
+    last_read: Option<Instant>,
 }
 
 /// The liveness rules' timeouts.
@@ -55,6 +58,8 @@ pub struct Liveness {
     pub task_launch: Duration,
     /// `nimbus.supervisor.timeout.secs`.
     pub supervisor_timeout: Duration,
+    /// `nimbus.monitor.freq.secs`: reads further apart than twice this mean Nimbus was blind.
+    pub monitor_period: Duration,
 }
 
 /// One topology's worker heartbeats, by slot, out of the supervisors' records.
@@ -90,12 +95,26 @@ impl HeartbeatCache {
         }
     }
 
-    /// Records the supervisors' registrations as read at `now`, forgetting those gone.
+    /// Records the supervisors' registrations as read at `now` (each round's first read),
+    /// forgetting those gone. After more than two monitor periods without a read, every
+    /// supervisor's and executor's clock restarts at `now`.
     pub fn update_supervisors(
         &mut self,
         registered: &BTreeMap<String, SupervisorInfo>,
         now: Instant,
+        rules: Liveness,
     ) {
+        let blind = self
+            .last_read
+            .is_some_and(|t| now.saturating_duration_since(t) > rules.monitor_period * 2);
+        self.last_read = Some(now);
+        if blind {
+            tracing::info!("no heartbeats read for a while: every liveness clock restarts");
+            let all = self.beats.values_mut().flat_map(BTreeMap::values_mut);
+            for beat in all.chain(self.supervisors.values_mut()) {
+                beat.seen_at = now;
+            }
+        }
         self.supervisors.retain(|id, _| registered.contains_key(id));
         for (id, info) in registered {
             let beat = Beat::observed(self.supervisors.get(id).copied(), info.time_secs, now);
@@ -146,6 +165,7 @@ mod tests {
         task_timeout: Duration::from_secs(30),
         task_launch: Duration::from_secs(120),
         supervisor_timeout: Duration::from_secs(6),
+        monitor_period: Duration::from_secs(2),
     };
 
     fn e(n: u32) -> ExecutorInfo {
@@ -243,17 +263,17 @@ mod tests {
         let t0 = Instant::now();
         let at = |s: u64| t0 + Duration::from_secs(s);
         let registered = BTreeMap::from([("s1".to_owned(), supervisor("s1", 100, Vec::new()))]);
-        cache.update_supervisors(&registered, at(0));
+        cache.update_supervisors(&registered, at(0), RULES);
         assert!(cache.is_supervisor_alive("s1", at(5), RULES));
         // Rewritten with the same time (its clock stopped, or it is gone): no refresh.
-        cache.update_supervisors(&registered, at(4));
+        cache.update_supervisors(&registered, at(4), RULES);
         assert!(!cache.is_supervisor_alive("s1", at(6), RULES));
         // A changed time revives it, whatever its clock says.
         let later = BTreeMap::from([("s1".to_owned(), supervisor("s1", 7, Vec::new()))]);
-        cache.update_supervisors(&later, at(7));
+        cache.update_supervisors(&later, at(7), RULES);
         assert!(cache.is_supervisor_alive("s1", at(12), RULES));
         // Its znode gone: forgotten at once.
-        cache.update_supervisors(&BTreeMap::new(), at(8));
+        cache.update_supervisors(&BTreeMap::new(), at(8), RULES);
         assert!(!cache.is_supervisor_alive("s1", at(8), RULES));
         assert!(!cache.is_supervisor_alive("never-seen", at(8), RULES));
     }
@@ -286,5 +306,27 @@ mod tests {
         cache.update(&id, &beats, t0);
         assert!(cache.is_alive(&id, &e(6701), None, 0, t0 + Duration::from_secs(29), RULES));
         assert!(!cache.is_alive(&id, &e(6701), None, 0, t0 + Duration::from_secs(30), RULES));
+    }
+
+    #[test]
+    fn silence_nimbus_could_not_hear_does_not_count() {
+        let mut cache = HeartbeatCache::default();
+        let id = TopologyId::new("t-1-1");
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let registered = BTreeMap::from([("s1".to_owned(), supervisor("s1", 100, Vec::new()))]);
+        cache.update_supervisors(&registered, at(0), RULES);
+        cache.update(&id, &beat(5), at(0));
+        // ZooKeeper unreachable for 20 s: no reads. The first read after it finds the same
+        // records (nobody could write), which restarts the clocks rather than condemning all.
+        cache.update_supervisors(&registered, at(20), RULES);
+        cache.update(&id, &beat(5), at(20));
+        assert!(cache.is_supervisor_alive("s1", at(25), RULES));
+        assert!(cache.is_alive(&id, &e(1), None, 0, at(49), RULES));
+        // Heard silence counts again: reads every 2 s, nothing changes.
+        for t in [22, 24, 26] {
+            cache.update_supervisors(&registered, at(t), RULES);
+        }
+        assert!(!cache.is_supervisor_alive("s1", at(26), RULES));
     }
 }
