@@ -116,9 +116,11 @@ impl Supervisor {
     /// Whether a worker process has exited since it was last looked at.
     fn any_worker_exited(&mut self) -> bool {
         // Every worker is checked (and reaped), not just the first that exited.
-        self.workers
-            .values_mut()
-            .fold(false, |seen, w| w.has_exited() || seen)
+        let mut seen = false;
+        for w in self.workers.values_mut() {
+            seen |= w.has_exited();
+        }
+        seen
     }
 
     fn observe_worker(&mut self, worker_id: Option<&str>) -> WorkerObservation {
