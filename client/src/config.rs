@@ -53,8 +53,10 @@ pub enum ConfigError {
     ZooKeeper(#[from] storm_zk::Error),
 }
 
-/// How often a supervisor checks whether a worker process it started has exited (ours: a
-/// worker that dies is relaunched this fast, not at the next `supervisor.monitor.frequency.secs`).
+/// How often a supervisor checks whether a worker process it started has exited, or a starting
+/// one has written its first heartbeat (ours: a worker that dies is relaunched, and one that
+/// starts is reported to Nimbus, this fast rather than at the next
+/// `supervisor.monitor.frequency.secs`).
 pub const WORKER_EXIT_POLL: Duration = Duration::from_millis(100);
 
 /// Keys read by this build, besides `storm.zookeeper.*` (read by [`ZkConfig::from_storm_map`]).
@@ -98,8 +100,9 @@ pub struct DaemonConfig {
     /// `nimbus.monitor.freq.secs` (ours: 2; Storm: 10): how often Nimbus re-schedules and runs
     /// timed actions. A supervisor's znode vanishing triggers a round at once besides.
     pub nimbus_monitor_freq: Duration,
-    /// `nimbus.task.timeout.secs` (ours: 6; Storm: 30): how long an executor's heartbeat may
-    /// stay unchanged, on Nimbus's clock, before it counts as dead and is reassigned.
+    /// `nimbus.task.timeout.secs` (ours: 10; Storm: 30): how long an executor's heartbeat may
+    /// stay unchanged, on Nimbus's clock, before it counts as dead and is reassigned. Longer
+    /// than a supervisor's in-place restart of a worker, so Nimbus does not move those.
     pub nimbus_task_timeout: Duration,
     /// `nimbus.task.launch.secs` (ours: 30; Storm: 120): a newly assigned executor counts as
     /// alive this long without heartbeats, while its worker downloads and starts.
@@ -142,7 +145,7 @@ impl Default for DaemonConfig {
             nimbus_port: 6627,
             max_frame: crate::protocol::DEFAULT_MAX_FRAME,
             nimbus_monitor_freq: Duration::from_secs(2),
-            nimbus_task_timeout: Duration::from_secs(6),
+            nimbus_task_timeout: Duration::from_secs(10),
             nimbus_task_launch: Duration::from_secs(30),
             nimbus_supervisor_timeout: Duration::from_secs(6),
             nimbus_file_copy_expiration: Duration::from_secs(600),
@@ -395,7 +398,7 @@ mod tests {
         assert_eq!(c.nimbus_port, 6627);
         assert_eq!(c.supervisor_slots_ports, vec![6700, 6701, 6702, 6703]);
         assert_eq!(c.nimbus_monitor_freq, Duration::from_secs(2));
-        assert_eq!(c.nimbus_task_timeout, Duration::from_secs(6));
+        assert_eq!(c.nimbus_task_timeout, Duration::from_secs(10));
         assert_eq!(c.nimbus_supervisor_timeout, Duration::from_secs(6));
         assert_eq!(c.supervisor_worker_timeout, Duration::from_secs(5));
         assert_eq!(c.zookeeper.session_timeout, Duration::from_secs(6));

@@ -110,20 +110,20 @@ async fn an_executor_whose_heartbeat_stops_is_reassigned_after_the_task_timeout(
     };
     // Past nimbus.task.launch.secs (30), liveness rests on the heartbeats alone: they keep
     // changing until 40 s, then the worker hangs while its supervisor keeps beating.
-    for t in (2..=44).step_by(2) {
+    for t in (2..=48).step_by(2) {
         beat(&f, "sup-a", &[6700, 6701], t, vec![worker(t.min(40))]).await;
         f.core.monitor(f.later(t)).await;
     }
-    beat(&f, "sup-a", &[6700, 6701], 45, vec![worker(40)]).await;
-    f.core.monitor(f.later(45)).await;
+    beat(&f, "sup-a", &[6700, 6701], 49, vec![worker(40)]).await;
+    f.core.monitor(f.later(49)).await;
     assert_eq!(
         by_slot(&assignment(&f, &id).await).keys().next(),
         Some(&slot)
     );
 
-    // nimbus.task.timeout.secs is 6: 46 s is 6 s after Nimbus last saw the heartbeat change.
-    beat(&f, "sup-a", &[6700, 6701], 46, vec![worker(40)]).await;
-    f.core.monitor(f.later(46)).await;
+    // nimbus.task.timeout.secs is 10: 50 s is 10 s after Nimbus last saw the beat change.
+    beat(&f, "sup-a", &[6700, 6701], 50, vec![worker(40)]).await;
+    f.core.monitor(f.later(50)).await;
     let moved = by_slot(&assignment(&f, &id).await);
     assert_eq!(moved.len(), 1);
     assert_ne!(moved.keys().next(), Some(&slot), "{moved:?}");

@@ -27,7 +27,7 @@ use storm_client::launch::{now_secs, LocalHeartbeat};
 use crate::local_state::LocalState;
 use crate::localizer;
 use crate::slot::{
-    LocalAssignment, Observation, Slot, SlotAction, SlotTimeouts, WorkerObservation,
+    LocalAssignment, Observation, Slot, SlotAction, SlotState, SlotTimeouts, WorkerObservation,
 };
 
 enum Artifact {
@@ -105,12 +105,22 @@ impl Supervisor {
     fn worker_heartbeats(&self) -> Vec<storm_zk::WorkerHeartbeat> {
         self.slots
             .values()
-            .filter(|s| !matches!(s.state, crate::slot::SlotState::Killing { .. }))
+            .filter(|s| !matches!(s.state, SlotState::Killing { .. }))
             .filter_map(|s| s.state.worker_id())
             .filter(|id| self.workers.contains_key(*id))
             .filter_map(|id| LocalHeartbeat::read(&self.local.worker_dir(id)))
             .map(|hb| hb.to_worker_heartbeat())
             .collect()
+    }
+
+    /// Whether a starting worker has written its first local heartbeat.
+    fn any_worker_started(&self) -> bool {
+        self.slots.values().any(|s| match &s.state {
+            SlotState::WaitingForWorkerStart { worker_id, .. } => {
+                LocalHeartbeat::read(&self.local.worker_dir(worker_id)).is_some()
+            }
+            _ => false,
+        })
     }
 
     /// Whether a worker process has exited since it was last looked at.
@@ -141,6 +151,7 @@ impl Supervisor {
     /// Steps every slot once and carries out the actions.
     fn step_slots(&mut self, ctx: &mut Context<Self>) {
         let ports: Vec<u16> = self.slots.keys().copied().collect();
+        let mut started = false;
         for port in ports {
             let Some(slot) = self.slots.remove(&port) else {
                 continue;
@@ -160,6 +171,7 @@ impl Supervisor {
             let (slot, actions) = slot.step(&obs, &self.timeouts);
             if slot.state.name() != before {
                 tracing::info!(port, from = before, to = slot.state.name(), "slot");
+                started |= matches!(slot.state, SlotState::Running { .. });
             }
             for action in actions {
                 self.perform(port, action, ctx);
@@ -167,6 +179,10 @@ impl Supervisor {
             self.slots.insert(port, slot);
         }
         self.forget_unused_artifacts();
+        if started {
+            // Tell Nimbus at once that a worker runs, rather than at the next heartbeat.
+            self.heartbeat(ctx);
+        }
     }
 
     fn perform(&mut self, port: u16, action: SlotAction, ctx: &mut Context<Self>) {
@@ -328,9 +344,10 @@ impl Actor for Supervisor {
         ctx.run_interval(self.config.supervisor_monitor_freq, |_, ctx| {
             ctx.notify(Sync)
         });
-        // A worker that exits is relaunched at once, with the assignments last read.
+        // A worker that exits is relaunched at once, with the assignments last read; one
+        // that starts is reported at once.
         ctx.run_interval(WORKER_EXIT_POLL, |act, ctx| {
-            if act.any_worker_exited() {
+            if act.any_worker_exited() || act.any_worker_started() {
                 act.step_slots(ctx);
             }
         });
