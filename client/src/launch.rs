@@ -208,4 +208,39 @@ mod tests {
         hb.write(dir.path()).expect("write");
         assert_eq!(LocalHeartbeat::read(dir.path()), Some(hb));
     }
+
+    #[test]
+    fn a_local_heartbeat_becomes_the_record_nimbus_reads() {
+        let executor = ExecutorInfo {
+            start: storm_core::TaskId(3),
+            end: storm_core::TaskId(4),
+        };
+        let hb = LocalHeartbeat {
+            time_secs: 1_700_000_000,
+            topology_id: "t-1-1".into(),
+            executors: vec![executor],
+            port: 6701,
+            uptime_secs: 12,
+            details: BTreeMap::new(),
+        };
+        assert_eq!(
+            hb.to_worker_heartbeat(),
+            WorkerHeartbeat {
+                topology_id: TopologyId::new("t-1-1"),
+                executors: vec![executor],
+                time_secs: 1_700_000_000,
+                uptime_secs: 12,
+                port: 6701,
+            }
+        );
+        // A heartbeat written before uptime was recorded still reads.
+        let old =
+            r#"{"time_secs":5,"topology_id":"t-1-1","executors":[],"port":6700,"details":{}}"#;
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(HEARTBEAT_FILE), old).expect("write");
+        assert_eq!(
+            LocalHeartbeat::read(dir.path()).map(|h| h.uptime_secs),
+            Some(0)
+        );
+    }
 }
