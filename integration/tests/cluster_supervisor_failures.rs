@@ -1,6 +1,7 @@
 //! Supervisors that die and workers that move: `kill -9` of a supervisor and its workers moves
-//! its tasks to the other supervisor's slots and the counts keep rising; a rebalance that
-//! moves one component restarts only the workers whose executors changed.
+//! its tasks to the other supervisor's slots, through Nimbus's watch on `/supervisors` alone,
+//! and the counts keep rising; a rebalance that moves one component restarts only the workers
+//! whose executors changed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
+use serde_json::json;
 use storm_core::ExecutorInfo;
 use storm_integration::reports::{read_reports, SinkReport};
 use storm_integration::{wait_until, ClusterOptions, StormCluster};
@@ -16,6 +18,8 @@ use storm_zk::Assignment;
 const CLI: &str = env!("CARGO_BIN_EXE_storm_cli");
 const TOPOLOGY: &str = env!("CARGO_BIN_EXE_wordcount_topology");
 const DEADLINE: Duration = Duration::from_secs(90);
+/// The session timeout (6 s) and a round, with room for a loaded machine.
+const VANISHED_ZNODE_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Each slot port's executors.
 fn executors_by_port(a: &Assignment) -> BTreeMap<u16, BTreeSet<ExecutorInfo>> {
@@ -53,9 +57,12 @@ async fn every_sink_keeps_receiving(cluster: &StormCluster, output: &Path, sinks
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_supervisors_tasks_move_to_the_other_and_counts_keep_rising() {
     storm_integration::init_tracing();
-    let mut cluster = StormCluster::start(ClusterOptions::new(CLI))
-        .await
-        .expect("cluster");
+    // No periodic round and no heartbeat timeout within the test: only the vanished znode
+    // (the supervisor's session expiring, 6 s) can trigger the reassignment.
+    let options = ClusterOptions::new(CLI)
+        .with_conf("nimbus.monitor.freq.secs", json!(600))
+        .with_conf("nimbus.supervisor.timeout.secs", json!(600));
+    let mut cluster = StormCluster::start(options).await.expect("cluster");
     let output = cluster.dir().join("output");
     let args = ["--rate", "200", "--parallelism", "2", "--workers", "2"];
     cluster.submit(TOPOLOGY, "wc-machine", &output, &args).await;
@@ -83,7 +90,7 @@ async fn a_killed_supervisors_tasks_move_to_the_other_and_counts_keep_rising() {
 
     wait_until(
         "every executor is assigned to the live supervisor",
-        DEADLINE,
+        VANISHED_ZNODE_DEADLINE,
         || async {
             cluster.only_assignment().await.is_some_and(|a| {
                 a.executor_node_port.len() == executors
