@@ -1,5 +1,7 @@
 //! `DaemonConfig`: the cluster's `storm.yaml`, with Storm's key names and defaults
-//! (`conf/defaults.yaml`), read by Nimbus, supervisors, workers and the `storm` command.
+//! (`conf/defaults.yaml`), read by Nimbus, supervisors, workers and the `storm` command. The
+//! failure-detection timings default to seconds rather than Storm's half-minutes (each field
+//! says which; ARCHITECTURE.md, "Failure detection", says why).
 //!
 //! A file is read, then `-c key=value` overrides are layered over it (values are YAML, so
 //! `-c supervisor.slots.ports=[6700,6701]` works), as Storm's command line does. Keys this build
@@ -51,6 +53,12 @@ pub enum ConfigError {
     ZooKeeper(#[from] storm_zk::Error),
 }
 
+/// How often a supervisor checks whether a worker process it started has exited, or a starting
+/// one has written its first heartbeat (ours: a worker that dies is relaunched, and one that
+/// starts is reported to Nimbus, this fast rather than at the next
+/// `supervisor.monitor.frequency.secs`).
+pub const WORKER_EXIT_POLL: Duration = Duration::from_millis(100);
+
 /// Keys read by this build, besides `storm.zookeeper.*` (read by [`ZkConfig::from_storm_map`]).
 const KNOWN_KEYS: &[&str] = &[
     "storm.local.dir",
@@ -62,6 +70,7 @@ const KNOWN_KEYS: &[&str] = &[
     "nimbus.monitor.freq.secs",
     "nimbus.task.timeout.secs",
     "nimbus.task.launch.secs",
+    "nimbus.supervisor.timeout.secs",
     "nimbus.file.copy.expiration.secs",
     "nimbus.artifact.max.bytes",
     "nimbus.code.sync.freq.secs",
@@ -94,12 +103,20 @@ pub struct DaemonConfig {
     pub nimbus_port: u16,
     /// `nimbus.thrift.max_buffer_size` (1048576): the largest frame either side accepts.
     pub max_frame: usize,
-    /// `nimbus.monitor.freq.secs` (10): how often Nimbus re-schedules and runs timed actions.
+    /// `nimbus.monitor.freq.secs` (ours: 2; Storm: 10): how often Nimbus re-schedules and runs
+    /// timed actions. A supervisor's znode vanishing triggers a round at once besides.
     pub nimbus_monitor_freq: Duration,
-    /// `nimbus.task.timeout.secs` (30): heartbeat age after which an executor counts as dead.
+    /// `nimbus.task.timeout.secs` (ours: 10; Storm: 30): how long an executor's heartbeat may
+    /// stay unchanged, on Nimbus's clock, before it counts as dead and is reassigned. Longer
+    /// than a supervisor's in-place restart of a worker, so Nimbus does not move those.
     pub nimbus_task_timeout: Duration,
-    /// `nimbus.task.launch.secs` (120): a new executor counts as alive this long.
+    /// `nimbus.task.launch.secs` (ours: 30; Storm: 120): a newly assigned executor counts as
+    /// alive this long without heartbeats, while its worker downloads and starts.
     pub nimbus_task_launch: Duration,
+    /// `nimbus.supervisor.timeout.secs` (ours: 6; Storm: 60): how long a supervisor's
+    /// registration may stay unchanged before its slots count as dead, even while its
+    /// ephemeral znode lingers.
+    pub nimbus_supervisor_timeout: Duration,
     /// `nimbus.file.copy.expiration.secs` (600): idle uploads are dropped after this.
     pub nimbus_file_copy_expiration: Duration,
     /// `nimbus.artifact.max.bytes` (ours; 1 GiB): the largest artifact Nimbus accepts.
@@ -122,9 +139,11 @@ pub struct DaemonConfig {
     pub supervisor_slots_ports: Vec<u16>,
     /// `supervisor.monitor.frequency.secs` (3): the slot state machines' period.
     pub supervisor_monitor_freq: Duration,
-    /// `supervisor.heartbeat.frequency.secs` (5): how often the registration is rewritten.
+    /// `supervisor.heartbeat.frequency.secs` (ours: 2; Storm: 5): how often the registration,
+    /// which carries the workers' heartbeats for Nimbus, is rewritten.
     pub supervisor_heartbeat_freq: Duration,
-    /// `supervisor.worker.timeout.secs` (30): local heartbeat age before a worker is restarted.
+    /// `supervisor.worker.timeout.secs` (ours: 5; Storm: 30): local heartbeat age before a
+    /// worker is restarted. A worker that exits is seen within [`WORKER_EXIT_POLL`] instead.
     pub supervisor_worker_timeout: Duration,
     /// `supervisor.worker.start.timeout.secs` (120): time for a new worker's first heartbeat.
     pub supervisor_worker_start_timeout: Duration,
@@ -145,9 +164,10 @@ impl Default for DaemonConfig {
             nimbus_seeds: vec!["localhost".to_owned()],
             nimbus_port: 6627,
             max_frame: crate::protocol::DEFAULT_MAX_FRAME,
-            nimbus_monitor_freq: Duration::from_secs(10),
-            nimbus_task_timeout: Duration::from_secs(30),
-            nimbus_task_launch: Duration::from_secs(120),
+            nimbus_monitor_freq: Duration::from_secs(2),
+            nimbus_task_timeout: Duration::from_secs(10),
+            nimbus_task_launch: Duration::from_secs(30),
+            nimbus_supervisor_timeout: Duration::from_secs(6),
             nimbus_file_copy_expiration: Duration::from_secs(600),
             nimbus_artifact_max_bytes: 1 << 30,
             nimbus_code_sync_freq: Duration::from_secs(2),
@@ -156,8 +176,8 @@ impl Default for DaemonConfig {
             nimbus_retry_interval_ceiling: Duration::from_millis(2000),
             supervisor_slots_ports: vec![6700, 6701, 6702, 6703],
             supervisor_monitor_freq: Duration::from_secs(3),
-            supervisor_heartbeat_freq: Duration::from_secs(5),
-            supervisor_worker_timeout: Duration::from_secs(30),
+            supervisor_heartbeat_freq: Duration::from_secs(2),
+            supervisor_worker_timeout: Duration::from_secs(5),
             supervisor_worker_start_timeout: Duration::from_secs(120),
             supervisor_worker_shutdown_sleep: Duration::from_secs(3),
             worker_heartbeat_freq: Duration::from_secs(1),
@@ -238,10 +258,14 @@ impl DaemonConfig {
                     )
                 })? as usize;
         }
-        let secs_keys: [(&str, &mut Duration); 10] = [
+        let secs_keys: [(&str, &mut Duration); 11] = [
             ("nimbus.monitor.freq.secs", &mut c.nimbus_monitor_freq),
             ("nimbus.task.timeout.secs", &mut c.nimbus_task_timeout),
             ("nimbus.task.launch.secs", &mut c.nimbus_task_launch),
+            (
+                "nimbus.supervisor.timeout.secs",
+                &mut c.nimbus_supervisor_timeout,
+            ),
             (
                 "nimbus.file.copy.expiration.secs",
                 &mut c.nimbus_file_copy_expiration,
@@ -427,11 +451,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_are_storms() {
+    fn defaults_are_storms_but_detection_takes_seconds() {
         let c = DaemonConfig::from_yaml("").expect("empty is fine");
         assert_eq!(c.nimbus_port, 6627);
         assert_eq!(c.supervisor_slots_ports, vec![6700, 6701, 6702, 6703]);
-        assert_eq!(c.nimbus_monitor_freq, Duration::from_secs(10));
+        assert_eq!(c.nimbus_monitor_freq, Duration::from_secs(2));
+        assert_eq!(c.nimbus_task_timeout, Duration::from_secs(10));
+        assert_eq!(c.nimbus_supervisor_timeout, Duration::from_secs(6));
+        assert_eq!(c.supervisor_worker_timeout, Duration::from_secs(5));
+        assert_eq!(c.zookeeper.session_timeout, Duration::from_secs(6));
         assert_eq!(c.zookeeper.root, "/storm");
         assert_eq!(c.local_dir, PathBuf::from("storm-local"));
     }
@@ -459,6 +487,7 @@ mod tests {
         let yaml = "storm.zookeeper.servers: [\"z1\"]\nstorm.zookeeper.port: 2182\n\
                     nimbus.seeds: [\"n1\", \"n2\"]\nnimbus.thrift.port: 7000\n\
                     supervisor.slots.ports: [6701, 6700]\nnimbus.monitor.freq.secs: 1\n\
+                    nimbus.supervisor.timeout.secs: 60\n\
                     storm.local.dir: /var/storm\n";
         let file = tempfile::NamedTempFile::new().expect("temp file");
         std::fs::write(file.path(), yaml).expect("write");
@@ -475,6 +504,7 @@ mod tests {
         assert_eq!(c.nimbus_addresses(), vec!["n1:7001", "n2:7001"]);
         assert_eq!(c.supervisor_slots_ports, vec![6800]);
         assert_eq!(c.nimbus_monitor_freq, Duration::from_secs(1));
+        assert_eq!(c.nimbus_supervisor_timeout, Duration::from_secs(60));
         assert_eq!(c.local_dir, PathBuf::from("/var/storm"));
         assert_eq!(c.hostname, "node-1");
         let again = DaemonConfig::from_json(&c.to_json()).expect("round trip");

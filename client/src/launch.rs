@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use storm_core::topology::ExecutorInfo;
 use storm_core::TopologyId;
-use storm_zk::NodePort;
+use storm_zk::{NodePort, WorkerHeartbeat};
 
 use crate::config::DaemonConfig;
 use crate::protocol::TopologyDist;
@@ -136,7 +136,8 @@ impl WorkerLaunch {
 }
 
 /// What a worker writes to its directory every `worker.heartbeat.frequency.secs` (Storm's
-/// `LSWorkerHeartbeat`).
+/// `LSWorkerHeartbeat`). Its supervisor restarts it when this goes stale, and publishes it to
+/// Nimbus in its own ZooKeeper record (the worker itself writes nothing to ZooKeeper).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalHeartbeat {
     /// When it was written, in seconds since the epoch.
@@ -147,6 +148,9 @@ pub struct LocalHeartbeat {
     pub executors: Vec<ExecutorInfo>,
     /// The worker's port.
     pub port: u16,
+    /// Seconds since the worker started.
+    #[serde(default)]
+    pub uptime_secs: u64,
     /// Facts for tests and operators (e.g. whether the spouts are active).
     pub details: BTreeMap<String, String>,
 }
@@ -172,6 +176,17 @@ impl LocalHeartbeat {
         let bytes = std::fs::read(worker_dir.join(HEARTBEAT_FILE)).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
+
+    /// The heartbeat as Nimbus reads it from the supervisor's record.
+    pub fn to_worker_heartbeat(&self) -> WorkerHeartbeat {
+        WorkerHeartbeat {
+            topology_id: TopologyId::new(self.topology_id.clone()),
+            executors: self.executors.clone(),
+            time_secs: self.time_secs,
+            uptime_secs: self.uptime_secs,
+            port: self.port,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -187,9 +202,45 @@ mod tests {
             topology_id: "t-1-1".into(),
             executors: Vec::new(),
             port: 6700,
+            uptime_secs: 3,
             details: BTreeMap::from([("active".into(), "true".into())]),
         };
         hb.write(dir.path()).expect("write");
         assert_eq!(LocalHeartbeat::read(dir.path()), Some(hb));
+    }
+
+    #[test]
+    fn a_local_heartbeat_becomes_the_record_nimbus_reads() {
+        let executor = ExecutorInfo {
+            start: storm_core::TaskId(3),
+            end: storm_core::TaskId(4),
+        };
+        let hb = LocalHeartbeat {
+            time_secs: 1_700_000_000,
+            topology_id: "t-1-1".into(),
+            executors: vec![executor],
+            port: 6701,
+            uptime_secs: 12,
+            details: BTreeMap::new(),
+        };
+        assert_eq!(
+            hb.to_worker_heartbeat(),
+            WorkerHeartbeat {
+                topology_id: TopologyId::new("t-1-1"),
+                executors: vec![executor],
+                time_secs: 1_700_000_000,
+                uptime_secs: 12,
+                port: 6701,
+            }
+        );
+        // A heartbeat written before uptime was recorded still reads.
+        let old =
+            r#"{"time_secs":5,"topology_id":"t-1-1","executors":[],"port":6700,"details":{}}"#;
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(HEARTBEAT_FILE), old).expect("write");
+        assert_eq!(
+            LocalHeartbeat::read(dir.path()).map(|h| h.uptime_secs),
+            Some(0)
+        );
     }
 }

@@ -4,8 +4,9 @@
 //! It reads its launch parameters from the environment ([`WorkerLaunch::from_env`](crate::launch::WorkerLaunch::from_env)), checks
 //! that the topology its own code rebuilt is the one Nimbus accepted, reads its assignment from
 //! ZooKeeper, starts the tasks of its executors with Nimbus's config, and then, until SIGTERM
-//! or until its supervisor is gone: writes a local heartbeat and a ZooKeeper heartbeat every
-//! `worker.heartbeat.frequency.secs`, activates or deactivates its spouts as the topology's
+//! or until its supervisor is gone: writes a local heartbeat every
+//! `worker.heartbeat.frequency.secs` (its supervisor publishes it to Nimbus: workers write no
+//! heartbeat to ZooKeeper, STORM-145), activates or deactivates its spouts as the topology's
 //! status changes, and writes the errors its tasks report to ZooKeeper
 //! ([`crate::error_publisher`]).
 
@@ -13,11 +14,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use storm_core::topology::ExecutorInfo;
 use storm_core::{Config, TaskId, Topology, TopologyId};
 use storm_worker::error_reports::ErrorSink;
 use storm_worker::RunningTopology;
-use storm_zk::{Change, ClusterState, NodePort, TopologyStatus, WorkerHeartbeat, ZkClusterState};
+use storm_zk::{Change, ClusterState, TopologyStatus, ZkClusterState};
 use tokio::sync::watch;
 
 use storm_worker::transport::handshake::WorkerSecret;
@@ -169,14 +169,6 @@ async fn run(
         .worker_heartbeat_freq
         .max(Duration::from_millis(100));
     let status = actix::spawn(follow_status(state.clone(), id.clone(), freq, active_tx));
-    let zk_beats = actix::spawn(zk_heartbeats(
-        state.clone(),
-        id.clone(),
-        slot.clone(),
-        executors.clone(),
-        freq,
-        started,
-    ));
 
     use tokio::signal::unix::{signal, SignalKind};
     let (mut term, mut int) = match (
@@ -221,6 +213,7 @@ async fn run(
                     topology_id: id.to_string(),
                     executors: executors.clone(),
                     port: launch.port,
+                    uptime_secs: started.elapsed().as_secs(),
                     details: BTreeMap::from([("active".to_owned(), running.is_active().to_string())]),
                 };
                 if let Err(e) = hb.write(&launch.worker_dir) {
@@ -231,13 +224,9 @@ async fn run(
     };
     tracing::info!(reason, "worker stopping");
     status.abort();
-    zk_beats.abort();
     errors.abort();
     running.shutdown(SHUTDOWN_TIMEOUT)?;
     transport.shutdown();
-    if let Err(e) = state.remove_worker_heartbeat(id, &slot).await {
-        tracing::debug!(error = %e, "removing the worker heartbeat");
-    }
     Ok(())
 }
 
@@ -310,31 +299,6 @@ async fn follow_status(
                 active.send_if_modified(|v| std::mem::replace(v, false));
             }
             Err(e) => tracing::debug!(error = %e, "cannot read the topology's status"),
-        }
-    }
-}
-
-/// Writes the worker's heartbeat to ZooKeeper for Nimbus, every `freq`.
-async fn zk_heartbeats(
-    state: Arc<dyn ClusterState>,
-    id: TopologyId,
-    slot: NodePort,
-    executors: Vec<ExecutorInfo>,
-    freq: Duration,
-    started: Instant,
-) {
-    let mut tick = tokio::time::interval(freq);
-    loop {
-        tick.tick().await;
-        let hb = WorkerHeartbeat {
-            topology_id: id.clone(),
-            executors: executors.clone(),
-            time_secs: now_secs(),
-            uptime_secs: started.elapsed().as_secs(),
-            port: slot.port,
-        };
-        if let Err(e) = state.set_worker_heartbeat(&id, &slot, &hb).await {
-            tracing::warn!(error = %e, "cannot write the worker heartbeat to zookeeper");
         }
     }
 }

@@ -425,31 +425,29 @@ impl StormCluster {
     /// The process ids of the workers running for this cluster (their environment names a
     /// directory inside it).
     pub fn worker_pids(&self) -> Vec<u32> {
-        let needle = format!("STORM_WORKER_DIR={}", self.dir.path().display());
-        let mut pids = Vec::new();
-        let Ok(entries) = std::fs::read_dir("/proc") else {
-            return pids;
+        worker_pids_under(self.dir.path())
+    }
+
+    /// The id supervisor `i` registered with (kept in its `storm.local.dir`).
+    pub fn supervisor_id(&self, i: usize) -> Option<String> {
+        let local = &self.supervisors.get(i)?.local_dir;
+        let id = std::fs::read_to_string(local.join("supervisor").join("id")).ok()?;
+        Some(id.trim().to_owned())
+    }
+
+    /// A machine dying: SIGKILL to supervisor `i`, then to every worker it started, by pid.
+    /// Returns the workers' pids.
+    pub fn kill_supervisor(&mut self, i: usize) -> Vec<u32> {
+        let Some(daemon) = self.supervisors.get_mut(i) else {
+            return Vec::new();
         };
-        for entry in entries.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|s| s.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
-                continue;
-            };
-            let matches = environ
-                .split(|b| *b == 0)
-                .any(|var| var.starts_with(needle.as_bytes()));
-            if matches && !is_zombie(pid) {
-                pids.push(pid);
-            }
+        // The supervisor first, or it would relaunch the workers.
+        daemon.kill();
+        let workers = worker_pids_under(&daemon.local_dir);
+        for pid in &workers {
+            sigkill(*pid);
         }
-        pids.sort_unstable();
-        pids
+        workers
     }
 
     /// Runs `storm jar BINARY --name NAME --output OUTPUT EXTRA...` (the test topologies'
@@ -553,12 +551,7 @@ impl Drop for StormCluster {
                 break;
             }
             for pid in pids {
-                if let Some(pid) = i32::try_from(pid)
-                    .ok()
-                    .and_then(rustix::process::Pid::from_raw)
-                {
-                    let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
-                }
+                sigkill(pid);
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -571,6 +564,45 @@ fn nimbus_conf(conf: &Value, dir: &Path, name: &str, port: u16) -> Value {
     c["nimbus.thrift.port"] = json!(port);
     c["storm.local.dir"] = json!(dir.join(name).display().to_string());
     c
+}
+
+/// The process ids of live workers whose directory (`STORM_WORKER_DIR`) is under `dir`.
+fn worker_pids_under(dir: &Path) -> Vec<u32> {
+    let needle = format!("STORM_WORKER_DIR={}/", dir.display());
+    let mut pids = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return pids;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        let matches = environ
+            .split(|b| *b == 0)
+            .any(|var| var.starts_with(needle.as_bytes()));
+        if matches && !is_zombie(pid) {
+            pids.push(pid);
+        }
+    }
+    pids.sort_unstable();
+    pids
+}
+
+/// SIGKILL to one process, by id; a process already gone is fine.
+fn sigkill(pid: u32) {
+    if let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+    }
 }
 
 fn is_zombie(pid: u32) -> bool {

@@ -26,6 +26,7 @@ pub fn supervisor(id: &str) -> SupervisorInfo {
         time_secs: 1_700_000_000,
         uptime_secs: 42,
         version: env!("CARGO_PKG_VERSION").into(),
+        worker_heartbeats: Vec::new(),
     }
 }
 

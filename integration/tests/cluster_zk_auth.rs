@@ -33,12 +33,17 @@ async fn znodes_carry_acls_and_refuse_clients_without_credentials() {
 
     let state = cluster.state().await.expect("authenticated state");
     let id = state.active_storms().await.expect("storms")[0].clone();
-    // The worker authenticated too: its heartbeat is there.
-    wait_until("the worker writes its heartbeat", DEADLINE, || async {
+    // The worker authenticated too: it could read its assignment and credentials (readable
+    // only with them) and runs, its heartbeat relayed by its supervisor.
+    wait_until("the worker runs and heartbeats", DEADLINE, || async {
         state
-            .worker_heartbeats(&id)
+            .all_supervisor_info()
             .await
-            .map(|b| !b.is_empty())
+            .map(|all| {
+                all.values()
+                    .flat_map(|s| &s.worker_heartbeats)
+                    .any(|hb| hb.topology_id == id)
+            })
             .unwrap_or(false)
     })
     .await

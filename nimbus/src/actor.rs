@@ -1,11 +1,14 @@
 //! `Nimbus`: the actix actor around [`NimbusCore`]. It runs requests, timers and monitor
 //! rounds one at a time (each an [`AtomicResponse`]), arms the timers transitions ask for, and
-//! follows leadership.
+//! follows leadership. A monitor round runs every `nimbus.monitor.freq.secs`, and at once when
+//! a supervisor registers or its ephemeral znode vanishes (so a dead supervisor's executors
+//! move without waiting for the next round).
 
 use std::sync::Arc;
 
 use actix::prelude::*;
 use storm_core::TopologyId;
+use storm_zk::Change;
 
 use crate::core::{NimbusCore, Now, Timer};
 use crate::status::TopologyAction;
@@ -15,6 +18,8 @@ use storm_client::protocol::{Request, Response};
 pub struct Nimbus {
     core: Arc<NimbusCore>,
     monitor_pending: bool,
+    /// A round was asked for while one ran: run another when it ends.
+    monitor_again: bool,
 }
 
 impl Nimbus {
@@ -23,6 +28,17 @@ impl Nimbus {
         Self {
             core,
             monitor_pending: false,
+            monitor_again: false,
+        }
+    }
+
+    /// Runs a monitor round now, or right after the one running.
+    fn request_monitor(&mut self, ctx: &mut Context<Self>) {
+        if self.monitor_pending {
+            self.monitor_again = true;
+        } else {
+            self.monitor_pending = true;
+            ctx.notify(Monitor);
         }
     }
 
@@ -49,6 +65,33 @@ impl Actor for Nimbus {
                 ctx.notify(Monitor);
             }
         });
+        let mut watch = self.core.watch_supervisors();
+        let me = ctx.address();
+        ctx.spawn(
+            async move {
+                while let Ok(change) = watch.changed().await {
+                    // A rewrite is a heartbeat: the periodic round judges those.
+                    if !matches!(change, Change::Updated(_)) {
+                        tracing::info!(?change, "supervisors changed; scheduling now");
+                        me.do_send(SupervisorsChanged);
+                    }
+                }
+            }
+            .into_actor(self),
+        );
+    }
+}
+
+/// A supervisor registered or vanished (or the watch resynced).
+#[derive(Message)]
+#[rtype(result = "()")]
+struct SupervisorsChanged;
+
+impl Handler<SupervisorsChanged> for Nimbus {
+    type Result = ();
+
+    fn handle(&mut self, _msg: SupervisorsChanged, ctx: &mut Self::Context) {
+        self.request_monitor(ctx);
     }
 }
 
@@ -120,7 +163,12 @@ impl Handler<Monitor> for Nimbus {
         AtomicResponse::new(Box::pin(
             async move { core.monitor(Now::current()).await }
                 .into_actor(self)
-                .map(|(), act, _| act.monitor_pending = false),
+                .map(|(), act, ctx| {
+                    act.monitor_pending = false;
+                    if std::mem::take(&mut act.monitor_again) {
+                        act.request_monitor(ctx);
+                    }
+                }),
         ))
     }
 }
@@ -149,10 +197,7 @@ impl Handler<Leadership> for Nimbus {
             .into_actor(self)
             .map(|timers, act, ctx| {
                 act.arm(timers, ctx);
-                if !act.monitor_pending {
-                    act.monitor_pending = true;
-                    ctx.notify(Monitor);
-                }
+                act.request_monitor(ctx);
             }),
         ))
     }

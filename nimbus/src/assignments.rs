@@ -1,7 +1,13 @@
-//! Nimbus's monitor round (Storm's `mkAssignments` and `doCleanup`): read the supervisors,
-//! heartbeats and assignments, schedule every topology that needs it with the
-//! [`crate::scheduler`], write the assignments that changed, and clean up after removed
-//! topologies.
+//! Nimbus's monitor round (Storm's `mkAssignments` and `doCleanup`): read the supervisors
+//! (whose records carry their workers' heartbeats) and assignments, schedule every topology
+//! that needs it with the [`crate::scheduler`], write the assignments that changed, and clean
+//! up after removed topologies.
+//!
+//! A supervisor counts as dead when its ephemeral znode is gone or its record stopped changing
+//! for `nimbus.supervisor.timeout.secs`; an executor when its heartbeat stopped changing for
+//! `nimbus.task.timeout.secs` ([`crate::heartbeats`]). Their executors go to free slots.
+//! A rebalanced topology keeps every executor that is alive in a slot the even spread can
+//! keep, so only the workers whose executors change are restarted (STORM-588).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,20 +15,37 @@ use storm_core::{ExecutorInfo, TopologyId};
 use storm_zk::{Assignment, NodePort, StormBase};
 
 use crate::core::{NimbusCore, Now};
+use crate::heartbeats::worker_heartbeats_of;
 use crate::scheduler::{self, ScheduleInput};
 
 impl NimbusCore {
-    /// Schedules every topology and writes the assignments that changed. `scratch` names a
-    /// topology being rebalanced: its current assignment is ignored, so all its slots are free.
+    /// Schedules every topology and writes the assignments that changed. `rebalanced` names a
+    /// topology just rebalanced: it is scheduled even if every executor has a live slot (its
+    /// worker count may have shrunk), keeping the executors the even spread allows in place.
     pub async fn mk_assignments(
         &self,
         now: Now,
-        scratch: Option<&TopologyId>,
+        rebalanced: Option<&TopologyId>,
     ) -> Result<(), storm_zk::Error> {
         if !self.is_leader() {
             return Ok(());
         }
-        let supervisors = self.state.all_supervisor_info().await?;
+        let registered = self.state.all_supervisor_info().await?;
+        let supervisors: BTreeMap<String, storm_zk::SupervisorInfo> = {
+            let mut cache = self.lock_heartbeats();
+            cache.update_supervisors(&registered, now.instant, self.liveness());
+            registered
+                .iter()
+                .filter(|(id, _)| {
+                    let alive = cache.is_supervisor_alive(id, now.instant, self.liveness());
+                    if !alive {
+                        tracing::debug!(supervisor = %id, "registered but silent: counted dead");
+                    }
+                    alive
+                })
+                .map(|(id, s)| (id.clone(), s.clone()))
+                .collect()
+        };
         let live_slots: BTreeSet<NodePort> = supervisors
             .values()
             .flat_map(|s| s.ports.iter().map(|p| NodePort::new(s.id.clone(), *p)))
@@ -33,7 +56,7 @@ impl NimbusCore {
                 continue;
             };
             let existing = self.state.assignment(&id).await?;
-            let beats = self.state.worker_heartbeats(&id).await?;
+            let beats = worker_heartbeats_of(&registered, &id);
             self.lock_heartbeats().update(&id, &beats, now.instant);
             topologies.push((id, base, existing));
         }
@@ -57,45 +80,75 @@ impl NimbusCore {
                 .collect();
             let wanted: BTreeSet<ExecutorInfo> = executors.iter().copied().collect();
             let mut alive_assigned: BTreeMap<NodePort, Vec<ExecutorInfo>> = BTreeMap::new();
-            if scratch != Some(id) {
-                if let Some(a) = existing {
-                    let cache = self.lock_heartbeats();
-                    for (e, slot) in &a.executor_node_port {
-                        let start = a.executor_start_time_secs.get(e).copied();
-                        if wanted.contains(e)
-                            && live_slots.contains(slot)
-                            && cache.is_alive(id, e, start, now.secs, now.instant, self.liveness())
-                        {
-                            alive_assigned.entry(slot.clone()).or_default().push(*e);
-                        }
+            // Slots where an executor timed out though its supervisor lives: the last resort
+            // for placing it again (the supervisor is restarting or has lost that worker).
+            let mut suspect: BTreeSet<NodePort> = BTreeSet::new();
+            let mut before: BTreeMap<&NodePort, usize> = BTreeMap::new();
+            if let Some(a) = existing {
+                let cache = self.lock_heartbeats();
+                for (e, slot) in &a.executor_node_port {
+                    *before.entry(slot).or_default() += 1;
+                    let start = a.executor_start_time_secs.get(e).copied();
+                    if !wanted.contains(e) || !live_slots.contains(slot) {
+                        continue;
+                    }
+                    if cache.is_alive(id, e, start, now.secs, now.instant, self.liveness()) {
+                        alive_assigned.entry(slot.clone()).or_default().push(*e);
+                    } else {
+                        suspect.insert(slot.clone());
                     }
                 }
             }
+            let intact: BTreeSet<NodePort> = alive_assigned
+                .iter()
+                .filter(|(slot, es)| before.get(slot) == Some(&es.len()))
+                .map(|(slot, _)| slot.clone())
+                .collect();
+            suspect.retain(|slot| !alive_assigned.contains_key(slot));
             used.extend(alive_assigned.keys().cloned());
-            plans.push((id, base, existing, executors, alive_assigned));
+            plans.push((
+                id,
+                base,
+                existing,
+                executors,
+                alive_assigned,
+                intact,
+                suspect,
+            ));
         }
 
-        for (id, base, existing, executors, alive_assigned) in plans {
+        for (id, base, existing, executors, alive_assigned, intact, suspect) in plans {
+            let num_workers = base.num_workers as usize;
+            let mut free_slots: Vec<NodePort> = live_slots
+                .difference(&used)
+                .filter(|s| !suspect.contains(*s))
+                .cloned()
+                .collect();
+            if free_slots.len() + alive_assigned.len() < num_workers {
+                free_slots.extend(suspect.difference(&used).cloned());
+            }
             let input = ScheduleInput {
                 executors,
-                num_workers: base.num_workers as usize,
-                free_slots: live_slots.difference(&used).cloned().collect(),
+                num_workers,
+                free_slots,
                 alive_assigned,
+                intact,
             };
-            let placed: BTreeMap<ExecutorInfo, NodePort> = if scheduler::needs_scheduling(&input) {
-                scheduler::schedule(&input)
-            } else {
-                input
-                    .alive_assigned
-                    .iter()
-                    .flat_map(|(slot, es)| es.iter().map(move |e| (*e, slot.clone())))
-                    .collect()
-            };
+            let placed: BTreeMap<ExecutorInfo, NodePort> =
+                if rebalanced == Some(id) || scheduler::needs_scheduling(&input) {
+                    scheduler::schedule(&input)
+                } else {
+                    input
+                        .alive_assigned
+                        .iter()
+                        .flat_map(|(slot, es)| es.iter().map(move |e| (*e, slot.clone())))
+                        .collect()
+                };
             used.extend(placed.values().cloned());
             let mut assignment = Assignment::new(id.clone());
             for (e, slot) in &placed {
                 let kept = existing.as_ref().and_then(|a| {
-                    (a.executor_node_port.get(e) == Some(slot) && scratch != Some(id))
+                    (a.executor_node_port.get(e) == Some(slot))
                         .then(|| a.executor_start_time_secs.get(e).copied())
                         .flatten()
                 });

@@ -558,10 +558,17 @@ impl NimbusCore {
         &self.config
     }
 
+    /// Supervisors registering and going away (and rewriting their records).
+    pub fn watch_supervisors(&self) -> storm_zk::ChangeWatch {
+        self.state.watch_supervisors()
+    }
+
     pub(crate) fn liveness(&self) -> Liveness {
         Liveness {
             task_timeout: self.config.nimbus_task_timeout,
             task_launch: self.config.nimbus_task_launch,
+            supervisor_timeout: self.config.nimbus_supervisor_timeout,
+            monitor_period: self.config.nimbus_monitor_freq,
         }
     }
 

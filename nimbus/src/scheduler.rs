@@ -62,17 +62,21 @@ pub fn sort_slots(slots: &[WorkerSlot]) -> Vec<WorkerSlot> {
 
 /// Storm's `DefaultScheduler.badSlots`: the existing slots to free so the executors can be
 /// spread evenly over `num_workers`. A slot stays while some even share has its executor count.
+/// Slots in `intact` (their workers would run unchanged) claim the shares first, so the slots
+/// freed are, where possible, ones whose workers restart anyway (ours; Storm goes by slot order).
 pub fn bad_slots(
     existing: &BTreeMap<WorkerSlot, Vec<ExecutorInfo>>,
     num_executors: usize,
     num_workers: usize,
+    intact: &BTreeSet<WorkerSlot>,
 ) -> Vec<WorkerSlot> {
     if num_workers == 0 {
         return Vec::new();
     }
     let mut distribution = integer_divided(num_executors, num_workers);
     let mut bad = Vec::new();
-    for (slot, executors) in existing {
+    let (first, then): (Vec<_>, Vec<_>) = existing.iter().partition(|(s, _)| intact.contains(*s));
+    for (slot, executors) in first.into_iter().chain(then) {
         match distribution.get_mut(&executors.len()) {
             Some(left) if *left > 0 => *left -= 1,
             _ => bad.push(slot.clone()),
@@ -92,6 +96,9 @@ pub struct ScheduleInput {
     pub alive_assigned: BTreeMap<WorkerSlot, Vec<ExecutorInfo>>,
     /// Slots no topology uses, on live supervisors.
     pub free_slots: Vec<WorkerSlot>,
+    /// Slots of `alive_assigned` that hold every executor they held before: their workers run
+    /// on untouched if the slot is kept (see [`bad_slots`]).
+    pub intact: BTreeSet<WorkerSlot>,
 }
 
 /// Whether the topology has executors without a slot or fewer workers than it asks for
@@ -110,8 +117,10 @@ pub fn schedule(input: &ScheduleInput) -> BTreeMap<ExecutorInfo, WorkerSlot> {
     let all: BTreeSet<ExecutorInfo> = input.executors.iter().copied().collect();
     let alive: BTreeSet<ExecutorInfo> = alive_assigned.values().flatten().copied().collect();
     let total_slots = input.num_workers.min(alive_assigned.len() + free.len());
-    if total_slots > alive_assigned.len() || all != alive {
-        for slot in bad_slots(&alive_assigned, all.len(), total_slots) {
+    // Storm frees bad slots when the topology grows or lost executors; it also must when it
+    // shrinks (a rebalance to fewer workers), or the extra workers would stay.
+    if total_slots != alive_assigned.len() || all != alive {
+        for slot in bad_slots(&alive_assigned, all.len(), total_slots, &input.intact) {
             alive_assigned.remove(&slot);
             free.push(slot);
         }
@@ -207,6 +216,7 @@ mod tests {
                 slot("b", 6700),
                 slot("b", 6701),
             ],
+            intact: BTreeSet::new(),
         };
         assert!(needs_scheduling(&input));
         let placed = schedule(&input);
@@ -227,6 +237,7 @@ mod tests {
             num_workers: 4,
             alive_assigned: BTreeMap::new(),
             free_slots: vec![slot("a", 6700)],
+            intact: BTreeSet::new(),
         };
         let placed = schedule(&input);
         assert!(placed.values().all(|s| *s == slot("a", 6700)));
@@ -248,6 +259,7 @@ mod tests {
             num_workers: 2,
             alive_assigned: alive,
             free_slots: vec![slot("a", 6701), slot("b", 6701)],
+            intact: BTreeSet::new(),
         };
         assert!(!needs_scheduling(&input));
         let placed = schedule(&input);
@@ -266,6 +278,7 @@ mod tests {
             num_workers: 2,
             alive_assigned: alive,
             free_slots: vec![slot("a", 6701), slot("c", 6700)],
+            intact: BTreeSet::new(),
         };
         assert!(needs_scheduling(&input));
         let placed = schedule(&input);
@@ -287,14 +300,74 @@ mod tests {
             num_workers: 2,
             alive_assigned: alive,
             free_slots: vec![slot("b", 6700)],
+            intact: BTreeSet::new(),
         };
         assert_eq!(
-            bad_slots(&input.alive_assigned, 4, 2),
+            bad_slots(&input.alive_assigned, 4, 2, &BTreeSet::new()),
             vec![slot("a", 6700)]
         );
         let placed = schedule(&input);
         let used: BTreeSet<_> = placed.values().cloned().collect();
         assert_eq!(used.len(), 2);
         assert_eq!(placed.len(), 4);
+    }
+
+    #[test]
+    fn a_topology_shrunk_to_fewer_workers_keeps_the_slots_an_even_share_allows() {
+        // Six executors over three workers, rebalanced to two: two slots of three are an even
+        // share, but these hold two each, so the spread frees them as needed.
+        let mut alive = BTreeMap::new();
+        alive.insert(slot("a", 6700), vec![e(1, 1), e(4, 4)]);
+        alive.insert(slot("b", 6700), vec![e(2, 2), e(5, 5)]);
+        alive.insert(slot("c", 6700), vec![e(3, 3), e(6, 6)]);
+        let input = ScheduleInput {
+            executors: executors(6),
+            num_workers: 2,
+            alive_assigned: alive,
+            free_slots: Vec::new(),
+            intact: BTreeSet::new(),
+        };
+        assert!(
+            !needs_scheduling(&input),
+            "a shrink is only seen by a rebalance"
+        );
+        let placed = schedule(&input);
+        let used: BTreeSet<_> = placed.values().cloned().collect();
+        assert_eq!(used.len(), 2, "{placed:?}");
+        assert_eq!(placed.len(), 6);
+    }
+
+    #[test]
+    fn the_slots_freed_are_those_whose_workers_restart_anyway() {
+        // A component's executors 1 and 2 become one executor [1-2]: a:6700 and b:6700 lost
+        // one each, a:6701 and b:6701 are intact. Five executors over four workers leave one
+        // slot to refill: it is one of the changed slots, never an intact one.
+        let mut alive = BTreeMap::new();
+        alive.insert(slot("a", 6700), vec![e(5, 5)]);
+        alive.insert(slot("a", 6701), vec![e(3, 3)]);
+        alive.insert(slot("b", 6700), vec![e(6, 6)]);
+        alive.insert(slot("b", 6701), vec![e(4, 4)]);
+        let intact = BTreeSet::from([slot("a", 6701), slot("b", 6701)]);
+        let mut all = vec![e(1, 2)];
+        all.extend((3..=6).map(|i| e(i, i)));
+        let input = ScheduleInput {
+            executors: all,
+            num_workers: 4,
+            alive_assigned: alive.clone(),
+            free_slots: Vec::new(),
+            intact: intact.clone(),
+        };
+        let placed = schedule(&input);
+        assert_eq!(placed.len(), 5);
+        for kept in &intact {
+            let now: Vec<ExecutorInfo> = placed
+                .iter()
+                .filter(|(_, s)| *s == kept)
+                .map(|(e, _)| *e)
+                .collect();
+            assert_eq!(now, alive[kept], "{kept} runs on untouched: {placed:?}");
+        }
+        let used: BTreeSet<_> = placed.values().cloned().collect();
+        assert_eq!(used.len(), 4);
     }
 }

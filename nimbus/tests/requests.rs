@@ -474,6 +474,7 @@ async fn executors_of_a_lost_supervisor_move_to_a_live_one() {
         time_secs: 0,
         uptime_secs: 0,
         version: "t".into(),
+        worker_heartbeats: Vec::new(),
     })
     .await
     .expect("register");

@@ -646,4 +646,33 @@ mod tests {
         assert_eq!(slot.state, SlotState::Empty);
         assert_eq!(slot.launches, 0);
     }
+
+    #[test]
+    fn a_worker_that_exits_while_starting_is_relaunched_in_the_same_step() {
+        let c = Clock(Instant::now());
+        let a = assignment("t-1-1", &[1]);
+        let slot = Slot {
+            port: 6700,
+            launches: 1,
+            state: SlotState::WaitingForWorkerStart {
+                assignment: a.clone(),
+                worker_id: "w1".into(),
+                launched_at: c.at(0),
+            },
+        };
+        let (slot, acts) = slot.step(&obs(c.at(1), Some(&a), true, WorkerObservation::Exited), &T);
+        assert_eq!(
+            acts,
+            vec![
+                SlotAction::Cleanup {
+                    worker_id: "w1".into()
+                },
+                SlotAction::Launch {
+                    worker_id: "t-1-1-6700-2".into(),
+                    assignment: a
+                }
+            ]
+        );
+        assert_eq!(slot.state.name(), "WAITING_FOR_WORKER_START");
+    }
 }

@@ -2,9 +2,11 @@
 //! `ReadClusterState` and `Slot` loop).
 //!
 //! It registers itself under `/supervisors/<id>` (ephemeral, rewritten every
-//! `supervisor.heartbeat.frequency.secs`), reads the assignments when they change and every
-//! `supervisor.monitor.frequency.secs`, and steps each port's [`Slot`]: downloading artifacts
-//! from Nimbus, launching workers, restarting those that die or stop heartbeating, killing
+//! `supervisor.heartbeat.frequency.secs` with its workers' local heartbeats, which is how
+//! Nimbus learns that executors live: one write per supervisor, STORM-145), reads the
+//! assignments when they change and every `supervisor.monitor.frequency.secs`, and steps each
+//! port's [`Slot`]: downloading artifacts from Nimbus, launching workers, restarting those that
+//! die (seen within [`WORKER_EXIT_POLL`], not at the next round) or stop heartbeating, killing
 //! those no longer assigned and deleting what they leave behind. When ZooKeeper cannot be
 //! read it keeps the last assignments it knew, so an outage kills no worker.
 
@@ -13,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
+use storm_client::config::WORKER_EXIT_POLL;
 use storm_client::protocol::TopologyDist;
 use storm_client::DaemonConfig;
 use storm_core::TopologyId;
@@ -25,7 +28,7 @@ use crate::local_state::LocalState;
 use crate::localizer;
 use crate::restarts;
 use crate::slot::{
-    LocalAssignment, Observation, Slot, SlotAction, SlotTimeouts, WorkerObservation,
+    LocalAssignment, Observation, Slot, SlotAction, SlotState, SlotTimeouts, WorkerObservation,
 };
 
 enum Artifact {
@@ -94,7 +97,41 @@ impl Supervisor {
             time_secs: now_secs(),
             uptime_secs: self.started.elapsed().as_secs(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            worker_heartbeats: self.worker_heartbeats(),
         }
+    }
+
+    /// The local heartbeats of the workers running in the slots, for Nimbus. A worker being
+    /// killed no longer speaks for its executors (they may already be assigned elsewhere).
+    fn worker_heartbeats(&self) -> Vec<storm_zk::WorkerHeartbeat> {
+        self.slots
+            .values()
+            .filter(|s| !matches!(s.state, SlotState::Killing { .. }))
+            .filter_map(|s| s.state.worker_id())
+            .filter(|id| self.workers.contains_key(*id))
+            .filter_map(|id| LocalHeartbeat::read(&self.local.worker_dir(id)))
+            .map(|hb| hb.to_worker_heartbeat())
+            .collect()
+    }
+
+    /// Whether a starting worker has written its first local heartbeat.
+    fn any_worker_started(&self) -> bool {
+        self.slots.values().any(|s| match &s.state {
+            SlotState::WaitingForWorkerStart { worker_id, .. } => {
+                LocalHeartbeat::read(&self.local.worker_dir(worker_id)).is_some()
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether a worker process has exited since it was last looked at.
+    fn any_worker_exited(&mut self) -> bool {
+        // Every worker is checked (and reaped), not just the first that exited.
+        let mut seen = false;
+        for w in self.workers.values_mut() {
+            seen |= w.has_exited();
+        }
+        seen
     }
 
     fn observe_worker(&mut self, worker_id: Option<&str>) -> WorkerObservation {
@@ -115,6 +152,7 @@ impl Supervisor {
     /// Steps every slot once and carries out the actions.
     fn step_slots(&mut self, ctx: &mut Context<Self>) {
         let ports: Vec<u16> = self.slots.keys().copied().collect();
+        let mut started = false;
         for port in ports {
             let Some(slot) = self.slots.remove(&port) else {
                 continue;
@@ -134,6 +172,7 @@ impl Supervisor {
             let (slot, actions) = slot.step(&obs, &self.timeouts);
             if slot.state.name() != before {
                 tracing::info!(port, from = before, to = slot.state.name(), "slot");
+                started |= matches!(slot.state, SlotState::Running { .. });
             }
             for action in actions {
                 self.perform(port, action, ctx);
@@ -141,6 +180,10 @@ impl Supervisor {
             self.slots.insert(port, slot);
         }
         self.forget_unused_artifacts();
+        if started {
+            // Tell Nimbus at once that a worker runs, rather than at the next heartbeat.
+            self.heartbeat(ctx);
+        }
     }
 
     fn perform(&mut self, port: u16, action: SlotAction, ctx: &mut Context<Self>) {
@@ -317,6 +360,13 @@ impl Actor for Supervisor {
         ctx.notify(Sync);
         ctx.run_interval(self.config.supervisor_monitor_freq, |_, ctx| {
             ctx.notify(Sync)
+        });
+        // A worker that exits is relaunched at once, with the assignments last read; one
+        // that starts is reported at once.
+        ctx.run_interval(WORKER_EXIT_POLL, |act, ctx| {
+            if act.any_worker_exited() || act.any_worker_started() {
+                act.step_slots(ctx);
+            }
         });
         let mut watch = self.state.watch_assignments();
         let me = ctx.address();

@@ -6,8 +6,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-/// The layout version this build writes and reads.
-pub const VERSION: u8 = 1;
+/// The layout version this build writes and reads (2: `SupervisorInfo` carries its workers'
+/// heartbeats).
+pub const VERSION: u8 = 2;
 
 /// Encodes `value` (a `what`, named in errors) with the version byte in front.
 pub fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {

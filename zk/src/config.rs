@@ -18,8 +18,10 @@ pub struct ZkConfig {
     /// `storm.zookeeper.root` (`/storm`): every znode of this cluster lives below it (the client
     /// is chrooted there), so several clusters can share one ensemble.
     pub root: String,
-    /// `storm.zookeeper.session.timeout` (20000 ms). The server clamps it to
-    /// [2 × tickTime, 20 × tickTime]. Ephemeral registrations vanish this long after a crash.
+    /// `storm.zookeeper.session.timeout` (ours: 6000 ms; Storm: 20000). The server clamps it to
+    /// [2 × tickTime, 20 × tickTime] (4 to 40 s with the default tickTime of 2 s). Ephemeral
+    /// registrations (a supervisor, the Nimbus leader latch) vanish this long after a crash;
+    /// why 6 s is safe: ARCHITECTURE.md, "Failure detection".
     pub session_timeout: Duration,
     /// `storm.zookeeper.connection.timeout` (15000 ms): how long to try one server, and how long a
     /// silent connection is trusted before it is declared dead.
@@ -65,7 +67,7 @@ impl Default for ZkConfig {
             servers: vec!["localhost".to_owned()],
             port: 2181,
             root: "/storm".to_owned(),
-            session_timeout: Duration::from_millis(20_000),
+            session_timeout: Duration::from_millis(6_000),
             connection_timeout: Duration::from_millis(15_000),
             auth: None,
         }

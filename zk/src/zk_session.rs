@@ -148,7 +148,9 @@ pub(crate) async fn mkdir_parent(
 }
 
 /// Creates or rewrites an ephemeral node of this client's session. A node left by another
-/// session (an expired one of ours that the server has not reaped yet) is replaced.
+/// session (an expired one of ours that the server has not reaped yet) is replaced. It reads
+/// first, so a rewrite (a supervisor's heartbeat) is one write, not a failed create (which
+/// the quorum logs too) and then the write.
 pub(crate) async fn put_ephemeral(
     client: &Client,
     shared: &Shared,
@@ -159,34 +161,34 @@ pub(crate) async fn put_ephemeral(
     let zk = |op, e| Error::zk(op, path, e);
     let ephemeral = CreateMode::Ephemeral.with_acls(shared.acls());
     for _ in 0..ATTEMPTS {
-        match client.create(path, data, &ephemeral).await {
-            Ok(_) => return Ok(()),
-            Err(ZkError::NoNode) => {
-                mkdir_parent(client, path, &shared.persistent()).await?;
+        match client.get_data(path).await {
+            Ok((_, stat)) if stat.ephemeral_owner == client.session_id().0 => {
+                match client.set_data(path, data, Some(stat.version)).await {
+                    Ok(_) => return Ok(()),
+                    Err(ZkError::BadVersion | ZkError::NoNode) => {}
+                    Err(e) => return Err(zk("set_data", e)),
+                }
             }
-            Err(ZkError::NodeExists) => match client.get_data(path).await {
-                Ok((_, stat)) if stat.ephemeral_owner == client.session_id().0 => {
-                    match client.set_data(path, data, Some(stat.version)).await {
-                        Ok(_) => return Ok(()),
-                        Err(ZkError::BadVersion | ZkError::NoNode) => {}
-                        Err(e) => return Err(zk("set_data", e)),
-                    }
+            Ok((_, stat)) => {
+                debug!(
+                    path,
+                    owner = stat.ephemeral_owner,
+                    "replacing a node of another session"
+                );
+                match client.delete(path, Some(stat.version)).await {
+                    Ok(()) | Err(ZkError::NoNode | ZkError::BadVersion) => {}
+                    Err(e) => return Err(zk("delete", e)),
                 }
-                Ok((_, stat)) => {
-                    debug!(
-                        path,
-                        owner = stat.ephemeral_owner,
-                        "replacing a node of another session"
-                    );
-                    match client.delete(path, Some(stat.version)).await {
-                        Ok(()) | Err(ZkError::NoNode | ZkError::BadVersion) => {}
-                        Err(e) => return Err(zk("delete", e)),
-                    }
+            }
+            Err(ZkError::NoNode) => match client.create(path, data, &ephemeral).await {
+                Ok(_) => return Ok(()),
+                Err(ZkError::NoNode) => {
+                    mkdir_parent(client, path, &shared.persistent()).await?;
                 }
-                Err(ZkError::NoNode) => {}
-                Err(e) => return Err(zk("get_data", e)),
+                Err(ZkError::NodeExists) => {}
+                Err(e) => return Err(zk("create", e)),
             },
-            Err(e) => return Err(zk("create", e)),
+            Err(e) => return Err(zk("get_data", e)),
         }
     }
     Err(Error::Contention {

@@ -14,6 +14,7 @@
 use std::time::Duration;
 
 mod nimbus_failover;
+mod supervisor_kill;
 
 /// One measured recovery.
 pub struct Figure {
@@ -66,6 +67,8 @@ fn main() {
     if wanted("nimbus-failover") {
         figures.extend(runtime.block_on(nimbus_failover::measure()));
     }
+    if wanted("supervisor-kill") {
+        figures.extend(runtime.block_on(supervisor_kill::measure()));
+    }
     print(&figures);
-    figures.clear();
 }

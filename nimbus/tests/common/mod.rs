@@ -100,6 +100,7 @@ impl Fixture {
                 time_secs: self.clock.secs,
                 uptime_secs: 0,
                 version: "test".into(),
+                worker_heartbeats: Vec::new(),
             })
             .await
             .expect("register");

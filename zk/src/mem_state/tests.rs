@@ -23,6 +23,7 @@ fn supervisor(id: &str) -> SupervisorInfo {
         time_secs: 1,
         uptime_secs: 0,
         version: "test".into(),
+        worker_heartbeats: Vec::new(),
     }
 }
 

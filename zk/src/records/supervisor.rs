@@ -1,6 +1,9 @@
-//! `SupervisorInfo`: what a supervisor registers under `/supervisors/<id>` (ephemeral).
+//! `SupervisorInfo`: what a supervisor registers under `/supervisors/<id>` (ephemeral), with
+//! its workers' heartbeats (STORM-145: one periodic write per supervisor, not per worker).
 
 use serde::{Deserialize, Serialize};
+
+use crate::records::WorkerHeartbeat;
 
 /// A live supervisor: its host, its worker slots and which of them are in use (Storm's
 /// `SupervisorInfo`). Rewritten at every supervisor heartbeat.
@@ -20,6 +23,9 @@ pub struct SupervisorInfo {
     pub uptime_secs: u64,
     /// The supervisor's build version.
     pub version: String,
+    /// The newest local heartbeat of each worker process running in its slots, as the
+    /// supervisor read it; Nimbus's executor liveness comes from these.
+    pub worker_heartbeats: Vec<WorkerHeartbeat>,
 }
 
 impl SupervisorInfo {
@@ -47,7 +53,36 @@ mod tests {
             time_secs: 0,
             uptime_secs: 0,
             version: "0.1.0".into(),
+            worker_heartbeats: Vec::new(),
         };
         assert_eq!(info.free_ports(), vec![6700, 6702]);
+    }
+
+    #[test]
+    fn the_workers_heartbeats_round_trip_in_the_record() {
+        use storm_core::{ExecutorInfo, TaskId, TopologyId};
+        let beat = WorkerHeartbeat {
+            topology_id: TopologyId::new("t-1-1"),
+            executors: vec![ExecutorInfo {
+                start: TaskId(1),
+                end: TaskId(2),
+            }],
+            time_secs: 1_700_000_000,
+            uptime_secs: 7,
+            port: 6701,
+        };
+        let info = SupervisorInfo {
+            id: "s1".into(),
+            hostname: "h".into(),
+            ports: vec![6700, 6701],
+            used_ports: vec![6701],
+            time_secs: 1_700_000_001,
+            uptime_secs: 9,
+            version: "0.1.0".into(),
+            worker_heartbeats: vec![beat],
+        };
+        let bytes = crate::codec::encode("SupervisorInfo", &info).expect("encodes");
+        let back: SupervisorInfo = crate::codec::decode("SupervisorInfo", &bytes).expect("decodes");
+        assert_eq!(back, info);
     }
 }
