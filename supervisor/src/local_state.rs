@@ -2,6 +2,8 @@
 //! environment and local heartbeat, is `storm_client::launch`).
 //!
 //! * `supervisor/id`: the supervisor's id, kept across restarts;
+//! * `supervisor/heartbeat`: rewritten after each registration ZooKeeper accepted, so a local
+//!   health check (the Docker image's `storm-healthcheck supervisor`) can tell a live supervisor;
 //! * `supervisor/stormdist/<topology-id>/`: `storm.bin` (the artifact) and `dist.json`;
 //! * `workers/<worker-id>/`: a worker's directory (its `heartbeat`), deleted when it is gone;
 //! * `workers-artifacts/<topology-id>/<port>/worker.log`: a worker's log, kept.
@@ -25,6 +27,20 @@ impl LocalState {
     /// `storm.local.dir`.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The file rewritten after each accepted registration.
+    pub fn heartbeat_file(&self) -> PathBuf {
+        self.root.join("supervisor").join("heartbeat")
+    }
+
+    /// Records that the registration was accepted at `time_secs` (best effort: a failure only
+    /// makes a health check see the supervisor as stale).
+    pub fn touch_heartbeat(&self, time_secs: u64) {
+        let path = self.heartbeat_file();
+        if let Err(e) = std::fs::write(&path, format!("{time_secs}\n")) {
+            tracing::debug!(path = %path.display(), error = %e, "cannot write the local heartbeat");
+        }
     }
 
     /// A topology's downloaded files.
@@ -98,5 +114,16 @@ mod tests {
         let id = state.supervisor_id("host.example.com").expect("id");
         assert!(id.starts_with("host_example_com-"), "{id}");
         assert_eq!(state.supervisor_id("other").expect("id"), id, "kept");
+    }
+
+    #[test]
+    fn the_heartbeat_file_holds_the_last_accepted_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = LocalState::new(dir.path());
+        state.supervisor_id("h").expect("id");
+        state.touch_heartbeat(41);
+        state.touch_heartbeat(42);
+        let text = std::fs::read_to_string(state.heartbeat_file()).expect("heartbeat");
+        assert_eq!(text.trim(), "42");
     }
 }

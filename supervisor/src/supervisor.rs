@@ -310,10 +310,14 @@ impl Supervisor {
     fn heartbeat(&mut self, ctx: &mut Context<Self>) {
         let state = self.state.clone();
         let info = self.info();
+        let local = self.local.clone();
         ctx.spawn(
             async move {
-                if let Err(e) = state.register_supervisor(&info).await {
-                    tracing::warn!(error = %e, "cannot refresh the supervisor registration");
+                match state.register_supervisor(&info).await {
+                    Ok(()) => local.touch_heartbeat(info.time_secs),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot refresh the supervisor registration")
+                    }
                 }
             }
             .into_actor(self),
