@@ -18,8 +18,15 @@ if [ "${1:-}" != "--rebuild" ] && docker image inspect "$IMAGE" >/dev/null 2>&1;
     exit 0
 fi
 if ! command -v debootstrap >/dev/null; then
-    echo "debootstrap is missing: apt-get install debootstrap" >&2
-    exit 1
+    echo "installing debootstrap from Debian's packages"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get install -y -q debootstrap >/dev/null || {
+        $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q debootstrap >/dev/null
+    } || {
+        echo "debootstrap is missing and could not be installed: apt-get install debootstrap" >&2
+        exit 1
+    }
 fi
 
 mirror=$("$(dirname "$0")/apt-mirror.sh")

@@ -218,10 +218,21 @@ impl ComposeCluster {
         parse_task_hosts(&info)
     }
 
-    /// Everything the cluster's containers logged, for a failure message.
-    pub fn logs(&self) -> String {
-        self.compose(&["logs", "--no-color", "--tail", "40"])
-            .unwrap_or_else(|e| e.to_string())
+    /// Saves everything the cluster's containers logged to `<dir>/<project>.log`; returns the
+    /// path, or why it could not be saved.
+    pub fn save_logs(&self, dir: &Path) -> String {
+        let path = dir.join(format!("{}.log", self.project));
+        let saved = std::fs::create_dir_all(dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                self.compose(&["logs", "--no-color", "-t"])
+                    .map_err(|e| e.to_string())
+            })
+            .and_then(|logs| std::fs::write(&path, logs).map_err(|e| e.to_string()));
+        match saved {
+            Ok(()) => path.display().to_string(),
+            Err(e) => format!("not saved ({e})"),
+        }
     }
 }
 

@@ -6,6 +6,11 @@
 //! ```text
 //! docker_scenarios [DOCKER_DIR]      (default: the workspace's docker/)
 //! ```
+//!
+//! `DOCKER_SCENARIOS` picks scenarios by name (comma-separated: `word-count`,
+//! `supervisor-kill`, `partition`, `zookeeper-member`, `nimbus-failover`, `rolling-restart`; all
+//! by default). On a failure every container's whole log is saved under
+//! `target/docker-logs/<project>.log` and the path printed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -58,7 +63,7 @@ impl Run {
     async fn wait(&self, what: &str, mut check: impl FnMut() -> bool) -> Result<Duration> {
         match wait_every(what, BOUND, DOCKER_POLL, || std::future::ready(check())).await {
             Ok(took) => Ok(took),
-            Err(e) => bail!("{e}\n{}", self.cluster.logs()),
+            Err(e) => bail!("{e}"),
         }
     }
 
@@ -206,7 +211,8 @@ async fn network_partition(run: &mut Run) -> Result<()> {
     run.wait("every sentence acked", || {
         spout_report(&dir).is_some_and(|r| r.acked == 3000)
     })
-    .await?;
+    .await
+    .with_context(|| format!("the spout's report: {:?}", spout_report(&dir)))?;
     let report = spout_report(&dir).context("spout report")?;
     if report.acked_again != 0 || report.emitted <= emitted {
         bail!("after the partition: {report:?}");
@@ -320,12 +326,38 @@ async fn scenarios(docker_dir: &Path) -> Result<()> {
         figures: Vec::new(),
     };
     run.record("compose up: every container healthy", up.elapsed());
-    word_count(&mut run).await?;
-    supervisor_kill(&mut run).await?;
-    network_partition(&mut run).await?;
-    zookeeper_member_stopped(&mut run).await?;
-    nimbus_failover(&mut run).await?;
-    rolling_restart(&mut run).await?;
+    let chosen = |name: &str| match std::env::var("DOCKER_SCENARIOS") {
+        Ok(list) => list.split(',').any(|n| n.trim() == name),
+        Err(_) => true,
+    };
+    let outcome = async {
+        if chosen("word-count") {
+            word_count(&mut run).await?;
+        }
+        if chosen("supervisor-kill") {
+            supervisor_kill(&mut run).await?;
+        }
+        if chosen("partition") {
+            network_partition(&mut run).await?;
+        }
+        if chosen("zookeeper-member") {
+            zookeeper_member_stopped(&mut run).await?;
+        }
+        if chosen("nimbus-failover") {
+            nimbus_failover(&mut run).await?;
+        }
+        if chosen("rolling-restart") {
+            rolling_restart(&mut run).await?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        let saved = run
+            .cluster
+            .save_logs(&docker_dir.join("../target/docker-logs"));
+        bail!("{e:#}\nthe containers' logs: {saved}");
+    }
     println!("all {} recoveries seen", run.figures.len());
     Ok(())
 }
