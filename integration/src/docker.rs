@@ -228,6 +228,23 @@ impl ComposeCluster {
                 self.compose(&["logs", "--no-color", "-t"])
                     .map_err(|e| e.to_string())
             })
+            .map(|mut logs| {
+                // Worker logs stay in the supervisors' containers.
+                for service in SERVICES.iter().filter(|s| s.starts_with("supervisor")) {
+                    let tail = self
+                        .docker(&[
+                            "exec",
+                            &self.container(service),
+                            "sh",
+                            "-c",
+                            "for f in /data/workers-artifacts/*/*/worker.log; do \
+                             [ -f \"$f\" ] && echo \"== $f\" && tail -n 300 \"$f\"; done",
+                        ])
+                        .unwrap_or_else(|e| e.to_string());
+                    logs.push_str(&format!("\n######## workers of {service}\n{tail}"));
+                }
+                logs
+            })
             .and_then(|logs| std::fs::write(&path, logs).map_err(|e| e.to_string()));
         match saved {
             Ok(()) => path.display().to_string(),
