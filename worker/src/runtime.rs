@@ -191,7 +191,7 @@ impl RunningTopology {
                 directory: None,
             };
             let missing = || WorkerError::MissingFactory(component.to_string());
-            let (addr, batches, credits) = match def.kind {
+            let (addr, (batches, credits, lost)) = match def.kind {
                 ComponentKind::Spout => {
                     let factory = topology
                         .spouts
@@ -201,8 +201,12 @@ impl RunningTopology {
                     let addr = SpoutTask::start_in_arbiter(&arbiter, move |_| {
                         SpoutTask::new(factory, env, active)
                     });
-                    let (batches, credits) = (addr.clone().recipient(), addr.clone().recipient());
-                    (TaskAddr::Spout(addr), batches, credits)
+                    let links = (
+                        addr.clone().recipient(),
+                        addr.clone().recipient(),
+                        addr.clone().recipient(),
+                    );
+                    (TaskAddr::Spout(addr), links)
                 }
                 ComponentKind::Bolt => {
                     let factory = if component.as_str() == ACKER_COMPONENT {
@@ -216,13 +220,17 @@ impl RunningTopology {
                     };
                     let addr =
                         BoltTask::start_in_arbiter(&arbiter, move |_| BoltTask::new(factory, env));
-                    let (batches, credits) = (addr.clone().recipient(), addr.clone().recipient());
-                    (TaskAddr::Bolt(addr), batches, credits)
+                    let links = (
+                        addr.clone().recipient(),
+                        addr.clone().recipient(),
+                        addr.clone().recipient(),
+                    );
+                    (TaskAddr::Bolt(addr), links)
                 }
             };
             directory.insert(
                 task,
-                Arc::new(LocalLink::new(batches, credits, loads.clone())),
+                Arc::new(LocalLink::new(batches, credits, lost, loads.clone())),
             );
             tasks.push((task, addr));
         }

@@ -95,6 +95,7 @@ impl TaskEnv {
             },
             self.config.debug,
             root_affinity,
+            ackers.to_vec(),
         ))
     }
 

@@ -5,16 +5,18 @@
 //! credit (a credit wakes it) or when `topology.max.spout.pending` trees are in flight (an ack
 //! wakes it), and backs off for a millisecond when the spout has nothing to emit, like Storm's
 //! spout wait strategy. Acks and fails from the ackers arrive as batches and are handled even
-//! while the spout is paused; pending trees time out after one to two message timeouts.
+//! while the spout is paused; pending trees time out after one to two message timeouts. Trees
+//! the transport lost (their tuples refused or in flight to a worker that is gone, or kept by
+//! an acker there) fail at once. Every fail reaches the spout's `fail_with_reason` with why.
 
 use std::time::Duration;
 
 use actix::fut::ActorFutureExt;
 use actix::{Actor, ActorContext, AsyncContext, Context, Handler, Message};
-use storm_core::{Spout, SpoutOutputCollector, Value};
+use storm_core::{FailReason, Spout, SpoutOutputCollector, Value};
 
 use storm_core::system::{
-    ACKER_ACK_STREAM, ACKER_COMPONENT, ACKER_FAIL_STREAM, ACKER_RESET_TIMEOUT_STREAM,
+    ACKER_ACK_STREAM, ACKER_COMPONENT, ACKER_FAIL_STREAM, ACKER_RESET_TIMEOUT_STREAM, FAIL_LOST,
 };
 use storm_core::GlobalStreamId;
 
@@ -24,6 +26,7 @@ use storm_core::topology::SpoutFactory;
 use crate::executor::guard::{call_guarded, rebuild_after_panic};
 use crate::executor::wait_strategy::{IdleWait, ProgressiveWait};
 use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
+use crate::transport::Lost;
 
 /// One spout task.
 pub struct SpoutTask {
@@ -45,10 +48,10 @@ pub struct SpoutTask {
 #[rtype(result = "()")]
 struct Turn;
 
-/// How a spout tuple's tree ended, for the spout's `ack` or `fail`.
+/// How a spout tuple's tree ended, for the spout's `ack` or `fail_with_reason`.
 enum TreeEnd {
     Acked(Value),
-    Failed(Value),
+    Failed(Value, FailReason),
 }
 
 impl SpoutTask {
@@ -160,8 +163,12 @@ impl SpoutTask {
                 }
             } else if stream == fail {
                 if let Some(tree) = emitter.take_pending(root) {
-                    self.env.stats.add_failed(1);
-                    ended.push(TreeEnd::Failed(tree.message_id));
+                    let reason = match wire.values.get(2).and_then(|v| v.as_i64()) {
+                        Some(FAIL_LOST) => FailReason::Lost,
+                        _ => FailReason::BoltFailed,
+                    };
+                    self.env.stats.add_failed_because(reason, 1);
+                    ended.push(TreeEnd::Failed(tree.message_id, reason));
                 }
             } else if stream == reset {
                 emitter.touch_pending(root);
@@ -173,6 +180,25 @@ impl SpoutTask {
         if let Some(emitter) = self.emitter.as_mut() {
             emitter.flush();
         }
+        self.end_lost_trees();
+    }
+
+    /// Fails the trees the transport lost, with [`FailReason::Lost`]; true if there were any.
+    fn end_lost_trees(&mut self) -> bool {
+        let Some(emitter) = self.emitter.as_mut() else {
+            return false;
+        };
+        let lost = emitter.take_lost_trees();
+        if lost.is_empty() {
+            return false;
+        }
+        self.env
+            .stats
+            .add_failed_because(FailReason::Lost, lost.len() as u64);
+        for tree in lost {
+            self.end_tree(TreeEnd::Failed(tree.message_id, FailReason::Lost));
+        }
+        true
     }
 
     fn expire_pending(&mut self) {
@@ -183,13 +209,16 @@ impl SpoutTask {
         if expired.is_empty() {
             return;
         }
-        self.env.stats.add_failed(expired.len() as u64);
+        self.env
+            .stats
+            .add_failed_because(FailReason::Timeout, expired.len() as u64);
         for tree in expired {
-            self.end_tree(TreeEnd::Failed(tree.message_id));
+            self.end_tree(TreeEnd::Failed(tree.message_id, FailReason::Timeout));
         }
         if let Some(emitter) = self.emitter.as_mut() {
             emitter.flush();
         }
+        self.end_lost_trees();
     }
 
     /// Tells the spout how a tree ended, guarded like `next_tuple`: a panic in `ack` or `fail`
@@ -198,7 +227,7 @@ impl SpoutTask {
         let spout = &mut self.spout;
         let result = call_guarded(|| match end {
             TreeEnd::Acked(id) => spout.ack(id),
-            TreeEnd::Failed(id) => spout.fail(id),
+            TreeEnd::Failed(id, reason) => spout.fail_with_reason(id, reason),
         });
         if let Err(panic) = result {
             let env = &self.env;
@@ -217,7 +246,9 @@ impl SpoutTask {
         }
     }
 
-    /// One turn: up to a batch of emits. Returns true if anything was emitted.
+    /// One turn: up to a batch of emits. Returns true if anything was emitted and got through:
+    /// a turn whose trees the transport lost at once waits like an idle one, so a spout that
+    /// replays into an unreachable worker does not spin.
     fn turn(&mut self) -> bool {
         let Some(emitter) = self.emitter.as_mut() else {
             return false;
@@ -262,8 +293,9 @@ impl SpoutTask {
         for id in acks {
             self.end_tree(TreeEnd::Acked(id));
         }
+        let lost = self.end_lost_trees();
         self.env.stats.exhausted.set(self.spout.is_exhausted());
-        emitted > 0
+        emitted > 0 && !lost
     }
 }
 
@@ -354,6 +386,35 @@ impl Handler<CreditGrant> for SpoutTask {
         if let Some(e) = self.emitter.as_mut() {
             e.add_credit(grant.from, grant.tuples, grant.buffer);
             if !e.is_blocked() {
+                self.schedule(ctx, None);
+            }
+        }
+        if self.end_lost_trees() {
+            if let Some(e) = self.emitter.as_mut() {
+                e.flush();
+            }
+        }
+    }
+}
+
+impl Handler<Lost> for SpoutTask {
+    type Result = ();
+
+    /// Fails at once the trees the transport lost: those with tuples in flight on a connection
+    /// that broke, and those kept by an acker behind it.
+    fn handle(&mut self, lost: Lost, ctx: &mut Context<Self>) {
+        let Some(emitter) = self.emitter.as_mut() else {
+            return;
+        };
+        match lost {
+            Lost::InFlight(roots) => emitter.fail_lost(roots),
+            Lost::Peer(tasks) => emitter.fail_trees_kept_by(&tasks),
+        }
+        if self.end_lost_trees() {
+            if let Some(e) = self.emitter.as_mut() {
+                e.flush();
+            }
+            if self.active && !self.at_max_pending() {
                 self.schedule(ctx, None);
             }
         }
