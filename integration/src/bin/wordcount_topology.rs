@@ -7,10 +7,13 @@
 //! wordcount_topology --name NAME --output DIR [--sentences N | --rate PER_SEC]
 //!                    [--workers W] [--parallelism P] [--acked]
 //!                    [--spouts S] [--broadcast B] [--slow-sink-micros M]
+//!                    [--message-timeout-secs T]
 //! ```
 //!
 //! `--acked`: one acker per worker; each sentence is emitted with a message id, replayed when it
-//! fails or times out, and the spout reports how many distinct sentences were acked.
+//! fails or times out, and the spout reports how many distinct sentences were acked, and its
+//! failures by reason. `--message-timeout-secs T`: `topology.message.timeout.secs` (10 by
+//! default here).
 //! `--broadcast B`: B more tasks take every sentence (all grouping), each reporting how many it
 //! got in `all-<task>.json`. `--spouts S`: S spout tasks instead of P. `--slow-sink-micros M`: the sink works M µs per tuple.
 //! With both `--sentences` and `--rate`, the spouts emit at the rate until the count.
@@ -27,8 +30,8 @@ use std::time::{Duration, Instant};
 use storm::cluster::{self, BuildError, Submission};
 use storm::util::SplitMix64;
 use storm::{
-    values, BasicBolt, BasicOutputCollector, ComponentResult, Config, OutputFieldsDeclarer, Spout,
-    SpoutOutputCollector, TopologyBuilder, TopologyContext, Tuple,
+    values, BasicBolt, BasicOutputCollector, ComponentResult, Config, FailReason,
+    OutputFieldsDeclarer, Spout, SpoutOutputCollector, TopologyBuilder, TopologyContext, Tuple,
 };
 use storm_integration::reports::{write_json, SinkReport, SpoutReport};
 use storm_starter::word_count::{sentence, vocabulary, SplitSentence, WordCount};
@@ -151,12 +154,17 @@ impl Spout for SentenceSpout {
         self.report.pending = self.pending.len() as u64;
     }
 
-    fn fail(&mut self, message_id: storm::Value) {
+    fn fail_with_reason(&mut self, message_id: storm::Value, reason: FailReason) {
         let Some(id) = message_id.as_i64() else {
             return;
         };
         if let Some(s) = self.pending.remove(&id) {
             self.report.failed += 1;
+            match reason {
+                FailReason::Timeout => self.report.failed_timeout += 1,
+                FailReason::BoltFailed => self.report.failed_by_bolt += 1,
+                _ => self.report.failed_lost += 1,
+            }
             self.replay.push_back((id, s));
         }
         self.report.pending = self.pending.len() as u64;
@@ -222,6 +230,7 @@ struct Options {
     slow_sink_micros: u64,
     spouts: Option<u32>,
     parallelism: u32,
+    message_timeout_secs: u32,
 }
 
 fn parse(args: &[String]) -> Result<Options, BuildError> {
@@ -236,6 +245,7 @@ fn parse(args: &[String]) -> Result<Options, BuildError> {
         slow_sink_micros: 0,
         spouts: None,
         parallelism: 1,
+        message_timeout_secs: 10,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -257,6 +267,7 @@ fn parse(args: &[String]) -> Result<Options, BuildError> {
             "--broadcast" => o.broadcast = value.parse()?,
             "--spouts" => o.spouts = Some(value.parse()?),
             "--slow-sink-micros" => o.slow_sink_micros = value.parse()?,
+            "--message-timeout-secs" => o.message_timeout_secs = value.parse()?,
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
@@ -320,7 +331,7 @@ fn build(args: &[String]) -> Result<Submission, BuildError> {
     if !o.acked {
         config.acker_executors = Some(0);
     } else {
-        config.message_timeout_secs = 10;
+        config.message_timeout_secs = o.message_timeout_secs;
     }
     config.worker_threads = Some(1);
     Ok(Submission {
