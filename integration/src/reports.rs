@@ -40,6 +40,10 @@ pub struct SpoutReport {
     /// With `--acked`: sentences emitted and neither acked nor failed yet.
     #[serde(default)]
     pub pending: u64,
+    /// With `--acked`: the lowest message id not acked yet (pending or waiting for replay);
+    /// ids are given in emit order from 0.
+    #[serde(default)]
+    pub oldest_unacked: Option<i64>,
 }
 
 /// What a sink task reports in `sink-<task>.json` at every tick (once a second).

@@ -13,6 +13,8 @@
 
 use std::time::Duration;
 
+mod worker_kill;
+
 /// One measured recovery.
 pub struct Figure {
     /// What was measured, from the fault to the recovered state.
@@ -61,7 +63,9 @@ fn main() {
         .expect("a tokio runtime");
     let mut figures: Vec<Figure> = Vec::new();
     // One line per scenario: `if wanted("name") { figures.extend(runtime.block_on(module::measure())); }`
-    let _ = (&runtime, wanted as fn(&str) -> bool);
+    if wanted("worker-kill") {
+        figures.extend(runtime.block_on(worker_kill::measure()));
+    }
     print(&figures);
     figures.clear();
 }

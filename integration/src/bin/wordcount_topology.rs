@@ -75,6 +75,9 @@ impl SentenceSpout {
     }
 
     fn write(&mut self) {
+        let pending = self.pending.keys().next().copied();
+        let replay = self.replay.iter().map(|(id, _)| *id).min();
+        self.report.oldest_unacked = pending.into_iter().chain(replay).min();
         write_json(&self.path, &self.report);
         self.last_write = Instant::now();
     }
@@ -107,7 +110,7 @@ impl Spout for SentenceSpout {
         if !self.report.active {
             self.report.calls_while_inactive += 1;
         }
-        if self.last_write.elapsed().as_millis() >= 200 {
+        if self.last_write.elapsed().as_millis() >= 50 {
             self.write();
         }
         if let Some((id, s)) = self.replay.pop_front() {
