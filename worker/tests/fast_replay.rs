@@ -1,7 +1,7 @@
 //! Fast replay of what the transport lost, and why a tree failed. A worker (spout, acker, maybe
 //! a bolt) runs here with the other worker's tasks behind a [`PeerLink`]: one that never
-//! connects (every batch refused) or a hand-driven peer that takes batches and then breaks the
-//! connection. Trees whose tuples were refused or in flight fail at once with
+//! connects (every batch refused) or a hand-driven peer that takes batches, drops some, and then
+//! breaks the connection. Trees whose tuples were refused, dropped or in flight fail at once with
 //! [`FailReason::Lost`], as do trees kept by an acker behind the broken connection, with the
 //! message timeout far above the tests' waits; credited batches' trees do not fail; no message id
 //! ends twice. In local mode, a bolt's fail and a timeout reach the spout as such.
@@ -376,6 +376,36 @@ async fn batches_in_flight_on_a_broken_connection_fail_unless_credited() {
         by_id.values().all(|e| *e == End::Failed(FailReason::Lost)),
         "{by_id:?}"
     );
+    drop(worker);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_the_peer_dropped_fail_at_once_on_a_live_connection() {
+    actor_system();
+    let ends = log();
+    let topology = topology(5, &ends, false, || Judge);
+    let mut config = config();
+    config.producer_batch_size = 1;
+    let (worker, mut peer) = with_connected_peer(&topology, config, &["sink"]).await;
+    // The peer does not run the sink (yet): it says so for every batch.
+    for _ in 0..5 {
+        let b = read_batch(&mut peer).await;
+        let dropped = ToClient::Dropped {
+            from: b.dst,
+            to: b.src,
+            tuples: b.tuples.len() as u32,
+            epoch: b.epoch,
+        };
+        frames().write(&mut peer, &dropped).await.expect("dropped");
+    }
+    let by_id = tokio::task::spawn_blocking(move || wait_for_ends(&ends, 5))
+        .await
+        .expect("join");
+    assert!(
+        by_id.values().all(|e| *e == End::Failed(FailReason::Lost)),
+        "{by_id:?}"
+    );
+    drop(peer);
     drop(worker);
 }
 

@@ -48,6 +48,21 @@ pub struct SpoutTask {
 #[rtype(result = "()")]
 struct Turn;
 
+/// How long a spout waits after a turn whose trees the transport lost at once (their worker is
+/// unreachable): a spout that replays what fails would otherwise spin, emitting into the
+/// refused link, until the connection is back (its reconnect attempts are 100 ms to 1 s apart).
+const LOST_TURN_WAIT: Duration = Duration::from_millis(20);
+
+/// What a turn did.
+enum TurnOutcome {
+    /// Emitted, and nothing of it was lost.
+    Emitted,
+    /// Emitted nothing.
+    Idle,
+    /// Some of its trees were lost at once.
+    Lost,
+}
+
 /// How a spout tuple's tree ended, for the spout's `ack` or `fail_with_reason`.
 enum TreeEnd {
     Acked(Value),
@@ -246,12 +261,10 @@ impl SpoutTask {
         }
     }
 
-    /// One turn: up to a batch of emits. Returns true if anything was emitted and got through:
-    /// a turn whose trees the transport lost at once waits like an idle one, so a spout that
-    /// replays into an unreachable worker does not spin.
-    fn turn(&mut self) -> bool {
+    /// One turn: up to a batch of emits.
+    fn turn(&mut self) -> TurnOutcome {
         let Some(emitter) = self.emitter.as_mut() else {
-            return false;
+            return TurnOutcome::Idle;
         };
         let budget = self.env.config.producer_batch_size.max(1) as u64;
         emitter.refresh_clock();
@@ -295,7 +308,11 @@ impl SpoutTask {
         }
         let lost = self.end_lost_trees();
         self.env.stats.exhausted.set(self.spout.is_exhausted());
-        emitted > 0 && !lost
+        match (lost, emitted > 0) {
+            (true, _) => TurnOutcome::Lost,
+            (false, true) => TurnOutcome::Emitted,
+            (false, false) => TurnOutcome::Idle,
+        }
     }
 }
 
@@ -346,15 +363,22 @@ impl Handler<Turn> for SpoutTask {
             return; // an ack, fail or timeout will schedule the next turn
         }
         let started = std::time::Instant::now();
-        let emitted = self.turn();
+        let outcome = self.turn();
         self.env.record_busy(started);
-        if emitted {
-            self.idle_turns = 0;
-            self.schedule(ctx, None);
-        } else {
-            self.idle_turns = self.idle_turns.saturating_add(1);
-            let wait = self.wait.after(self.idle_turns);
-            self.schedule_idle(ctx, wait);
+        match outcome {
+            TurnOutcome::Emitted => {
+                self.idle_turns = 0;
+                self.schedule(ctx, None);
+            }
+            TurnOutcome::Idle => {
+                self.idle_turns = self.idle_turns.saturating_add(1);
+                let wait = self.wait.after(self.idle_turns);
+                self.schedule_idle(ctx, wait);
+            }
+            TurnOutcome::Lost => {
+                self.idle_turns = 0;
+                self.schedule(ctx, Some(LOST_TURN_WAIT));
+            }
         }
     }
 }

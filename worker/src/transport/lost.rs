@@ -12,7 +12,8 @@ use storm_core::TaskId;
 #[rtype(result = "()")]
 pub enum Lost {
     /// The roots of tracked tuples this task sent on a connection that broke before their
-    /// receiver processed them (their credit had not come back).
+    /// receiver processed them (their credit had not come back), or that the receiving worker
+    /// dropped (the task is not there, or not started yet).
     InFlight(Vec<u64>),
     /// The connection to the worker holding these tasks broke, or that worker left the
     /// assignment: what was in flight to them is lost, and so may be their state. A spout fails

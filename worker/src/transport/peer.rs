@@ -16,7 +16,9 @@
 //! is closed, the outstanding credit of every edge is handed back to its sender at once with
 //! the roots it lost ([`Lost::InFlight`]), every local task hears which tasks were behind the
 //! connection ([`Lost::Peer`]), and credit that arrives later for an old epoch is ignored. So a
-//! broken connection neither leaks a window nor doubles one, and what it lost fails at once.
+//! broken connection neither leaks a window nor doubles one, and what it lost fails at once. A
+//! batch the peer dropped (its task is not there, or not yet) comes back as `Dropped`: its
+//! credit returns and its roots go to the sender the same way.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -194,8 +196,14 @@ impl PeerLink {
     }
 
     /// Credit from the peer: forwarded to the local sender if it is for this epoch and was
-    /// outstanding; `None` otherwise.
-    fn take_credit(&self, from: TaskId, to: TaskId, tuples: u32, epoch: u32) -> Option<u32> {
+    /// outstanding, with the roots of the batch's tracked tuples; `None` otherwise.
+    fn take_credit(
+        &self,
+        from: TaskId,
+        to: TaskId,
+        tuples: u32,
+        epoch: u32,
+    ) -> Option<(u32, Vec<u64>)> {
         let mut state = self.lock();
         if epoch != state.epoch {
             return None;
@@ -208,8 +216,8 @@ impl PeerLink {
         o.tuples -= tuples;
         o.batches -= 1;
         // An edge's batches are executed, and credited, in the order they were sent.
-        o.roots.pop_front();
-        Some(tuples as u32)
+        let roots = o.roots.pop_front().unwrap_or_default();
+        Some((tuples as u32, roots))
     }
 
     /// Marks the connection up for the current epoch.
@@ -435,7 +443,7 @@ fn receive(link: &Weak<PeerLink>, routes: &Weak<TaskRoutes>, message: ToClient) 
             tuples,
             epoch,
         } => {
-            if let Some(tuples) = peer.take_credit(from, to, tuples, epoch) {
+            if let Some((tuples, _)) = peer.take_credit(from, to, tuples, epoch) {
                 if let Some(link) = local.directory.get(to) {
                     link.send_credit(CreditGrant {
                         from,
@@ -444,6 +452,27 @@ fn receive(link: &Weak<PeerLink>, routes: &Weak<TaskRoutes>, message: ToClient) 
                         epoch: 0,
                         buffer: None,
                     });
+                }
+            }
+        }
+        ToClient::Dropped {
+            from,
+            to,
+            tuples,
+            epoch,
+        } => {
+            if let Some((tuples, roots)) = peer.take_credit(from, to, tuples, epoch) {
+                if let Some(link) = local.directory.get(to) {
+                    link.send_credit(CreditGrant {
+                        from,
+                        to,
+                        tuples,
+                        epoch: 0,
+                        buffer: None,
+                    });
+                    if !roots.is_empty() {
+                        link.send_lost(Lost::InFlight(roots));
+                    }
                 }
             }
         }
