@@ -2,7 +2,7 @@
 //! bolts and an acker) is killed with SIGKILL while sentences flow. Measured from the kill:
 //! (a) until tuples flow again through its tasks: the spout's acks resume, since nearly every
 //! sentence's tree crosses both workers; (b) until every tracked tuple the kill lost is replayed
-//! and acked: no sentence emitted before the kill (or during the first 100 ms of the outage)
+//! and acked: no sentence emitted before the kill (or during the first 200 ms of the outage)
 //! is left unacked. The message timeout is 300 s, so (b) can only come from fast replay.
 //!
 //! The spout writes its report every 50 ms and the bench polls every 20 ms, so each figure is
@@ -22,9 +22,13 @@ use crate::Figure;
 const CLI: &str = env!("CARGO_BIN_EXE_storm_cli");
 const TOPOLOGY: &str = env!("CARGO_BIN_EXE_wordcount_topology");
 const DEADLINE: Duration = Duration::from_secs(120);
-/// Acks past the level seen just after the kill that count as flowing again (a few trees may
-/// stay within the surviving worker; at 500 sentences a second this is 50 ms of flow).
-const RESUMED_ACKS: u64 = 25;
+/// Acks past the level read just after the kill that count as flowing again: more than the
+/// spout acks in one report period (50 ms at 500 a second is 25), so a report older than the kill
+/// cannot pass, and more than the few trees that stay within the surviving worker.
+const RESUMED_ACKS: u64 = 50;
+/// When, after the kill, the spout's report is read as "at the kill": acks have stopped and the
+/// report has been rewritten since.
+const SETTLE: Duration = Duration::from_millis(200);
 
 fn spout(output: &Path) -> Option<(String, SpoutReport)> {
     read_reports::<SpoutReport>(output, "spout")
@@ -96,7 +100,7 @@ pub async fn measure() -> Vec<Figure> {
     let killed = Instant::now();
     kill_process(Pid::from_raw(victim as i32).expect("pid"), Signal::KILL).expect("SIGKILL");
     // What the spout had when acks stopped, and how far it had emitted.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::sleep(SETTLE).await;
     let Some((_, at_kill)) = spout(&output) else {
         return vec![flowing, replayed];
     };
@@ -120,7 +124,10 @@ pub async fn measure() -> Vec<Figure> {
         {
             flowing.measured = Some(killed.elapsed());
         }
-        let all_acked = now.is_some_and(|r| r.oldest_unacked.is_none_or(|id| id >= emitted_ids));
+        // Lost trees can only be acked once tuples flow again, and from then on the report is
+        // newer than the kill.
+        let all_acked = flowing.measured.is_some()
+            && now.is_some_and(|r| r.oldest_unacked.is_none_or(|id| id >= emitted_ids));
         async move { all_acked }
     })
     .await;

@@ -42,26 +42,18 @@ pub struct SpoutTask {
     wait: ProgressiveWait,
     max_pending: Option<usize>,
     ack_streams: [Option<u32>; 3],
+    /// A tree failed as lost since the last turn.
+    lost_since_turn: bool,
 }
 
 #[derive(Message)]
 #[rtype(result = "()")]
 struct Turn;
 
-/// How long a spout waits after a turn whose trees the transport lost at once (their worker is
-/// unreachable): a spout that replays what fails would otherwise spin, emitting into the
-/// refused link, until the connection is back (its reconnect attempts are 100 ms to 1 s apart).
+/// How long a spout waits before its next turn when trees failed as lost since its last one
+/// (a worker is unreachable): a spout that replays what fails would otherwise spin, emitting
+/// into the dead link, until the connection is back (reconnects are 100 ms to 1 s apart).
 const LOST_TURN_WAIT: Duration = Duration::from_millis(20);
-
-/// What a turn did.
-enum TurnOutcome {
-    /// Emitted, and nothing of it was lost.
-    Emitted,
-    /// Emitted nothing.
-    Idle,
-    /// Some of its trees were lost at once.
-    Lost,
-}
 
 /// How a spout tuple's tree ended, for the spout's `ack` or `fail_with_reason`.
 enum TreeEnd {
@@ -96,6 +88,7 @@ impl SpoutTask {
             wait,
             max_pending,
             ack_streams,
+            lost_since_turn: false,
         }
     }
 
@@ -239,6 +232,9 @@ impl SpoutTask {
     /// Tells the spout how a tree ended, guarded like `next_tuple`: a panic in `ack` or `fail`
     /// becomes the spout's error and a fresh instance carries on.
     fn end_tree(&mut self, end: TreeEnd) {
+        if matches!(end, TreeEnd::Failed(_, FailReason::Lost)) {
+            self.lost_since_turn = true;
+        }
         let spout = &mut self.spout;
         let result = call_guarded(|| match end {
             TreeEnd::Acked(id) => spout.ack(id),
@@ -261,10 +257,10 @@ impl SpoutTask {
         }
     }
 
-    /// One turn: up to a batch of emits.
-    fn turn(&mut self) -> TurnOutcome {
+    /// One turn: up to a batch of emits. Returns true if anything was emitted.
+    fn turn(&mut self) -> bool {
         let Some(emitter) = self.emitter.as_mut() else {
-            return TurnOutcome::Idle;
+            return false;
         };
         let budget = self.env.config.producer_batch_size.max(1) as u64;
         emitter.refresh_clock();
@@ -306,13 +302,9 @@ impl SpoutTask {
         for id in acks {
             self.end_tree(TreeEnd::Acked(id));
         }
-        let lost = self.end_lost_trees();
+        self.end_lost_trees();
         self.env.stats.exhausted.set(self.spout.is_exhausted());
-        match (lost, emitted > 0) {
-            (true, _) => TurnOutcome::Lost,
-            (false, true) => TurnOutcome::Emitted,
-            (false, false) => TurnOutcome::Idle,
-        }
+        emitted > 0
     }
 }
 
@@ -363,22 +355,17 @@ impl Handler<Turn> for SpoutTask {
             return; // an ack, fail or timeout will schedule the next turn
         }
         let started = std::time::Instant::now();
-        let outcome = self.turn();
+        let emitted = self.turn();
         self.env.record_busy(started);
-        match outcome {
-            TurnOutcome::Emitted => {
-                self.idle_turns = 0;
-                self.schedule(ctx, None);
-            }
-            TurnOutcome::Idle => {
-                self.idle_turns = self.idle_turns.saturating_add(1);
-                let wait = self.wait.after(self.idle_turns);
-                self.schedule_idle(ctx, wait);
-            }
-            TurnOutcome::Lost => {
-                self.idle_turns = 0;
-                self.schedule(ctx, Some(LOST_TURN_WAIT));
-            }
+        if std::mem::take(&mut self.lost_since_turn) {
+            self.schedule(ctx, Some(LOST_TURN_WAIT));
+        } else if emitted {
+            self.idle_turns = 0;
+            self.schedule(ctx, None);
+        } else {
+            self.idle_turns = self.idle_turns.saturating_add(1);
+            let wait = self.wait.after(self.idle_turns);
+            self.schedule_idle(ctx, wait);
         }
     }
 }
