@@ -1,10 +1,11 @@
 //! Fast replay of what the transport lost, and why a tree failed. A worker (spout, acker, maybe
 //! a bolt) runs here with the other worker's tasks behind a [`PeerLink`]: one that never
-//! connects (every batch refused) or a hand-driven peer that takes batches, drops some, and then
-//! breaks the connection. Trees whose tuples were refused, dropped or in flight fail at once with
-//! [`FailReason::Lost`], as do trees kept by an acker behind the broken connection, with the
-//! message timeout far above the tests' waits; credited batches' trees do not fail; no message id
-//! ends twice. In local mode, a bolt's fail and a timeout reach the spout as such.
+//! connects (every batch refused) or a hand-driven peer that credits some batches, drops some,
+//! and breaks the connection. With the message timeout far above the tests' waits, trees whose
+//! tuples were refused or dropped fail at once with [`FailReason::Lost`] (credited ones do not),
+//! a bolt's lost tuples fail through the acker, and a broken connection fails every pending
+//! tree, those kept by an acker behind it included; no message id ends twice. In local mode, a
+//! bolt's fail and a timeout reach the spout as such.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -336,76 +337,98 @@ async fn with_connected_peer(
     (worker, stream)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn batches_in_flight_on_a_broken_connection_fail_unless_credited() {
-    actor_system();
-    let ends = log();
-    let topology = topology(10, &ends, false, || Judge);
+/// Starts `spout -> sink` with the sink behind a hand-driven peer, one tuple a batch, and reads
+/// the `n` batches the spout sends.
+async fn one_tuple_batches(
+    n: i64,
+    ends: &Log<(i64, End)>,
+) -> (Worker, TcpStream, Vec<storm_worker::batch::TupleBatch>) {
+    let topology = topology(n, ends, false, || Judge);
     let mut config = config();
-    // One tuple a batch, so that crediting a batch settles exactly one tree.
     config.producer_batch_size = 1;
-    // The spout waits for the connection: it is activated once the peer is up.
     let (worker, mut peer) = with_connected_peer(&topology, config, &["sink"]).await;
     let mut batches = Vec::new();
-    for _ in 0..10 {
+    for _ in 0..n {
         batches.push(read_batch(&mut peer).await);
     }
-    // The first four were executed: their credit comes back before the connection breaks.
-    let mut credited = Vec::new();
-    for b in &batches[..4] {
-        let mut rows = b.tuples.clone();
-        let first = rows.drain().next().expect("a tuple");
-        credited.push(first.values[0].as_i64().expect("n"));
-        let credit = ToClient::Credit {
-            from: b.dst,
-            to: b.src,
-            tuples: b.tuples.len() as u32,
-            epoch: b.epoch,
-        };
-        frames().write(&mut peer, &credit).await.expect("credit");
+    (worker, peer, batches)
+}
+
+/// The peer's answer to a batch: its credit, or that it was dropped.
+fn answer(b: &storm_worker::batch::TupleBatch, dropped: bool) -> ToClient {
+    let (from, to, tuples, epoch) = (b.dst, b.src, b.tuples.len() as u32, b.epoch);
+    if dropped {
+        ToClient::Dropped {
+            from,
+            to,
+            tuples,
+            epoch,
+        }
+    } else {
+        ToClient::Credit {
+            from,
+            to,
+            tuples,
+            epoch,
+        }
     }
-    drop(peer);
-    let by_id = tokio::task::spawn_blocking(move || wait_for_ends(&ends, 6))
-        .await
-        .expect("join");
-    assert_eq!(by_id.len(), 6, "only the uncredited trees ended: {by_id:?}");
-    for id in &credited {
-        assert!(!by_id.contains_key(id), "credited {id} failed: {by_id:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_the_peer_dropped_fail_at_once_and_credited_ones_do_not() {
+    actor_system();
+    let ends = log();
+    let (worker, mut peer, batches) = one_tuple_batches(5, &ends).await;
+    // The first two were executed; the peer did not run the sink for the other three.
+    for (i, b) in batches.iter().enumerate() {
+        frames()
+            .write(&mut peer, &answer(b, i >= 2))
+            .await
+            .expect("answer");
     }
+    let by_id = {
+        let ends = ends.clone();
+        tokio::task::spawn_blocking(move || wait_for_ends(&ends, 3))
+            .await
+            .expect("join")
+    };
+    let failed: Vec<i64> = by_id.keys().copied().collect();
+    assert_eq!(failed, [2, 3, 4], "the dropped batches' trees: {by_id:?}");
     assert!(
         by_id.values().all(|e| *e == End::Failed(FailReason::Lost)),
         "{by_id:?}"
     );
+    // The connection breaks: every pending tree may have had tuples in that worker.
+    drop(peer);
+    let by_id = tokio::task::spawn_blocking(move || wait_for_ends(&ends, 5))
+        .await
+        .expect("join");
+    assert_eq!(by_id.len(), 5, "each id ended once: {by_id:?}");
     drop(worker);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn batches_the_peer_dropped_fail_at_once_on_a_live_connection() {
+async fn a_broken_connection_fails_every_pending_tree_once() {
     actor_system();
     let ends = log();
-    let topology = topology(5, &ends, false, || Judge);
-    let mut config = config();
-    config.producer_batch_size = 1;
-    let (worker, mut peer) = with_connected_peer(&topology, config, &["sink"]).await;
-    // The peer does not run the sink (yet): it says so for every batch.
-    for _ in 0..5 {
-        let b = read_batch(&mut peer).await;
-        let dropped = ToClient::Dropped {
-            from: b.dst,
-            to: b.src,
-            tuples: b.tuples.len() as u32,
-            epoch: b.epoch,
-        };
-        frames().write(&mut peer, &dropped).await.expect("dropped");
+    let (worker, mut peer, batches) = one_tuple_batches(10, &ends).await;
+    // Four were executed (their tuples may have had descendants in that worker): the break
+    // fails them with the six still in flight.
+    for b in &batches[..4] {
+        frames()
+            .write(&mut peer, &answer(b, false))
+            .await
+            .expect("credit");
     }
-    let by_id = tokio::task::spawn_blocking(move || wait_for_ends(&ends, 5))
+    drop(peer);
+    let by_id = tokio::task::spawn_blocking(move || wait_for_ends(&ends, 10))
         .await
         .expect("join");
     assert!(
         by_id.values().all(|e| *e == End::Failed(FailReason::Lost)),
         "{by_id:?}"
     );
-    drop(peer);
+    assert_eq!(worker.spout_stats().failed_lost, 10);
     drop(worker);
 }
 

@@ -54,13 +54,9 @@ impl RootAffinity {
     }
 
     fn owns(&self, root: u64) -> bool {
-        acker_index(root, self.modulo) == self.index
+        let hash = 31i32.wrapping_add(java_hash::long_hash(root as i64));
+        self.modulo.apply(hash) == self.index
     }
-}
-
-/// The index, among the acker tasks, of the acker that keeps `root`'s tree.
-fn acker_index(root: u64, ackers: FloorMod) -> u32 {
-    ackers.apply(31i32.wrapping_add(java_hash::long_hash(root as i64)))
 }
 
 /// One emit, as the collector asked for it.
@@ -111,8 +107,6 @@ pub struct TaskEmitter {
     /// Acks not yet sent, XOR-combined per root: the acker only needs the XOR of a root's ack
     /// values, so the acks of one batch for one tree travel as one tuple.
     unsent_acks: Vec<(u64, u64)>,
-    /// The acker tasks, in order: which one keeps a root's tree.
-    ackers: Vec<TaskId>,
     /// A spout's trees the transport lost, until the spout task ends them.
     lost_trees: Vec<PendingTree>,
     /// Input loads of the local tasks, for load-aware shuffles.
@@ -153,7 +147,6 @@ impl TaskEmitter {
         counters: EmitterCounters,
         debug: bool,
         root_affinity: Option<RootAffinity>,
-        ackers: Vec<TaskId>,
     ) -> Self {
         let EmitterCounters {
             stats,
@@ -194,7 +187,6 @@ impl TaskEmitter {
             immediate_acks: Vec::new(),
             root_affinity,
             unsent_acks: Vec::new(),
-            ackers,
             lost_trees: Vec::new(),
             load_sampler: loads.sampler(),
             loads,
@@ -585,18 +577,13 @@ impl TaskEmitter {
         }
     }
 
-    /// Moves a spout's pending trees kept by one of `ackers` (their worker is gone, and the
-    /// acker's record of them with it) to the lost trees.
-    pub fn fail_trees_kept_by(&mut self, ackers: &[TaskId]) {
-        if self.ackers.is_empty() || self.pending.is_empty() {
-            return;
-        }
-        let modulo = FloorMod::new(self.ackers.len() as u32);
-        let all = &self.ackers;
-        let lost = self.pending.take_where(|root, _| {
-            all.get(acker_index(*root, modulo) as usize)
-                .is_some_and(|a| ackers.contains(a))
-        });
+    /// Moves all of a spout's pending trees to the lost trees: a worker of the topology is gone
+    /// (or its connection broke), and any of them may have had tuples inside it, or their acker
+    /// there. Which ones did is known nowhere: a tree whose tuple was credited (executed) there
+    /// may still have had descendants in that worker's queues. Those that would have completed
+    /// are replayed needlessly, as at-least-once allows, at most `topology.max.spout.pending`.
+    pub fn fail_all_pending(&mut self) {
+        let lost = self.pending.take_where(|_, _| true);
         self.unpublished_trees -= lost.len() as i64;
         self.lost_trees
             .extend(lost.into_iter().map(|(_, tree)| tree));

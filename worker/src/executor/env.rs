@@ -95,7 +95,6 @@ impl TaskEnv {
             },
             self.config.debug,
             root_affinity,
-            ackers.to_vec(),
         ))
     }
 

@@ -6,8 +6,8 @@
 //! wakes it), and backs off for a millisecond when the spout has nothing to emit, like Storm's
 //! spout wait strategy. Acks and fails from the ackers arrive as batches and are handled even
 //! while the spout is paused; pending trees time out after one to two message timeouts. Trees
-//! the transport lost (their tuples refused or in flight to a worker that is gone, or kept by
-//! an acker there) fail at once. Every fail reaches the spout's `fail_with_reason` with why.
+//! the transport lost (their tuples refused, dropped or in flight to a worker that is gone; all
+//! pending trees when a worker of the topology is gone) fail at once. Every fail reaches the spout's `fail_with_reason` with why.
 
 use std::time::Duration;
 
@@ -412,14 +412,14 @@ impl Handler<Lost> for SpoutTask {
     type Result = ();
 
     /// Fails at once the trees the transport lost: those with tuples in flight on a connection
-    /// that broke, and those kept by an acker behind it.
+    /// that broke or dropped by the peer, and every pending tree when a peer worker is gone.
     fn handle(&mut self, lost: Lost, ctx: &mut Context<Self>) {
         let Some(emitter) = self.emitter.as_mut() else {
             return;
         };
         match lost {
             Lost::InFlight(roots) => emitter.fail_lost(roots),
-            Lost::Peer(tasks) => emitter.fail_trees_kept_by(&tasks),
+            Lost::Peer(_) => emitter.fail_all_pending(),
         }
         if self.end_lost_trees() {
             if let Some(e) = self.emitter.as_mut() {

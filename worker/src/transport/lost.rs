@@ -16,7 +16,7 @@ pub enum Lost {
     /// dropped (the task is not there, or not started yet).
     InFlight(Vec<u64>),
     /// The connection to the worker holding these tasks broke, or that worker left the
-    /// assignment: what was in flight to them is lost, and so may be their state. A spout fails
-    /// its pending trees whose acker task is one of them; other tasks ignore it.
+    /// assignment: what was in flight to them is lost, and so may be their state (queued
+    /// tuples, an acker's trees). A spout fails all its pending trees; other tasks ignore it.
     Peer(Arc<[TaskId]>),
 }
