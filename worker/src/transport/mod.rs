@@ -38,7 +38,7 @@ pub struct Unreachable {
 /// Delivers messages addressed to one task.
 pub trait TaskLink: Send + Sync {
     /// Delivers a batch to the task. Flow control has already reserved room for it. Fails when
-    /// the task's worker cannot be reached now; the batch is then dropped.
+    /// the task's worker cannot be reached now, handing the batch back.
     fn send_batch(&self, batch: TupleBatch) -> Result<(), Unreachable>;
     /// Delivers a credit to the task (the task is a sender whose batch was processed).
     fn send_credit(&self, grant: CreditGrant);
