@@ -76,19 +76,9 @@ impl<K: Hash + Eq, V> RotatingMap<K, V> {
         self.entries.is_empty()
     }
 
-    /// Removes and returns the entries `pred` picks (a sweep of the map: for rare events).
-    pub fn take_where(&mut self, mut pred: impl FnMut(&K, &V) -> bool) -> Vec<(K, V)> {
-        let mut taken = Vec::new();
-        let mut kept = HashMap::with_capacity_and_hasher(self.entries.len(), FxBuildHasher);
-        for (k, (g, v)) in self.entries.drain() {
-            if pred(&k, &v) {
-                taken.push((k, v));
-            } else {
-                kept.insert(k, (g, v));
-            }
-        }
-        self.entries = kept;
-        taken
+    /// Removes and returns every entry.
+    pub fn take_all(&mut self) -> Vec<(K, V)> {
+        self.entries.drain().map(|(k, (_, v))| (k, v)).collect()
     }
 
     /// Advances one period and returns the entries that expired with it.
@@ -139,14 +129,14 @@ mod tests {
     }
 
     #[test]
-    fn entries_are_taken_by_a_predicate() {
+    fn every_entry_is_taken_at_once() {
         let mut m = RotatingMap::new(2);
-        (1..=4).for_each(|k| m.insert(k, k * 10));
-        let mut taken = m.take_where(|k, _| k % 2 == 0);
+        (1..=3).for_each(|k| m.insert(k, k * 10));
+        let mut taken = m.take_all();
         taken.sort_unstable();
-        assert_eq!(taken, vec![(2, 20), (4, 40)]);
-        assert_eq!(m.len(), 2);
-        assert!(m.contains_key(&1) && m.contains_key(&3));
+        assert_eq!(taken, vec![(1, 10), (2, 20), (3, 30)]);
+        assert!(m.is_empty());
+        assert!(m.rotate().is_empty() && m.rotate().is_empty());
     }
 
     #[test]

@@ -546,27 +546,26 @@ impl TaskEmitter {
             return;
         };
         let (is_spout, fail) = (acking.init.is_some(), acking.fail);
+        roots.sort_unstable();
+        roots.dedup();
+        if is_spout {
+            for root in roots {
+                if let Some(tree) = self.take_pending(root) {
+                    self.lost_trees.push(tree);
+                }
+            }
+            if self.unpublished_trees != 0 {
+                self.progress
+                    .add_pending_trees(std::mem::take(&mut self.unpublished_trees));
+            }
+            return;
+        }
+        let Some(slot) = fail else { return };
         // Each round fails the trees of what the previous round's flush had refused.
         for _ in 0..3 {
             if roots.is_empty() {
                 break;
             }
-            roots.sort_unstable();
-            roots.dedup();
-            if is_spout {
-                for root in roots.drain(..) {
-                    if let Some(tree) = self.take_pending(root) {
-                        self.lost_trees.push(tree);
-                    }
-                }
-                if self.unpublished_trees != 0 {
-                    self.progress
-                        .add_pending_trees(std::mem::take(&mut self.unpublished_trees));
-                }
-                // A spout flushes after ending the trees; what it emits again is not here yet.
-                return;
-            }
-            let Some(slot) = fail else { return };
             for root in roots.drain(..) {
                 self.emit_system(slot, storm_core::values![root as i64, FAIL_LOST]);
             }
@@ -574,6 +573,8 @@ impl TaskEmitter {
             for batch in self.transfer.take_refused() {
                 batch.tree_roots_into(&mut roots);
             }
+            roots.sort_unstable();
+            roots.dedup();
         }
     }
 
@@ -583,7 +584,7 @@ impl TaskEmitter {
     /// may still have had descendants in that worker's queues. Those that would have completed
     /// are replayed needlessly, as at-least-once allows, at most `topology.max.spout.pending`.
     pub fn fail_all_pending(&mut self) {
-        let lost = self.pending.take_where(|_, _| true);
+        let lost = self.pending.take_all();
         self.unpublished_trees -= lost.len() as i64;
         self.lost_trees
             .extend(lost.into_iter().map(|(_, tree)| tree));
