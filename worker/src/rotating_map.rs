@@ -76,6 +76,11 @@ impl<K: Hash + Eq, V> RotatingMap<K, V> {
         self.entries.is_empty()
     }
 
+    /// Removes and returns every entry.
+    pub fn take_all(&mut self) -> Vec<(K, V)> {
+        self.entries.drain().map(|(k, (_, v))| (k, v)).collect()
+    }
+
     /// Advances one period and returns the entries that expired with it.
     pub fn rotate(&mut self) -> Vec<(K, V)> {
         self.generation += 1;
@@ -121,6 +126,17 @@ mod tests {
         m.touch(7);
         assert!(m.rotate().is_empty());
         assert_eq!(m.rotate(), vec![(7, ())]);
+    }
+
+    #[test]
+    fn every_entry_is_taken_at_once() {
+        let mut m = RotatingMap::new(2);
+        (1..=3).for_each(|k| m.insert(k, k * 10));
+        let mut taken = m.take_all();
+        taken.sort_unstable();
+        assert_eq!(taken, vec![(1, 10), (2, 20), (3, 30)]);
+        assert!(m.is_empty());
+        assert!(m.rotate().is_empty() && m.rotate().is_empty());
     }
 
     #[test]
