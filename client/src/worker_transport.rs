@@ -54,6 +54,7 @@ impl WorkerTransport {
                 topology: topology.to_owned(),
                 me: me.to_string(),
                 secret,
+                silence_limit: storm_worker::transport::SILENCE_LIMIT,
             },
             me,
             routes,

@@ -230,6 +230,7 @@ fn peer_config() -> PeerConfig {
         topology: TOPOLOGY.into(),
         me: "this:1".into(),
         secret: WorkerSecret::new(b"shared".to_vec()),
+        silence_limit: storm_worker::transport::SILENCE_LIMIT,
     }
 }
 

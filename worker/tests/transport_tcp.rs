@@ -1,6 +1,7 @@
 //! The TCP transport between workers, against a hand-driven peer on loopback: batches carry the
 //! connection's epoch, credit outstanding on a connection that breaks goes back to its sender at
-//! once, credit of an old epoch is ignored, and a peer that cannot be reached refuses batches.
+//! once, credit of an old epoch is ignored, a peer that keeps its connection open but goes
+//! silent counts as gone, and a peer that cannot be reached refuses batches.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -75,6 +76,7 @@ fn config() -> PeerConfig {
         topology: TOPOLOGY.into(),
         me: "node-a:1".into(),
         secret: secret(),
+        silence_limit: storm_worker::transport::SILENCE_LIMIT,
     }
 }
 
@@ -165,6 +167,42 @@ async fn credit_of_a_broken_connection_goes_back_at_once_and_old_epochs_are_igno
             .load(std::sync::atomic::Ordering::Relaxed),
         2
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_peer_counts_as_gone_and_its_credit_goes_back() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let sender = Arc::new(Sender::default());
+    let routes = routes_with_sender(sender.clone());
+    let config = PeerConfig {
+        silence_limit: Duration::from_millis(300),
+        ..config()
+    };
+    let (link, task) = PeerLink::new("node-b:2".into(), addr, config, &routes);
+    tokio::spawn(task);
+    routes.route(TaskId(2), "node-b:2".into(), link.clone());
+
+    // The peer takes a batch and then says nothing, with its connection open (a hung process,
+    // or a network that drops everything): no credit, no loads, no close.
+    let mut hung = accept(&listener, &link).await;
+    link.send_batch(batch(4)).expect("connected");
+    read_batch(&mut hung).await;
+    wait_for_grants(&sender, 1).await;
+    assert_eq!(
+        sender.grants.lock().expect("grants")[0],
+        (TaskId(2), 4),
+        "the silent connection's credit is back"
+    );
+    // The link gives up on the silent connection and connects anew.
+    let _second = accept(&listener, &link).await;
+    assert_eq!(
+        link.stats()
+            .connects
+            .load(std::sync::atomic::Ordering::Relaxed),
+        2
+    );
+    drop(hung);
 }
 
 #[tokio::test]

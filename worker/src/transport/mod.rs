@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 pub use local::LocalLink;
 pub use lost::Lost;
-pub use peer::{PeerConfig, PeerLink, PeerStats};
+pub use peer::{PeerConfig, PeerLink, PeerStats, SILENCE_LIMIT};
 pub use remote::{LocalSide, RemoteLink, TaskRoutes};
 pub use server::{serve, Inbound};
 use storm_core::TaskId;

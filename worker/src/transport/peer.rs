@@ -19,6 +19,10 @@
 //! broken connection neither leaks a window nor doubles one, and what it lost fails at once. A
 //! batch the peer dropped (its task is not there, or not yet) comes back as `Dropped`: its
 //! credit returns and its roots go to the sender the same way.
+//!
+//! A peer that says nothing for [`SILENCE_LIMIT`] (by default) counts as gone and its connection as broken:
+//! every peer sends its loads each [`LOAD_INTERVAL`], so silence means a hung process or a cut
+//! network, where TCP alone would keep the connection (and the credit behind it) for minutes.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -32,6 +36,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use super::handshake::{self, WorkerSecret};
 use super::remote::TaskRoutes;
+use super::server::LOAD_INTERVAL;
 use super::wire::{frames, ToClient, ToServer};
 use super::{Lost, Unreachable};
 use crate::batch::{CreditGrant, TupleBatch};
@@ -42,6 +47,9 @@ pub const MIN_BACKOFF: Duration = Duration::from_millis(100);
 pub const MAX_BACKOFF: Duration = Duration::from_millis(1000);
 /// How long a connection attempt and its handshake may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a connected peer may stay silent before its connection counts as broken: five of
+/// its load broadcasts.
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(5 * LOAD_INTERVAL.as_secs());
 /// Bytes gathered into one write at most.
 const WRITE_CHUNK: usize = 1 << 20;
 
@@ -95,6 +103,9 @@ pub struct PeerConfig {
     pub me: String,
     /// The topology's worker secret.
     pub secret: WorkerSecret,
+    /// How long the connected peer may stay silent before the connection counts as broken
+    /// ([`SILENCE_LIMIT`] unless a test shortens it).
+    pub silence_limit: Duration,
 }
 
 impl PeerLink {
@@ -278,7 +289,8 @@ async fn run(
                 let dropped = peer.up();
                 tracing::info!(peer = %name, %addr, dropped_while_down = dropped, "connected to peer worker");
                 drop(peer);
-                let reason = serve(stream, &link, &mut rx, epoch, &routes).await;
+                let reason =
+                    serve(stream, &link, &mut rx, epoch, &routes, config.silence_limit).await;
                 let Some(peer) = link.upgrade() else { return };
                 if peer.current_epoch() != epoch {
                     return; // closed
@@ -372,17 +384,21 @@ async fn serve(
     rx: &mut UnboundedReceiver<(u32, ToServer)>,
     epoch: u32,
     routes: &Weak<TaskRoutes>,
+    silence_limit: Duration,
 ) -> String {
     let (mut reader, mut writer) = stream.into_split();
     let reading = {
         let link = link.clone();
         let routes = routes.clone();
         async move {
+            let codec = frames();
             loop {
-                match frames().read::<ToClient, _>(&mut reader).await {
-                    Ok(Some(message)) => receive(&link, &routes, message),
-                    Ok(None) => return "the peer closed the connection".to_owned(),
-                    Err(e) => return format!("reading: {e}"),
+                let read = codec.read::<ToClient, _>(&mut reader);
+                match tokio::time::timeout(silence_limit, read).await {
+                    Ok(Ok(Some(message))) => receive(&link, &routes, message),
+                    Ok(Ok(None)) => return "the peer closed the connection".to_owned(),
+                    Ok(Err(e)) => return format!("reading: {e}"),
+                    Err(_) => return format!("the peer was silent for {silence_limit:?}"),
                 }
             }
         }
