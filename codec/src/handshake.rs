@@ -215,6 +215,18 @@ where
     }
 }
 
+/// Refuses a client before its handshake starts (e.g. the server is at its connection cap):
+/// the client's handshake fails with `reason`.
+pub async fn refuse<S>(stream: &mut S, version: u8, reason: &str) -> Result<(), HandshakeError>
+where
+    S: AsyncWrite + Unpin,
+{
+    let refused = Handshake::Refused {
+        reason: reason.to_owned(),
+    };
+    write(version, stream, &refused).await
+}
+
 /// The accepting side: `secret_for` gives the secret of the identity the client claims, or
 /// the reason (sent to the client) it is not accepted; checks the client's proof and proves
 /// the secret back. `refusal` is what a client with a wrong proof is told.

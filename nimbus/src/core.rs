@@ -14,6 +14,7 @@ use storm_core::topology::TopologyShape;
 use storm_core::{ComponentId, Config, StormTopology, TopologyId};
 use storm_zk::{ClusterState, Credentials, RebalanceOptions, StormBase, TopologyStatus};
 
+use crate::authorizer::{Operation, SimpleAclAuthorizer, TopologyAcl, TOPOLOGY_USERS};
 use crate::heartbeats::{HeartbeatCache, Liveness};
 use crate::status::{self, Effect, TopologyAction};
 use crate::store::ArtifactStore;
@@ -84,6 +85,7 @@ pub struct NimbusCore {
     pub(crate) heartbeats: Mutex<HeartbeatCache>,
     counter: AtomicU64,
     leader: AtomicBool,
+    authorizer: SimpleAclAuthorizer,
 }
 
 impl std::fmt::Debug for NimbusCore {
@@ -98,6 +100,7 @@ impl NimbusCore {
     /// Nimbus over a cluster state and an artifact store; not leader until told.
     pub fn new(config: DaemonConfig, state: Arc<dyn ClusterState>, store: ArtifactStore) -> Self {
         Self {
+            authorizer: SimpleAclAuthorizer::new(&config.security),
             config,
             state,
             store: Mutex::new(store),
@@ -148,17 +151,71 @@ impl NimbusCore {
         Err(RemoteError::NotLeader { leader })
     }
 
-    /// Answers one request.
+    /// Answers one request (authentication off: every request is allowed).
     pub async fn handle(&self, request: Request, now: Now) -> (Response, Vec<Timer>) {
-        match self.try_handle(request, now).await {
+        self.handle_as(None, request, now).await
+    }
+
+    /// Answers one request from `user`, the user its connection authenticated as (`None`:
+    /// authentication is off): the authorizer checks it first, and a submission records
+    /// `user` as the topology's owner.
+    pub async fn handle_as(
+        &self,
+        user: Option<&str>,
+        request: Request,
+        now: Now,
+    ) -> (Response, Vec<Timer>) {
+        if let Some(user) = user {
+            if let Err(e) = self.authorize(user, &request).await {
+                return (Response::Error(e), Vec::new());
+            }
+        }
+        match self.try_handle(request, user, now).await {
             Ok(done) => done,
             Err(e) => (Response::Error(e), Vec::new()),
+        }
+    }
+
+    /// Whether `user` may make `request` (`SimpleAclAuthorizer`), with the ACL of the
+    /// topology it names.
+    async fn authorize(&self, user: &str, request: &Request) -> Result<(), RemoteError> {
+        let acl = match Operation::of(request) {
+            Operation::Topology(name) => match self.find(name).await {
+                Ok((id, base)) => Some(self.topology_acl(&id, &base)),
+                Err(RemoteError::NotFound { .. }) => None,
+                Err(e) => return Err(e),
+            },
+            _ => None,
+        };
+        self.authorizer.permit(user, request, acl.as_ref())
+    }
+
+    /// A topology's owner and `topology.users`.
+    fn topology_acl(&self, id: &TopologyId, base: &StormBase) -> TopologyAcl {
+        let users = self
+            .record(id)
+            .ok()
+            .and_then(|r| {
+                r.config
+                    .get(TOPOLOGY_USERS)
+                    .and_then(|v| v.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|u| u.as_str().map(str::to_owned))
+                            .collect()
+                    })
+            })
+            .unwrap_or_default();
+        TopologyAcl {
+            owner: base.owner.clone(),
+            users,
         }
     }
 
     async fn try_handle(
         &self,
         request: Request,
+        user: Option<&str>,
         now: Now,
     ) -> Result<(Response, Vec<Timer>), RemoteError> {
         let reply = |r: Response| Ok((r, Vec::new()));
@@ -184,7 +241,7 @@ impl NimbusCore {
                 reply(Response::Uploaded { location })
             }
             Request::SubmitTopology(submit) => {
-                let id = self.submit(submit, now).await?;
+                let id = self.submit(submit, user, now).await?;
                 reply(Response::Submitted {
                     topology_id: id.to_string(),
                 })
@@ -269,7 +326,12 @@ impl NimbusCore {
         }
     }
 
-    async fn submit(&self, submit: SubmitTopology, now: Now) -> Result<TopologyId, RemoteError> {
+    async fn submit(
+        &self,
+        submit: SubmitTopology,
+        owner: Option<&str>,
+        now: Now,
+    ) -> Result<TopologyId, RemoteError> {
         self.ensure_leader().await?;
         let valid = submission::validate(&submit)?;
         let artifact = lock(&self.store)
@@ -310,7 +372,7 @@ impl NimbusCore {
             num_workers: valid.config.workers,
             component_executors,
             launch_time_secs: now.secs,
-            owner: String::new(),
+            owner: owner.unwrap_or_default().to_owned(),
             prev_status: None,
         };
         // The secret its workers prove to each other; written before the `StormBase`, so no
