@@ -297,6 +297,29 @@ async fn with_authentication_only_known_users_get_in_and_each_does_only_what_it_
     storm_as(&cluster, secrets.path(), "carol", &["deactivate", "secure"]).await;
     storm_as(&cluster, secrets.path(), "alice", &["activate", "secure"]).await;
 
+    // An upload belongs to the user who began it.
+    let mut alice_uploads = connect_as(&cluster, "alice").await.expect("alice");
+    let location = match alice_uploads
+        .call(&Request::BeginFileUpload { size: 3 })
+        .await
+        .expect("begin")
+    {
+        storm_client::Response::UploadStarted { location } => location,
+        other => panic!("{other:?}"),
+    };
+    let mut bob = connect_as(&cluster, "bob").await.expect("bob");
+    let e = bob
+        .call(&Request::UploadChunk {
+            location,
+            data: vec![1, 2, 3],
+        })
+        .await
+        .expect_err("not bob's upload");
+    assert!(
+        matches!(e.remote(), Some(RemoteError::NotAuthorized { .. })),
+        "{e}"
+    );
+
     // Only supervisor users (and admins) fetch a topology's files.
     let id = root.topology_info("secure").await.expect("info").summary.id;
     let mut alice = connect_as(&cluster, "alice").await.expect("alice");

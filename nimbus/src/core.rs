@@ -86,6 +86,8 @@ pub struct NimbusCore {
     counter: AtomicU64,
     leader: AtomicBool,
     authorizer: SimpleAclAuthorizer,
+    /// Who began each upload, with authentication on: only they may add to it or submit it.
+    upload_owners: Mutex<BTreeMap<String, String>>,
 }
 
 impl std::fmt::Debug for NimbusCore {
@@ -101,6 +103,7 @@ impl NimbusCore {
     pub fn new(config: DaemonConfig, state: Arc<dyn ClusterState>, store: ArtifactStore) -> Self {
         Self {
             authorizer: SimpleAclAuthorizer::new(&config.security),
+            upload_owners: Mutex::new(BTreeMap::new()),
             config,
             state,
             store: Mutex::new(store),
@@ -190,6 +193,24 @@ impl NimbusCore {
         self.authorizer.permit(user, request, acl.as_ref())
     }
 
+    /// Refuses `user` an upload another user began.
+    fn check_upload_owner(
+        &self,
+        location: &str,
+        user: Option<&str>,
+        action: &str,
+    ) -> Result<(), RemoteError> {
+        let Some(user) = user else { return Ok(()) };
+        match lock(&self.upload_owners).get(location) {
+            Some(owner) if owner != user => Err(RemoteError::NotAuthorized {
+                user: user.to_owned(),
+                action: format!("{action} to an upload of another user"),
+                topology: None,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// A topology's owner and `topology.users`.
     fn topology_acl(&self, id: &TopologyId, base: &StormBase) -> TopologyAcl {
         let users = self
@@ -230,18 +251,26 @@ impl NimbusCore {
             Request::BeginFileUpload { size } => {
                 self.ensure_leader().await?;
                 let location = lock(&self.store).begin(size, now.instant)?;
+                if let Some(user) = user {
+                    lock(&self.upload_owners).insert(location.clone(), user.to_owned());
+                }
                 reply(Response::UploadStarted { location })
             }
             Request::UploadChunk { location, data } => {
+                self.check_upload_owner(&location, user, "uploadChunk")?;
                 lock(&self.store).chunk(&location, &data, now.instant)?;
                 reply(Response::Ok)
             }
             Request::FinishFileUpload { location, sha256 } => {
+                self.check_upload_owner(&location, user, "finishFileUpload")?;
                 lock(&self.store).finish(&location, &sha256, now.instant)?;
                 reply(Response::Uploaded { location })
             }
             Request::SubmitTopology(submit) => {
+                self.check_upload_owner(&submit.artifact, user, "submitTopology")?;
+                let artifact = submit.artifact.clone();
                 let id = self.submit(submit, user, now).await?;
+                lock(&self.upload_owners).remove(&artifact);
                 reply(Response::Submitted {
                     topology_id: id.to_string(),
                 })
