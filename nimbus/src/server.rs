@@ -25,8 +25,12 @@ use crate::login_throttle::LoginThrottle;
 use storm_client::protocol::handshake::{self, HandshakeError, SharedSecret};
 use storm_client::protocol::{frames, CodecError, RemoteError, Request, Response, AUTH_VERSION};
 
-/// The longest an authentication handshake may take.
+/// The longest an authentication handshake may take (or the idle timeout, if shorter).
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections past the cap being told so at once; any more are closed without a word, so a
+/// flood cannot make Nimbus hold sockets beyond the cap plus this.
+const MAX_REFUSALS: usize = 64;
 
 /// What the port enforces.
 #[derive(Debug, Clone)]
@@ -64,6 +68,7 @@ pub async fn serve(listener: TcpListener, nimbus: Addr<Nimbus>, max_frame: usize
 pub async fn serve_with(listener: TcpListener, nimbus: Addr<Nimbus>, settings: PortSettings) {
     let settings = Arc::new(settings);
     let permits = Arc::new(Semaphore::new(settings.max_connections));
+    let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
     let throttle = Arc::new(Mutex::new(LoginThrottle::default()));
     loop {
         match listener.accept().await {
@@ -81,7 +86,12 @@ pub async fn serve_with(listener: TcpListener, nimbus: Addr<Nimbus>, settings: P
                     }
                     Err(_) => {
                         tracing::warn!(%peer, max = settings.max_connections, "nimbus.max.connections reached; refusing a connection");
-                        actix::spawn(async move { refuse_full(stream, &settings).await });
+                        if let Ok(refusing) = refusals.clone().try_acquire_owned() {
+                            actix::spawn(async move {
+                                refuse_full(stream, &settings).await;
+                                drop(refusing);
+                            });
+                        }
                     }
                 }
             }
@@ -142,6 +152,7 @@ async fn authenticate(
     peer: SocketAddr,
     users: &UserSecrets,
     max_frame: usize,
+    idle_timeout: Duration,
     throttle: &Mutex<LoginThrottle>,
 ) -> Option<String> {
     let delay = lock(throttle).delay(peer.ip(), Instant::now());
@@ -161,7 +172,7 @@ async fn authenticate(
     };
     let refusal = "authentication failed: unknown user or wrong secret";
     let shake = handshake::server(stream, AUTH_VERSION, lookup, refusal);
-    let result = tokio::time::timeout(HANDSHAKE_TIMEOUT, shake).await;
+    let result = tokio::time::timeout(HANDSHAKE_TIMEOUT.min(idle_timeout), shake).await;
     let user = claimed.unwrap_or_default();
     match result {
         Err(_) => {
@@ -207,7 +218,16 @@ async fn connection(
     let max_frame = settings.max_frame;
     let user = match &settings.users {
         None => None,
-        Some(users) => match authenticate(&mut stream, peer, users, max_frame, throttle).await {
+        Some(users) => match authenticate(
+            &mut stream,
+            peer,
+            users,
+            max_frame,
+            settings.idle_timeout,
+            throttle,
+        )
+        .await
+        {
             Some(user) => Some(user),
             None => return,
         },
