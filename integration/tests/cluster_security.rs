@@ -2,7 +2,8 @@
 //! that does not authenticate is refused for every request kind and Nimbus keeps serving; a
 //! wrong secret or unknown user is refused; a user outside a topology's `topology.users` cannot
 //! kill it while an admin can; only `nimbus.supervisor.users` fetch artifacts (and the
-//! supervisor, authenticated as one, runs the topology); every change is audited; no secret
+//! supervisor, authenticated as one, runs the topology; one without credentials is refused the
+//! artifact and starts no worker); every change is audited; no secret
 //! reaches any log; past `nimbus.max.connections` new connections are refused while existing
 //! clients keep working; a credentials file others can read stops Nimbus from starting. With
 //! it off, Nimbus serves everyone as before and warns at start, naming its address and port.
@@ -464,4 +465,40 @@ async fn with_authentication_off_nimbus_serves_everyone_and_warns_naming_its_por
         .await
         .expect_err("no handshake on this Nimbus");
     assert!(e.to_string().contains("nimbus.authentication"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_without_credentials_cannot_download_an_artifact() {
+    storm_integration::init_tracing();
+    let secrets = tempfile::tempdir().expect("dir");
+    write_secrets(secrets.path(), 0o600);
+    let mut options = secured(secrets.path(), 1);
+    // The daemons get no client identity; the CLI below authenticates as alice.
+    options.conf.remove("storm.client.user");
+    options.conf.remove("storm.client.secret.file");
+    let cluster = StormCluster::start(options).await.expect("cluster");
+    let output = cluster.dir().join("output-orphan");
+    std::fs::create_dir_all(&output).expect("output dir");
+    let out = output.display().to_string();
+    storm_as(
+        &cluster,
+        secrets.path(),
+        "alice",
+        &[
+            "jar", TOPOLOGY, "--name", "orphan", "--output", &out, "--rate", "50",
+        ],
+    )
+    .await;
+    wait_until(
+        "the supervisor is refused the artifact",
+        DEADLINE,
+        || async {
+            cluster.supervisors[0]
+                .log_text()
+                .contains("not authenticated: this Nimbus requires authentication")
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
+    assert!(cluster.worker_pids().is_empty(), "{}", cluster.logs());
 }
