@@ -14,6 +14,8 @@ use std::time::Duration;
 use serde_json::Value;
 use storm_zk::ZkConfig;
 
+use crate::security_config::{SecurityConfig, SECURITY_KEYS};
+
 /// What is wrong with a `storm.yaml` or an override.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -151,6 +153,9 @@ pub struct DaemonConfig {
     pub supervisor_worker_shutdown_sleep: Duration,
     /// `worker.heartbeat.frequency.secs` (1): the worker's heartbeat period.
     pub worker_heartbeat_freq: Duration,
+    /// The Nimbus port's authentication, authorization and limits
+    /// ([`crate::security_config`]).
+    pub security: SecurityConfig,
     /// Every key as given (file and overrides), handed on to the processes a daemon starts.
     pub raw: BTreeMap<String, Value>,
 }
@@ -181,6 +186,7 @@ impl Default for DaemonConfig {
             supervisor_worker_start_timeout: Duration::from_secs(120),
             supervisor_worker_shutdown_sleep: Duration::from_secs(3),
             worker_heartbeat_freq: Duration::from_secs(1),
+            security: SecurityConfig::default(),
             raw: BTreeMap::new(),
         }
     }
@@ -221,7 +227,11 @@ impl DaemonConfig {
             let ours = ["storm.", "nimbus.", "supervisor.", "worker."]
                 .iter()
                 .any(|p| key.starts_with(p));
-            if ours && !key.starts_with("storm.zookeeper.") && !KNOWN_KEYS.contains(&key.as_str()) {
+            if ours
+                && !key.starts_with("storm.zookeeper.")
+                && !KNOWN_KEYS.contains(&key.as_str())
+                && !SECURITY_KEYS.contains(&key.as_str())
+            {
                 tracing::warn!(key, "storm.yaml key not used by this build");
             }
         }
@@ -344,6 +354,7 @@ impl DaemonConfig {
             c.supervisor_slots_ports.sort_unstable();
             c.supervisor_slots_ports.dedup();
         }
+        c.security = SecurityConfig::from_map(&map)?;
         c.raw = map;
         Ok(c)
     }

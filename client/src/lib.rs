@@ -6,19 +6,22 @@
 //! * [`protocol`]: the Nimbus protocol's requests and replies, in `storm-codec` frames;
 //! * [`nimbus_client`]: [`NimbusClient`], used by the `storm` command, supervisors and
 //!   [`StormSubmitter`] ([`submitter`]), which uploads the binary and submits the topology;
-//!   [`nimbus_leader`] finds the leading Nimbus through `nimbus.seeds`;
+//!   [`nimbus_leader`] finds the leading Nimbus through `nimbus.seeds`; a client authenticates
+//!   with the [`credentials`] its [`security_config`] names;
 //! * [`launch`]: the contract between a supervisor and the binary it starts as a worker (its
 //!   environment, run files and local heartbeat);
 //! * [`worker_process`]: worker mode, what the author's binary does under a supervisor, and
 //!   [`error_publisher`], which writes its components' errors to ZooKeeper.
 
 pub mod config;
+pub mod credentials;
 pub mod error;
 pub mod error_publisher;
 pub mod launch;
 pub mod nimbus_client;
 pub mod nimbus_leader;
 pub mod protocol;
+pub mod security_config;
 pub mod shutdown_signal;
 pub mod submitter;
 pub mod worker_process;

@@ -1,6 +1,7 @@
 //! `NimbusClient`: talks to Nimbus over its port (Storm's `NimbusClient`), used by the `storm`
 //! command, `StormSubmitter` and supervisors. Every call has a timeout; errors say which
-//! Nimbus could not be reached and why.
+//! Nimbus could not be reached and why. With credentials (`storm.client.user`), a connection
+//! first proves the user's secret by the challenge-response of `storm_codec::handshake`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,10 +11,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::config::DaemonConfig;
+use crate::credentials::{ClientCredentials, CredentialsError};
 use crate::nimbus_leader::LeaderSearch;
 use crate::protocol::{
     frames, hex, CodecError, RebalanceRequest, RemoteError, Request, Response, SubmitTopology,
-    TopologyDist, TopologyInfo, TopologySummary, CHUNK_SIZE,
+    TopologyDist, TopologyInfo, TopologySummary, AUTH_VERSION, CHUNK_SIZE,
 };
 
 /// How long a connection attempt or one call may take by default.
@@ -68,6 +70,19 @@ pub enum ClientError {
     /// Nimbus refused the request.
     #[error(transparent)]
     Remote(#[from] RemoteError),
+    /// This client's credentials could not be read.
+    #[error("Nimbus client credentials: {0}")]
+    Credentials(#[from] CredentialsError),
+    /// Nimbus did not accept this client's credentials.
+    #[error("authenticating to Nimbus at {addr} as {user}: {reason}")]
+    Authentication {
+        /// `host:port`.
+        addr: String,
+        /// The user.
+        user: String,
+        /// Why.
+        reason: String,
+    },
     /// Nimbus replied with something that does not answer the request.
     #[error("Nimbus answered {request} with an unexpected reply")]
     Unexpected {
@@ -152,10 +167,67 @@ impl NimbusClient {
         })
     }
 
+    /// Connects to Nimbus at `addr` and, given credentials, authenticates as their user.
+    pub async fn connect_as(
+        addr: &str,
+        max_frame: usize,
+        timeout: Duration,
+        credentials: Option<&ClientCredentials>,
+    ) -> Result<Self> {
+        let mut client = Self::connect(addr, max_frame, timeout).await?;
+        if let Some(credentials) = credentials {
+            client.authenticate(credentials).await?;
+        }
+        Ok(client)
+    }
+
+    /// Connects to Nimbus at `addr` with the credentials `config` names, if any.
+    pub async fn connect_configured(
+        addr: &str,
+        config: &DaemonConfig,
+        timeout: Duration,
+    ) -> Result<Self> {
+        let credentials = ClientCredentials::from_config(config)?;
+        Self::connect_as(addr, config.max_frame, timeout, credentials.as_ref()).await
+    }
+
     /// Connects to the leading Nimbus through `nimbus.seeds`, following a standby's
-    /// `NotLeader` answer and retrying as [`LeaderSearch`] describes.
+    /// `NotLeader` answer and retrying as [`LeaderSearch`] describes, authenticating with the
+    /// credentials `config` names.
     pub async fn connect_seeds(config: &DaemonConfig) -> Result<Self> {
-        LeaderSearch::from_config(config).connect().await
+        let credentials = ClientCredentials::from_config(config)?;
+        LeaderSearch::from_config(config)
+            .with_credentials(credentials)
+            .connect()
+            .await
+    }
+
+    async fn authenticate(&mut self, credentials: &ClientCredentials) -> Result<()> {
+        let me = format!("{}@{}", credentials.user, std::process::id());
+        let shake = storm_codec::handshake::client(
+            &mut self.stream,
+            AUTH_VERSION,
+            &credentials.secret,
+            &credentials.user,
+            &me,
+        );
+        let failed = |reason: String| ClientError::Authentication {
+            addr: self.addr.clone(),
+            user: credentials.user.clone(),
+            reason,
+        };
+        match tokio::time::timeout(self.timeout, shake).await {
+            Err(_) => Err(failed(format!("no answer within {:?}", self.timeout))),
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(storm_codec::handshake::HandshakeError::Codec(
+                CodecError::UnsupportedVersion { .. },
+            ))) => Err(failed(
+                "Nimbus did not take part in the authentication handshake \
+                 (is nimbus.authentication off there?)"
+                    .into(),
+            )),
+            Ok(Err(e)) => Err(failed(e.to_string())),
+        }
     }
 
     /// Sets the timeout of each later call.

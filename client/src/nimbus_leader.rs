@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use crate::config::DaemonConfig;
+use crate::credentials::ClientCredentials;
 use crate::nimbus_client::{ClientError, NimbusClient, DEFAULT_TIMEOUT};
 use crate::protocol::{RemoteError, Request, Response};
 
@@ -17,7 +18,7 @@ use crate::protocol::{RemoteError, Request, Response};
 pub const LEADER_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where and how long to look for the leader.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LeaderSearch {
     /// The seeds' `host:port`, in the order tried.
     pub seeds: Vec<String>,
@@ -29,6 +30,8 @@ pub struct LeaderSearch {
     pub interval: Duration,
     /// The longest wait between rounds.
     pub ceiling: Duration,
+    /// The user to authenticate as, if any.
+    pub credentials: Option<ClientCredentials>,
 }
 
 impl LeaderSearch {
@@ -40,7 +43,14 @@ impl LeaderSearch {
             retries: config.nimbus_retry_times,
             interval: config.nimbus_retry_interval,
             ceiling: config.nimbus_retry_interval_ceiling,
+            credentials: None,
         }
+    }
+
+    /// The search, authenticating each connection with `credentials`.
+    pub fn with_credentials(mut self, credentials: Option<ClientCredentials>) -> Self {
+        self.credentials = credentials;
+        self
     }
 
     /// The wait after round `round` (0-based) found no leader.
@@ -109,7 +119,13 @@ impl LeaderSearch {
     /// Connects to `addr` and asks whether it leads; the client it returns has the usual call
     /// timeout.
     async fn check(&self, addr: &str) -> Result<NimbusClient, ClientError> {
-        let mut client = NimbusClient::connect(addr, self.max_frame, LEADER_CHECK_TIMEOUT).await?;
+        let mut client = NimbusClient::connect_as(
+            addr,
+            self.max_frame,
+            LEADER_CHECK_TIMEOUT,
+            self.credentials.as_ref(),
+        )
+        .await?;
         client.set_timeout(LEADER_CHECK_TIMEOUT);
         match client.call(&Request::GetLeader).await? {
             Response::Ok => {
@@ -173,6 +189,7 @@ mod tests {
             retries,
             interval: Duration::from_millis(10),
             ceiling: Duration::from_millis(40),
+            credentials: None,
         }
     }
 

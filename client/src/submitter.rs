@@ -47,11 +47,20 @@ impl StormSubmitter {
     /// Uploads the binary and submits `submission`, active; workers will be started with
     /// `args`. Returns the topology id.
     pub fn submit(&self, submission: &Submission, args: &[String]) -> Result<String, ClusterError> {
+        // As Storm's `storm jar -c topology.users=[...]`: the command line's ACL reaches the
+        // topology unless its code set one.
+        let mut config = submission.config.clone();
+        if let Some(users) = self.config.raw.get("topology.users") {
+            if config.get("topology.users").is_none() {
+                config
+                    .set("topology.users", users.clone())
+                    .map_err(|e| ClusterError::TopologyConfig(e.to_string()))?;
+            }
+        }
         let request = SubmitTopology {
             name: submission.name.clone(),
             artifact: String::new(),
-            config_json: submission
-                .config
+            config_json: config
                 .to_json()
                 .map_err(|e| ClusterError::TopologyConfig(e.to_string()))?,
             topology_json: serde_json::to_string(&submission.topology.definition)

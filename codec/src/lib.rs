@@ -8,6 +8,9 @@
 //!   against the connection's maximum *before* anything is allocated for the body, and decoding
 //!   tells "need more bytes" (`Ok(None)`) from bytes that can never form a frame (`Err`).
 //!
+//! * A **handshake** ([`handshake`]) opens a connection that must be authenticated: both ends
+//!   prove a shared secret by HMAC-SHA256 challenge-response (worker links, the Nimbus port).
+//!
 //! Decoding never panics and never allocates more than [`MAX_BODY_CEILING`] for a length read
 //! from the bytes.
 //!
@@ -27,6 +30,7 @@
 
 pub mod error;
 pub mod frame;
+pub mod handshake;
 pub mod record;
 
 pub use error::CodecError;

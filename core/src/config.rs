@@ -14,6 +14,8 @@ use crate::error::ConfigError;
 /// Keys under `topology.` that Storm defines and that this implementation accepts but does not
 /// act on (they have no meaning here, or their behaviour is always on).
 const ACCEPTED_STORM_KEYS: &[&str] = &[
+    // Read by Nimbus's authorizer from the submitted config: who may act on the topology.
+    "topology.users",
     "topology.name",
     "topology.eventlogger.executors",
     "topology.stats.sample.rate",

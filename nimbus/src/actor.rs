@@ -95,10 +95,11 @@ impl Handler<SupervisorsChanged> for Nimbus {
     }
 }
 
-/// A client request.
+/// A client request, with the user its connection authenticated as (`None`: authentication
+/// is off).
 #[derive(Message)]
 #[rtype(result = "Response")]
-pub struct Handle(pub Request);
+pub struct Handle(pub Request, pub Option<String>);
 
 impl Handler<Handle> for Nimbus {
     type Result = AtomicResponse<Self, Response>;
@@ -107,15 +108,18 @@ impl Handler<Handle> for Nimbus {
         let core = self.core.clone();
         let name = msg.0.name();
         AtomicResponse::new(Box::pin(
-            async move { core.handle(msg.0, Now::current()).await }
-                .into_actor(self)
-                .map(move |(response, timers), act, ctx| {
-                    if let Response::Error(e) = &response {
-                        tracing::info!(request = name, error = %e, "request refused");
-                    }
-                    act.arm(timers, ctx);
-                    response
-                }),
+            async move {
+                core.handle_as(msg.1.as_deref(), msg.0, Now::current())
+                    .await
+            }
+            .into_actor(self)
+            .map(move |(response, timers), act, ctx| {
+                if let Response::Error(e) = &response {
+                    tracing::info!(request = name, error = %e, "request refused");
+                }
+                act.arm(timers, ctx);
+                response
+            }),
         ))
     }
 }

@@ -59,9 +59,9 @@ impl NimbusCore {
                 return Ok(true);
             }
         };
-        let mut client = match NimbusClient::connect(
+        let mut client = match NimbusClient::connect_configured(
             &leader.id(),
-            self.config.max_frame,
+            &self.config,
             DEFAULT_TIMEOUT,
         )
         .await

@@ -14,6 +14,7 @@ use storm_core::topology::TopologyShape;
 use storm_core::{ComponentId, Config, StormTopology, TopologyId};
 use storm_zk::{ClusterState, Credentials, RebalanceOptions, StormBase, TopologyStatus};
 
+use crate::authorizer::{Operation, SimpleAclAuthorizer, TopologyAcl, TOPOLOGY_USERS};
 use crate::heartbeats::{HeartbeatCache, Liveness};
 use crate::status::{self, Effect, TopologyAction};
 use crate::store::ArtifactStore;
@@ -84,6 +85,9 @@ pub struct NimbusCore {
     pub(crate) heartbeats: Mutex<HeartbeatCache>,
     counter: AtomicU64,
     leader: AtomicBool,
+    authorizer: SimpleAclAuthorizer,
+    /// Who began each upload, with authentication on: only they may add to it or submit it.
+    upload_owners: Mutex<BTreeMap<String, String>>,
 }
 
 impl std::fmt::Debug for NimbusCore {
@@ -98,6 +102,8 @@ impl NimbusCore {
     /// Nimbus over a cluster state and an artifact store; not leader until told.
     pub fn new(config: DaemonConfig, state: Arc<dyn ClusterState>, store: ArtifactStore) -> Self {
         Self {
+            authorizer: SimpleAclAuthorizer::new(&config.security),
+            upload_owners: Mutex::new(BTreeMap::new()),
             config,
             state,
             store: Mutex::new(store),
@@ -148,17 +154,89 @@ impl NimbusCore {
         Err(RemoteError::NotLeader { leader })
     }
 
-    /// Answers one request.
+    /// Answers one request (authentication off: every request is allowed).
     pub async fn handle(&self, request: Request, now: Now) -> (Response, Vec<Timer>) {
-        match self.try_handle(request, now).await {
+        self.handle_as(None, request, now).await
+    }
+
+    /// Answers one request from `user`, the user its connection authenticated as (`None`:
+    /// authentication is off): the authorizer checks it first, and a submission records
+    /// `user` as the topology's owner.
+    pub async fn handle_as(
+        &self,
+        user: Option<&str>,
+        request: Request,
+        now: Now,
+    ) -> (Response, Vec<Timer>) {
+        if let Some(user) = user {
+            if let Err(e) = self.authorize(user, &request).await {
+                return (Response::Error(e), Vec::new());
+            }
+        }
+        match self.try_handle(request, user, now).await {
             Ok(done) => done,
             Err(e) => (Response::Error(e), Vec::new()),
+        }
+    }
+
+    /// Whether `user` may make `request` (`SimpleAclAuthorizer`), with the ACL of the
+    /// topology it names.
+    async fn authorize(&self, user: &str, request: &Request) -> Result<(), RemoteError> {
+        let acl = match Operation::of(request) {
+            Operation::Topology(name) => match self.find(name).await {
+                Ok((id, base)) => Some(self.topology_acl(&id, &base)),
+                Err(RemoteError::NotFound { .. }) => None,
+                Err(e) => return Err(e),
+            },
+            _ => None,
+        };
+        self.authorizer.permit(user, request, acl.as_ref())
+    }
+
+    /// Refuses `user` an upload another user began.
+    fn check_upload_owner(
+        &self,
+        location: &str,
+        user: Option<&str>,
+        action: &str,
+    ) -> Result<(), RemoteError> {
+        let Some(user) = user else { return Ok(()) };
+        match lock(&self.upload_owners).get(location) {
+            Some(owner) if owner != user => Err(RemoteError::NotAuthorized {
+                user: user.to_owned(),
+                action: format!("{action} to an upload of another user"),
+                topology: None,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// A topology's owner and `topology.users`.
+    fn topology_acl(&self, id: &TopologyId, base: &StormBase) -> TopologyAcl {
+        let users = self
+            .record(id)
+            .ok()
+            .and_then(|r| {
+                r.config
+                    .get(TOPOLOGY_USERS)
+                    .and_then(|v| v.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|u| u.as_str().map(str::to_owned))
+                            .collect()
+                    })
+            })
+            .unwrap_or_default();
+        TopologyAcl {
+            owner: base.owner.clone(),
+            users,
         }
     }
 
     async fn try_handle(
         &self,
         request: Request,
+        user: Option<&str>,
         now: Now,
     ) -> Result<(Response, Vec<Timer>), RemoteError> {
         let reply = |r: Response| Ok((r, Vec::new()));
@@ -173,18 +251,26 @@ impl NimbusCore {
             Request::BeginFileUpload { size } => {
                 self.ensure_leader().await?;
                 let location = lock(&self.store).begin(size, now.instant)?;
+                if let Some(user) = user {
+                    lock(&self.upload_owners).insert(location.clone(), user.to_owned());
+                }
                 reply(Response::UploadStarted { location })
             }
             Request::UploadChunk { location, data } => {
+                self.check_upload_owner(&location, user, "uploadChunk")?;
                 lock(&self.store).chunk(&location, &data, now.instant)?;
                 reply(Response::Ok)
             }
             Request::FinishFileUpload { location, sha256 } => {
+                self.check_upload_owner(&location, user, "finishFileUpload")?;
                 lock(&self.store).finish(&location, &sha256, now.instant)?;
                 reply(Response::Uploaded { location })
             }
             Request::SubmitTopology(submit) => {
-                let id = self.submit(submit, now).await?;
+                self.check_upload_owner(&submit.artifact, user, "submitTopology")?;
+                let artifact = submit.artifact.clone();
+                let id = self.submit(submit, user, now).await?;
+                lock(&self.upload_owners).remove(&artifact);
                 reply(Response::Submitted {
                     topology_id: id.to_string(),
                 })
@@ -269,7 +355,12 @@ impl NimbusCore {
         }
     }
 
-    async fn submit(&self, submit: SubmitTopology, now: Now) -> Result<TopologyId, RemoteError> {
+    async fn submit(
+        &self,
+        submit: SubmitTopology,
+        owner: Option<&str>,
+        now: Now,
+    ) -> Result<TopologyId, RemoteError> {
         self.ensure_leader().await?;
         let valid = submission::validate(&submit)?;
         let artifact = lock(&self.store)
@@ -310,7 +401,7 @@ impl NimbusCore {
             num_workers: valid.config.workers,
             component_executors,
             launch_time_secs: now.secs,
-            owner: String::new(),
+            owner: owner.unwrap_or_default().to_owned(),
             prev_status: None,
         };
         // The secret its workers prove to each other; written before the `StormBase`, so no

@@ -15,6 +15,7 @@ use crate::core::NimbusCore;
 use crate::error::NimbusError;
 use crate::server;
 use crate::store::ArtifactStore;
+use storm_client::credentials::UserSecrets;
 use storm_client::shutdown_signal::wait_for_signal;
 use storm_client::DaemonConfig;
 
@@ -75,10 +76,10 @@ pub async fn start(config: DaemonConfig) -> Result<StartedNimbus, NimbusError> {
         config.nimbus_artifact_max_bytes,
         config.nimbus_file_copy_expiration,
     )?;
-    let max_frame = config.max_frame;
+    let settings = port_settings(&config, &bind_addr(&listener, &config.hostname), port)?;
     let core = Arc::new(NimbusCore::new(config, state.clone(), store));
     let addr = Nimbus::new(core.clone()).start();
-    let serving = actix::spawn(server::serve(listener, addr.clone(), max_frame));
+    let serving = actix::spawn(server::serve_with(listener, addr.clone(), settings));
     let (eligible_tx, eligible) = watch::channel(false);
     let syncing = actix::spawn(sync_code(core, info.clone(), eligible_tx));
     let leading = actix::spawn(contend(state, info.clone(), addr.clone(), eligible));
@@ -87,6 +88,49 @@ pub async fn start(config: DaemonConfig) -> Result<StartedNimbus, NimbusError> {
         addr,
         tasks: vec![serving, syncing, leading],
     })
+}
+
+/// The address the listener is bound to, for the warning below.
+fn bind_addr(listener: &TcpListener, hostname: &str) -> String {
+    listener
+        .local_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|_| hostname.to_owned())
+}
+
+/// The port's limits and, with `nimbus.authentication` on, its users (from
+/// `nimbus.credentials.file`, refused when others may read it). With it off, warns that the
+/// port is open to anyone who reaches it.
+fn port_settings(
+    config: &DaemonConfig,
+    ip: &str,
+    port: u16,
+) -> Result<server::PortSettings, NimbusError> {
+    let security = &config.security;
+    let users = if security.authentication {
+        let path = security.credentials_file.as_ref().ok_or_else(|| {
+            NimbusError::Runtime(
+                "nimbus.authentication is on but nimbus.credentials.file is not set".into(),
+            )
+        })?;
+        let users = UserSecrets::load(path).map_err(|e| NimbusError::Runtime(e.to_string()))?;
+        tracing::info!(
+            users = users.len(),
+            admins = ?security.admins,
+            "nimbus.authentication is on: every connection must prove a user's secret"
+        );
+        Some(users)
+    } else {
+        tracing::warn!(
+            address = ip,
+            port,
+            "nimbus.authentication is off: anyone who can reach {ip}:{port} may upload and run \
+             binaries on every supervisor, and kill any topology; set nimbus.authentication \
+             and nimbus.credentials.file (README, \"Securing the cluster\")"
+        );
+        None
+    };
+    Ok(server::PortSettings::new(config.max_frame, security, users))
 }
 
 /// Copies missing artifacts from the leader every `nimbus.code.sync.freq.secs`, publishing

@@ -19,14 +19,20 @@
 //! Several Nimbus processes may run (HA): one leads through the ZooKeeper latch; the others
 //! answer `NotLeader` to changes, copy every artifact from the leader (`code_sync`) and join
 //! the election only while they hold them all ([`daemon`]).
+//!
+//! With `nimbus.authentication` on, each connection proves a user's secret first ([`server`]),
+//! and [`authorizer`] decides what that user may do; [`audit`] logs every change with its user.
 
 pub mod actor;
 mod assignments;
+pub mod audit;
+pub mod authorizer;
 mod code_sync;
 pub mod core;
 pub mod daemon;
 pub mod error;
 pub mod heartbeats;
+pub mod login_throttle;
 pub mod scheduler;
 pub mod server;
 pub mod status;

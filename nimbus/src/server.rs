@@ -1,26 +1,99 @@
 //! The Nimbus port: accepts connections and turns each frame into a request for the
 //! [`Nimbus`] actor. A frame that is too large, of another protocol version or not a request
 //! gets an error reply and the connection is closed; Nimbus keeps serving everyone else.
+//!
+//! Limits: at most `nimbus.max.connections` connections at once (one more is told so and
+//! closed), each closed after `nimbus.connection.idle.timeout.secs` without a request. With
+//! `nimbus.authentication` on, a connection must first prove a user's secret by the
+//! challenge-response of `storm_codec::handshake` (frames of version [`AUTH_VERSION`]); a client
+//! speaking requests at once gets `Unauthenticated`, and failed handshakes slow their address
+//! down ([`LoginThrottle`]). Every request then runs as that user, and changes are audited.
 
-use std::time::Duration;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use actix::Addr;
+use storm_client::credentials::UserSecrets;
+use storm_client::security_config::SecurityConfig;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 
 use crate::actor::{Handle, Nimbus};
-use storm_client::protocol::{frames, RemoteError, Request, Response};
+use crate::audit::AuditEntry;
+use crate::login_throttle::LoginThrottle;
+use storm_client::protocol::handshake::{self, HandshakeError, SharedSecret};
+use storm_client::protocol::{frames, CodecError, RemoteError, Request, Response, AUTH_VERSION};
 
-/// A connection idle this long is closed.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// The longest an authentication handshake may take (or the idle timeout, if shorter).
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Accepts connections until the listener fails or the task is dropped.
+/// Connections past the cap being told so at once; any more are closed without a word, so a
+/// flood cannot make Nimbus hold sockets beyond the cap plus this.
+const MAX_REFUSALS: usize = 64;
+
+/// What the port enforces.
+#[derive(Debug, Clone)]
+pub struct PortSettings {
+    /// `nimbus.thrift.max_buffer_size`.
+    pub max_frame: usize,
+    /// `nimbus.max.connections`.
+    pub max_connections: usize,
+    /// `nimbus.connection.idle.timeout.secs`.
+    pub idle_timeout: Duration,
+    /// The users and their secrets when `nimbus.authentication` is on; `None` when off.
+    pub users: Option<Arc<UserSecrets>>,
+}
+
+impl PortSettings {
+    /// The port as `security` configures it; `users` when authentication is on.
+    pub fn new(max_frame: usize, security: &SecurityConfig, users: Option<UserSecrets>) -> Self {
+        Self {
+            max_frame,
+            max_connections: security.max_connections,
+            idle_timeout: security.idle_timeout,
+            users: users.map(Arc::new),
+        }
+    }
+}
+
+/// Accepts connections with the default limits and no authentication, until the listener
+/// fails or the task is dropped.
 pub async fn serve(listener: TcpListener, nimbus: Addr<Nimbus>, max_frame: usize) {
+    let settings = PortSettings::new(max_frame, &SecurityConfig::default(), None);
+    serve_with(listener, nimbus, settings).await
+}
+
+/// Accepts connections as `settings` says, until the listener fails or the task is dropped.
+pub async fn serve_with(listener: TcpListener, nimbus: Addr<Nimbus>, settings: PortSettings) {
+    let settings = Arc::new(settings);
+    let permits = Arc::new(Semaphore::new(settings.max_connections));
+    let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
+    let throttle = Arc::new(Mutex::new(LoginThrottle::default()));
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
                 tracing::debug!(%peer, "connection");
-                let nimbus = nimbus.clone();
-                actix::spawn(async move { connection(stream, nimbus, max_frame).await });
+                let settings = settings.clone();
+                match permits.clone().try_acquire_owned() {
+                    Ok(permit) => {
+                        let nimbus = nimbus.clone();
+                        let throttle = throttle.clone();
+                        actix::spawn(async move {
+                            connection(stream, peer, nimbus, &settings, &throttle).await;
+                            drop(permit);
+                        });
+                    }
+                    Err(_) => {
+                        tracing::warn!(%peer, max = settings.max_connections, "nimbus.max.connections reached; refusing a connection");
+                        if let Ok(refusing) = refusals.clone().try_acquire_owned() {
+                            actix::spawn(async move {
+                                refuse_full(stream, &settings).await;
+                                drop(refusing);
+                            });
+                        }
+                    }
+                }
             }
             Err(e) => {
                 // Usually too many open files: back off instead of spinning.
@@ -31,19 +104,146 @@ pub async fn serve(listener: TcpListener, nimbus: Addr<Nimbus>, max_frame: usize
     }
 }
 
-async fn connection(mut stream: TcpStream, nimbus: Addr<Nimbus>, max_frame: usize) {
-    let peer = stream
-        .peer_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+/// Tells a connection past the cap why it is closed, in the frames its client reads first.
+async fn refuse_full(mut stream: TcpStream, settings: &PortSettings) {
+    let reason = format!(
+        "Nimbus holds nimbus.max.connections ({}) connections; try again later",
+        settings.max_connections
+    );
+    let tell = async {
+        if settings.users.is_some() {
+            let _ = handshake::refuse(&mut stream, AUTH_VERSION, &reason).await;
+        } else {
+            let reply = Response::Error(RemoteError::Unavailable { reason });
+            let _ = frames(settings.max_frame).write(&mut stream, &reply).await;
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), tell).await;
+    close_after_reply(&mut stream).await;
+}
+
+/// Closes a connection whose client may still be sending: ends the write side, then reads
+/// and drops what arrives until the client closes (at most a second, 64 KiB), so the reply
+/// is not lost to a reset that unread bytes would cause.
+async fn close_after_reply(stream: &mut TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = stream.shutdown().await;
+    let drain = async {
+        let mut buf = [0u8; 4096];
+        let mut total = 0usize;
+        while total < 64 * 1024 {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
+}
+
+fn lock(t: &Mutex<LoginThrottle>) -> std::sync::MutexGuard<'_, LoginThrottle> {
+    t.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs the server side of the handshake; the authenticated user, or `None` (the connection
+/// is then closed; the client was told why).
+async fn authenticate(
+    stream: &mut TcpStream,
+    peer: SocketAddr,
+    users: &UserSecrets,
+    max_frame: usize,
+    idle_timeout: Duration,
+    throttle: &Mutex<LoginThrottle>,
+) -> Option<String> {
+    let delay = lock(throttle).delay(peer.ip(), Instant::now());
+    if !delay.is_zero() {
+        tracing::debug!(%peer, ?delay, "slowing down an address after failed handshakes");
+        tokio::time::sleep(delay).await;
+    }
+    let mut claimed = None;
+    let lookup = |user: &str| {
+        claimed = Some(user.to_owned());
+        // An unknown user is challenged against a secret nobody knows, so it fails exactly
+        // as a wrong secret does and the reply does not tell which users exist.
+        match users.secret(user) {
+            Some(s) => Ok(s.clone()),
+            None => SharedSecret::random().map_err(|e| e.to_string()),
+        }
+    };
+    let refusal = "authentication failed: unknown user or wrong secret";
+    let shake = handshake::server(stream, AUTH_VERSION, lookup, refusal);
+    let result = tokio::time::timeout(HANDSHAKE_TIMEOUT.min(idle_timeout), shake).await;
+    let user = claimed.unwrap_or_default();
+    match result {
+        Err(_) => {
+            tracing::info!(%peer, "authentication handshake not finished in time; closing");
+            None
+        }
+        Ok(Ok(done)) => {
+            lock(throttle).succeeded(peer.ip());
+            tracing::info!(%peer, user = %done.identity, client = %done.name, "authenticated");
+            Some(done.identity)
+        }
+        Ok(Err(HandshakeError::Codec(
+            CodecError::UnsupportedVersion { .. } | CodecError::TooLarge { .. },
+        ))) => {
+            // The client sent a request without authenticating: answer in its own frames.
+            tracing::warn!(%peer, "refused a client that did not authenticate");
+            let reply = Response::Error(RemoteError::Unauthenticated {
+                reason: "this Nimbus requires authentication (nimbus.authentication); set \
+                         storm.client.user and storm.client.secret.file"
+                    .into(),
+            });
+            let _ = frames(max_frame).write(stream, &reply).await;
+            close_after_reply(stream).await;
+            None
+        }
+        Ok(Err(e)) => {
+            if e.is_refusal() {
+                lock(throttle).failed(peer.ip(), Instant::now());
+            }
+            tracing::warn!(%peer, %user, error = %e, "authentication failed");
+            None
+        }
+    }
+}
+
+async fn connection(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    nimbus: Addr<Nimbus>,
+    settings: &PortSettings,
+    throttle: &Mutex<LoginThrottle>,
+) {
+    let max_frame = settings.max_frame;
+    let user = match &settings.users {
+        None => None,
+        Some(users) => match authenticate(
+            &mut stream,
+            peer,
+            users,
+            max_frame,
+            settings.idle_timeout,
+            throttle,
+        )
+        .await
+        {
+            Some(user) => Some(user),
+            None => return,
+        },
+    };
+    let peer = peer.to_string();
     loop {
         let read = tokio::time::timeout(
-            IDLE_TIMEOUT,
+            settings.idle_timeout,
             frames(max_frame).read::<Request, _>(&mut stream),
         )
         .await;
         let request = match read {
-            Err(_) => return,
+            Err(_) => {
+                tracing::debug!(%peer, "idle for nimbus.connection.idle.timeout.secs; closing");
+                return;
+            }
             Ok(Ok(None)) => return,
             Ok(Ok(Some(r))) => r,
             Ok(Err(e)) => {
@@ -55,12 +255,14 @@ async fn connection(mut stream: TcpStream, nimbus: Addr<Nimbus>, max_frame: usiz
                 return;
             }
         };
-        let response = match nimbus.send(Handle(request)).await {
+        let audit = AuditEntry::of(&request);
+        let response = match nimbus.send(Handle(request, user.clone())).await {
             Ok(r) => r,
             Err(_) => Response::Error(RemoteError::Unavailable {
                 reason: "nimbus is shutting down".into(),
             }),
         };
+        audit.record(user.as_deref(), &peer, &response);
         if let Err(e) = frames(max_frame).write(&mut stream, &response).await {
             tracing::warn!(%peer, error = %e, "writing a reply failed");
             let reply = Response::Error(RemoteError::Unavailable {

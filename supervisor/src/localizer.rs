@@ -47,9 +47,9 @@ pub async fn connect_nimbus(
     state: &dyn ClusterState,
 ) -> Result<NimbusClient, storm_client::ClientError> {
     if let Ok(Some(leader)) = state.leader().await {
-        match NimbusClient::connect(
+        match NimbusClient::connect_configured(
             &leader.id(),
-            config.max_frame,
+            config,
             storm_client::nimbus_client::DEFAULT_TIMEOUT,
         )
         .await

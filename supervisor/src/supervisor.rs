@@ -68,7 +68,8 @@ impl Supervisor {
             shutdown_sleep: config.supervisor_worker_shutdown_sleep,
         };
         Self {
-            conf_json: config.to_json(),
+            // Workers run the author's code: they get no Nimbus credentials.
+            conf_json: config.without_client_credentials().to_json(),
             config,
             id,
             local,

@@ -9,10 +9,15 @@ pub use messages::{
     TopologyDist, TopologyInfo, TopologySummary, WorkerSummary,
 };
 pub use remote_error::RemoteError;
-pub use storm_codec::{CodecError, FrameCodec};
+pub use storm_codec::{handshake, CodecError, FrameCodec};
 
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u8 = 1;
+
+/// The version byte of the authentication handshake's frames on the Nimbus port (see
+/// `storm_codec::handshake`); distinct from [`PROTOCOL_VERSION`], so each side can tell a client
+/// that authenticates from one that does not.
+pub const AUTH_VERSION: u8 = 0x41;
 
 /// The default largest frame (Storm's `nimbus.thrift.max_buffer_size`, 1 MiB).
 pub const DEFAULT_MAX_FRAME: usize = 1 << 20;

@@ -96,4 +96,20 @@ pub enum RemoteError {
         /// Why.
         reason: String,
     },
+    /// The connection did not authenticate, and this Nimbus requires it.
+    #[error("not authenticated: {reason}")]
+    Unauthenticated {
+        /// Why, and what to configure.
+        reason: String,
+    },
+    /// The authenticated user may not do this (Storm's `AuthorizationException`).
+    #[error("user {user} is not authorized to {action}{}", topology.as_ref().map(|t| format!(" on topology {t}")).unwrap_or_default())]
+    NotAuthorized {
+        /// The user.
+        user: String,
+        /// The refused request, by Storm's name (`killTopology`, `submitTopology`, ...).
+        action: String,
+        /// The topology it named, if any.
+        topology: Option<String>,
+    },
 }
