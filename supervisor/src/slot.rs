@@ -664,6 +664,11 @@ mod tests {
         assert_eq!(
             acts,
             vec![
+                SlotAction::WorkerFailed {
+                    worker_id: "w1".into(),
+                    topology_id: a.topology_id.clone(),
+                    cause: WorkerFailure::Died,
+                },
                 SlotAction::Cleanup {
                     worker_id: "w1".into()
                 },
