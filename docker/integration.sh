@@ -17,5 +17,6 @@ if ! command -v docker-compose >/dev/null; then
     exit 1
 fi
 docker/build-images.sh
+docker/make-secrets.sh
 cargo build -q -p storm-integration --bin docker_scenarios
 timeout 1200 target/debug/docker_scenarios "$PWD/docker"

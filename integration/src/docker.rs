@@ -81,6 +81,14 @@ pub struct ComposeCluster {
     results: TempDir,
 }
 
+/// The `storm` options that make a command in a container run as the admin user.
+pub const ADMIN: [&str; 4] = [
+    "-c",
+    "storm.client.user=admin",
+    "-c",
+    "storm.client.secret.file=/secrets/admin.secret",
+];
+
 /// Every service of the compose file.
 pub const SERVICES: [&str; 8] = [
     "zk1",
@@ -201,10 +209,12 @@ impl ComposeCluster {
         })
     }
 
-    /// Runs `storm ARGS` in a service's container.
+    /// Runs `storm ARGS` in a service's container, as the cluster's admin user
+    /// (`docker/make-secrets.sh`).
     pub fn storm(&self, service: &str, args: &[&str]) -> Result<String, DockerError> {
         let container = self.container(service);
         let mut all = vec!["exec", container.as_str(), "storm"];
+        all.extend_from_slice(&ADMIN);
         all.extend_from_slice(args);
         self.docker(&all)
     }
