@@ -12,8 +12,8 @@ use tokio::net::TcpStream;
 use crate::config::DaemonConfig;
 use crate::nimbus_leader::LeaderSearch;
 use crate::protocol::{
-    frames, hex, CodecError, RebalanceRequest, RemoteError, Request, Response, SubmitTopology,
-    TopologyDist, TopologyInfo, TopologySummary, CHUNK_SIZE,
+    frames, hex, ClusterInfo, CodecError, RebalanceRequest, RemoteError, Request, Response,
+    SubmitTopology, TopologyDist, TopologyInfo, TopologySummary, CHUNK_SIZE,
 };
 
 /// How long a connection attempt or one call may take by default.
@@ -315,6 +315,16 @@ impl NimbusClient {
             Response::Topologies(t) => Ok(t),
             _ => Err(ClientError::Unexpected {
                 request: "listTopologies",
+            }),
+        }
+    }
+
+    /// The cluster's supervisors, Nimbus processes and topologies (`storm ui`).
+    pub async fn cluster_info(&mut self) -> Result<ClusterInfo> {
+        match self.call(&Request::GetClusterInfo).await? {
+            Response::ClusterInfo(i) => Ok(i),
+            _ => Err(ClientError::Unexpected {
+                request: "getClusterInfo",
             }),
         }
     }

@@ -22,8 +22,8 @@ use crate::topology_info;
 pub use crate::topology_record::TopologyRecord;
 use storm_client::config::DaemonConfig;
 use storm_client::protocol::{
-    ExecutorSummary, RebalanceRequest, RemoteError, Request, Response, SubmitTopology,
-    TopologyDist, TopologyInfo, TopologySummary,
+    ClusterInfo, ExecutorSummary, NimbusSummary, RebalanceRequest, RemoteError, Request, Response,
+    SubmitTopology, SupervisorSummary, TopologyDist, TopologyInfo, TopologySummary,
 };
 
 /// A timer a transition asks for: run `action` on a topology after `delay`.
@@ -84,6 +84,7 @@ pub struct NimbusCore {
     pub(crate) heartbeats: Mutex<HeartbeatCache>,
     counter: AtomicU64,
     leader: AtomicBool,
+    started: Instant,
 }
 
 impl std::fmt::Debug for NimbusCore {
@@ -105,6 +106,7 @@ impl NimbusCore {
             heartbeats: Mutex::new(HeartbeatCache::default()),
             counter: AtomicU64::new(0),
             leader: AtomicBool::new(false),
+            started: Instant::now(),
         }
     }
 
@@ -225,6 +227,7 @@ impl NimbusCore {
                 })?;
                 reply(Response::TopologyDist(dist))
             }
+            Request::GetClusterInfo => reply(Response::ClusterInfo(self.cluster(now).await?)),
             Request::GetLeader => {
                 self.ensure_leader().await?;
                 reply(Response::Ok)
@@ -497,6 +500,61 @@ impl NimbusCore {
                 .map_or(0, |a| a.executor_node_port.len() as u32),
             num_workers: assignment.as_ref().map_or(0, |a| a.workers().len() as u32),
             uptime_secs: now.secs.saturating_sub(base.launch_time_secs),
+        })
+    }
+
+    /// Supervisors from `/supervisors`, Nimbus processes from `/nimbuses` (the latch decides
+    /// which leads), and the topologies.
+    async fn cluster(&self, now: Now) -> Result<ClusterInfo, RemoteError> {
+        let supervisors = self
+            .state
+            .all_supervisor_info()
+            .await
+            .map_err(unavailable)?
+            .into_values()
+            .map(|s| SupervisorSummary {
+                slots_total: s.ports.len() as u32,
+                slots_used: s.used_ports.len() as u32,
+                id: s.id,
+                host: s.hostname,
+                uptime_secs: s.uptime_secs,
+                version: s.version,
+            })
+            .collect();
+        let leader = self
+            .state
+            .leader()
+            .await
+            .map_err(unavailable)?
+            .map(|l| l.id());
+        let mut nimbuses: Vec<NimbusSummary> = self
+            .state
+            .nimbuses()
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(|n| {
+                let is_leader = leader.as_deref() == Some(n.id().as_str());
+                // Only the answering Nimbus knows its own start; a client reaches the leader.
+                let me = is_leader && self.is_leader();
+                NimbusSummary {
+                    is_leader,
+                    uptime_secs: me.then(|| {
+                        now.instant
+                            .saturating_duration_since(self.started)
+                            .as_secs()
+                    }),
+                    version: me.then(|| env!("CARGO_PKG_VERSION").to_owned()),
+                    host: n.host,
+                    port: n.port,
+                }
+            })
+            .collect();
+        nimbuses.sort_by(|a, b| (&a.host, a.port).cmp(&(&b.host, b.port)));
+        Ok(ClusterInfo {
+            supervisors,
+            nimbuses,
+            topologies: self.list(now).await?,
         })
     }
 

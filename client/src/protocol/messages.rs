@@ -85,6 +85,9 @@ pub enum Request {
     /// Asks whether this Nimbus leads (Storm's `getLeader`): the leader answers
     /// [`Response::Ok`], any other Nimbus [`RemoteError::NotLeader`] naming the leader it knows.
     GetLeader,
+    /// The cluster's supervisors, Nimbus processes and topologies (Storm's `getClusterInfo`),
+    /// for `storm ui`.
+    GetClusterInfo,
 }
 
 impl Request {
@@ -105,6 +108,7 @@ impl Request {
             Request::GetTopologyDist { .. } => "getTopologyDist",
             Request::DownloadChunk { .. } => "downloadChunk",
             Request::GetLeader => "getLeader",
+            Request::GetClusterInfo => "getClusterInfo",
         }
     }
 }
@@ -174,6 +178,8 @@ pub enum Response {
     },
     /// The request was refused.
     Error(RemoteError),
+    /// The cluster's daemons and topologies.
+    ClusterInfo(ClusterInfo),
 }
 
 /// One topology in `storm list` (Storm's `TopologySummary`).
@@ -193,6 +199,49 @@ pub struct TopologySummary {
     pub num_workers: u32,
     /// Seconds since submission.
     pub uptime_secs: u64,
+}
+
+/// The cluster at a glance (Storm's `ClusterSummary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterInfo {
+    /// Every registered supervisor, by id.
+    pub supervisors: Vec<SupervisorSummary>,
+    /// Every registered Nimbus process, by `host:port`.
+    pub nimbuses: Vec<NimbusSummary>,
+    /// The topologies, as in `storm list`.
+    pub topologies: Vec<TopologySummary>,
+}
+
+/// A supervisor as registered under `/supervisors` (Storm's `SupervisorSummary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisorSummary {
+    /// Its id.
+    pub id: String,
+    /// The host its workers listen on.
+    pub host: String,
+    /// Seconds since it started.
+    pub uptime_secs: u64,
+    /// Worker slots (`supervisor.slots.ports`).
+    pub slots_total: u32,
+    /// Slots running a worker.
+    pub slots_used: u32,
+    /// Its build version.
+    pub version: String,
+}
+
+/// A Nimbus process as registered under `/nimbuses` (Storm's `NimbusSummary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NimbusSummary {
+    /// Its host.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// Whether it leads.
+    pub is_leader: bool,
+    /// Seconds since it started; known only for the Nimbus that answered.
+    pub uptime_secs: Option<u64>,
+    /// Its build version; known only for the Nimbus that answered.
+    pub version: Option<String>,
 }
 
 /// One executor's placement.

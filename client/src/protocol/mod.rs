@@ -4,6 +4,7 @@
 pub mod messages;
 mod remote_error;
 
+pub use messages::{ClusterInfo, NimbusSummary, SupervisorSummary};
 pub use messages::{
     ErrorSummary, ExecutorSummary, RebalanceRequest, Request, Response, SubmitTopology,
     TopologyDist, TopologyInfo, TopologySummary, WorkerSummary,
