@@ -3,6 +3,7 @@
 //! ```text
 //! storm [--config FILE] [-c key=value]... nimbus
 //! storm supervisor
+//! storm ui                          the UI daemon: REST API, web page, /metrics on ui.port
 //! storm jar <binary> [args...]      runs the binary, which submits itself
 //! storm list
 //! storm info NAME                   status, workers and restarts, executors, last errors
@@ -49,6 +50,8 @@ pub enum Command {
     Nimbus,
     /// Runs a Supervisor daemon.
     Supervisor,
+    /// Runs the UI daemon: Storm's REST API v1, a live page and `/metrics` on `ui.port`.
+    Ui,
     /// Runs a topology binary, which submits itself to Nimbus.
     Jar {
         /// The binary.
@@ -118,7 +121,10 @@ impl Cli {
 /// Runs the command line of this process and returns its exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let daemon = matches!(cli.command, Command::Nimbus | Command::Supervisor);
+    let daemon = matches!(
+        cli.command,
+        Command::Nimbus | Command::Supervisor | Command::Ui
+    );
     init_tracing(if daemon { "info" } else { "warn" });
     match commands::run(cli) {
         Ok(code) => code,
