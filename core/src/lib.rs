@@ -20,8 +20,8 @@ pub mod tuple;
 pub mod util;
 
 pub use component::{
-    BasicBolt, BasicOutputCollector, Bolt, OutputCollector, OutputFieldsDeclarer, Spout,
-    SpoutOutputCollector, StreamInfo, TopologyContext,
+    BasicBolt, BasicOutputCollector, Bolt, FailReason, OutputCollector, OutputFieldsDeclarer,
+    Spout, SpoutOutputCollector, StreamInfo, TopologyContext,
 };
 pub use config::Config;
 pub use error::{

@@ -195,7 +195,7 @@ impl RunningTopology {
                 errors: errors.clone(),
             };
             let missing = || WorkerError::MissingFactory(component.to_string());
-            let (addr, batches, credits) = match def.kind {
+            let (addr, (batches, credits, lost)) = match def.kind {
                 ComponentKind::Spout => {
                     let factory = topology
                         .spouts
@@ -205,8 +205,12 @@ impl RunningTopology {
                     let addr = SpoutTask::start_in_arbiter(&arbiter, move |_| {
                         SpoutTask::new(factory, env, active)
                     });
-                    let (batches, credits) = (addr.clone().recipient(), addr.clone().recipient());
-                    (TaskAddr::Spout(addr), batches, credits)
+                    let links = (
+                        addr.clone().recipient(),
+                        addr.clone().recipient(),
+                        addr.clone().recipient(),
+                    );
+                    (TaskAddr::Spout(addr), links)
                 }
                 ComponentKind::Bolt => {
                     let factory = if component.as_str() == ACKER_COMPONENT {
@@ -220,13 +224,17 @@ impl RunningTopology {
                     };
                     let addr =
                         BoltTask::start_in_arbiter(&arbiter, move |_| BoltTask::new(factory, env));
-                    let (batches, credits) = (addr.clone().recipient(), addr.clone().recipient());
-                    (TaskAddr::Bolt(addr), batches, credits)
+                    let links = (
+                        addr.clone().recipient(),
+                        addr.clone().recipient(),
+                        addr.clone().recipient(),
+                    );
+                    (TaskAddr::Bolt(addr), links)
                 }
             };
             directory.insert(
                 task,
-                Arc::new(LocalLink::new(batches, credits, loads.clone())),
+                Arc::new(LocalLink::new(batches, credits, lost, loads.clone())),
             );
             tasks.push((task, addr));
         }

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use storm_core::{ComponentId, TaskId};
+use storm_core::{ComponentId, FailReason, TaskId};
 
 use crate::progress::ExhaustedFlag;
 
@@ -20,6 +20,8 @@ pub struct TaskStats {
     executed: AtomicU64,
     acked: AtomicU64,
     failed: AtomicU64,
+    /// Spout: trees failed, by [`FailReason`] (timeout, bolt-failed, lost).
+    failed_by_reason: [AtomicU64; 3],
     errors: AtomicU64,
     complete_latency_micros_total: AtomicU64,
     last_error: Mutex<Option<String>>,
@@ -42,6 +44,12 @@ pub struct TaskStatsSnapshot {
     pub acked: u64,
     /// Spout: trees failed or timed out. Bolt: inputs failed.
     pub failed: u64,
+    /// Spout: trees failed because they timed out.
+    pub failed_timeout: u64,
+    /// Spout: trees failed because a bolt failed one of their tuples.
+    pub failed_by_bolt: u64,
+    /// Spout: trees failed because tuples of them were lost with a worker or connection.
+    pub failed_lost: u64,
     /// Errors reported.
     pub errors: u64,
     /// Spout: the mean time from emit to ack of acked trees.
@@ -60,6 +68,7 @@ impl TaskStats {
             executed: AtomicU64::new(0),
             acked: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            failed_by_reason: Default::default(),
             errors: AtomicU64::new(0),
             complete_latency_micros_total: AtomicU64::new(0),
             last_error: Mutex::new(None),
@@ -99,6 +108,20 @@ impl TaskStats {
         }
     }
 
+    /// Adds a spout's failed trees, counted by why they failed.
+    pub fn add_failed_because(&self, reason: FailReason, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.failed.fetch_add(n, Ordering::Relaxed);
+        let slot = match reason {
+            FailReason::Timeout => 0,
+            FailReason::BoltFailed => 1,
+            _ => 2,
+        };
+        self.failed_by_reason[slot].fetch_add(n, Ordering::Relaxed);
+    }
+
     /// Records an error.
     pub fn record_error(&self, error: &str) {
         self.errors.fetch_add(1, Ordering::Relaxed);
@@ -128,6 +151,9 @@ impl TaskStats {
             executed: self.executed(),
             acked,
             failed: self.failed.load(Ordering::Relaxed),
+            failed_timeout: self.failed_by_reason[0].load(Ordering::Relaxed),
+            failed_by_bolt: self.failed_by_reason[1].load(Ordering::Relaxed),
+            failed_lost: self.failed_by_reason[2].load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
             complete_latency: (acked > 0 && total > 0)
                 .then(|| Duration::from_micros(total / acked)),

@@ -20,6 +20,7 @@ use storm_core::topology::BoltFactory;
 
 use crate::executor::guard::{call_guarded, rebuild_after_panic};
 use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
+use crate::transport::Lost;
 use crate::StreamTable;
 
 /// One bolt task.
@@ -204,6 +205,18 @@ impl Handler<CreditGrant> for BoltTask {
             e.add_credit(grant.from, grant.tuples, grant.buffer);
         }
         self.drain_stash();
+    }
+}
+
+impl Handler<Lost> for BoltTask {
+    type Result = ();
+
+    /// Tracked tuples it sent were lost in flight: their trees fail at once, through their
+    /// ackers. A gone peer's ackers are the spouts' concern.
+    fn handle(&mut self, lost: Lost, _ctx: &mut Context<Self>) {
+        if let (Lost::InFlight(roots), Some(e)) = (lost, self.emitter.as_mut()) {
+            e.fail_lost(roots);
+        }
     }
 }
 

@@ -2,6 +2,9 @@
 //! values, asks routing for the targets, gives each copy its tuple-tree ids and appends it to
 //! the transfer's batches. With ackers it also does the task's part of Storm's XOR algorithm:
 //! spouts start trees (`__ack_init`), bolts anchor edges and send `__ack_ack`/`__ack_fail`.
+//! Tracked tuples the transport lost (a refused batch, or one in flight on a connection that
+//! broke) fail their trees at once: a spout's own trees end here with [`FailReason::Lost`], a
+//! bolt sends a fail with that reason to each root's acker.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,6 +15,7 @@ use storm_core::dataplane::{
 use storm_core::grouping::SingleChoice;
 use storm_core::system::{
     ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM,
+    FAIL_BY_BOLT, FAIL_LOST,
 };
 use storm_core::util::{java_hash, FloorMod, SplitMix64};
 use storm_core::{EmitError, MessageId, TaskId, Tuple, Value, Values};
@@ -51,9 +55,13 @@ impl RootAffinity {
     }
 
     fn owns(&self, root: u64) -> bool {
-        let hash = 31i32.wrapping_add(java_hash::long_hash(root as i64));
-        self.modulo.apply(hash) == self.index
+        acker_index(root, self.modulo) == self.index
     }
+}
+
+/// The index, among the acker tasks, of the acker that keeps `root`'s tree.
+fn acker_index(root: u64, ackers: FloorMod) -> u32 {
+    ackers.apply(31i32.wrapping_add(java_hash::long_hash(root as i64)))
 }
 
 /// One emit, as the collector asked for it.
@@ -104,6 +112,10 @@ pub struct TaskEmitter {
     /// Acks not yet sent, XOR-combined per root: the acker only needs the XOR of a root's ack
     /// values, so the acks of one batch for one tree travel as one tuple.
     unsent_acks: Vec<(u64, u64)>,
+    /// The acker tasks, in order: which one keeps a root's tree.
+    ackers: Vec<TaskId>,
+    /// A spout's trees the transport lost, until the spout task ends them.
+    lost_trees: Vec<PendingTree>,
     /// Input loads of the local tasks, for load-aware shuffles.
     loads: Arc<LoadMap>,
     /// When load-aware shuffles next re-read the loads.
@@ -144,6 +156,7 @@ impl TaskEmitter {
         counters: EmitterCounters,
         debug: bool,
         root_affinity: Option<RootAffinity>,
+        ackers: Vec<TaskId>,
     ) -> Self {
         let EmitterCounters {
             stats,
@@ -184,6 +197,8 @@ impl TaskEmitter {
             immediate_acks: Vec::new(),
             root_affinity,
             unsent_acks: Vec::new(),
+            ackers,
+            lost_trees: Vec::new(),
             load_sampler: loads.sampler(),
             loads,
             next_load_refresh: Instant::now() + LOAD_REFRESH,
@@ -200,6 +215,9 @@ impl TaskEmitter {
     pub fn add_credit(&mut self, from: TaskId, tuples: u32, buffer: Option<BatchTuples>) {
         self.transfer
             .add_credit(self.lane.open_batches(), from, tuples, buffer);
+        if self.transfer.has_refused() {
+            self.fail_refused();
+        }
     }
 
     /// True while a sealed batch waits for credit.
@@ -258,6 +276,9 @@ impl TaskEmitter {
         self.send_acks();
         self.emitted += self.lane.take_emitted();
         self.transfer.flush(self.lane.open_batches());
+        if self.transfer.has_refused() {
+            self.fail_refused();
+        }
         if self.routing.is_load_aware() {
             self.refresh_loads();
         }
@@ -511,11 +532,93 @@ impl TaskEmitter {
         self.unsent_acks.clear();
     }
 
-    /// Sends `[root]` on a system stream (fail, reset timeout) for every root of a tuple.
-    fn send_for_roots(&mut self, slot: Option<usize>, tuple: &Tuple) {
-        let Some(slot) = slot else {
+    /// Fails the trees of the tracked tuples in the batches the transport refused: their
+    /// worker is unreachable, so they will never be processed. A spout also fails the trees
+    /// whose `__ack_init` was refused (their acker never heard of them).
+    #[cold]
+    #[inline(never)]
+    fn fail_refused(&mut self) {
+        let init = self
+            .acking
+            .as_ref()
+            .and_then(|a| a.init)
+            .map(|slot| self.routing.stream(slot).index);
+        let mut roots = Vec::new();
+        for batch in self.transfer.take_refused() {
+            batch.tree_roots_into(&mut roots);
+            if let Some(init) = init {
+                batch.first_ints_of_stream(init, &mut roots);
+            }
+        }
+        self.fail_lost(roots);
+    }
+
+    /// Fails at once the trees `roots` (tuples of them were lost): a spout's own pending trees
+    /// wait in [`TaskEmitter::take_lost_trees`] for the spout task to end them; a bolt sends a
+    /// fail with the reason "lost" to each root's acker and sends it now. A fail refused in
+    /// turn (the acker is unreachable too) is dropped: the spouts hear that the acker's worker
+    /// is gone.
+    pub fn fail_lost(&mut self, mut roots: Vec<u64>) {
+        let Some(acking) = self.acking.as_ref() else {
             return;
         };
+        let (is_spout, fail) = (acking.init.is_some(), acking.fail);
+        // Each round fails the trees of what the previous round's flush had refused.
+        for _ in 0..3 {
+            if roots.is_empty() {
+                break;
+            }
+            roots.sort_unstable();
+            roots.dedup();
+            if is_spout {
+                for root in roots.drain(..) {
+                    if let Some(tree) = self.take_pending(root) {
+                        self.lost_trees.push(tree);
+                    }
+                }
+                if self.unpublished_trees != 0 {
+                    self.progress
+                        .add_pending_trees(std::mem::take(&mut self.unpublished_trees));
+                }
+                // A spout flushes after ending the trees; what it emits again is not here yet.
+                return;
+            }
+            let Some(slot) = fail else { return };
+            for root in roots.drain(..) {
+                self.emit_system(slot, storm_core::values![root as i64, FAIL_LOST]);
+            }
+            self.transfer.flush(self.lane.open_batches());
+            for batch in self.transfer.take_refused() {
+                batch.tree_roots_into(&mut roots);
+            }
+        }
+    }
+
+    /// Moves a spout's pending trees kept by one of `ackers` (their worker is gone, and the
+    /// acker's record of them with it) to the lost trees.
+    pub fn fail_trees_kept_by(&mut self, ackers: &[TaskId]) {
+        if self.ackers.is_empty() || self.pending.is_empty() {
+            return;
+        }
+        let modulo = FloorMod::new(self.ackers.len() as u32);
+        let all = &self.ackers;
+        let lost = self.pending.take_where(|root, _| {
+            all.get(acker_index(*root, modulo) as usize)
+                .is_some_and(|a| ackers.contains(a))
+        });
+        self.unpublished_trees -= lost.len() as i64;
+        self.lost_trees
+            .extend(lost.into_iter().map(|(_, tree)| tree));
+    }
+
+    /// A spout's trees the transport lost since the last call, to end with
+    /// [`FailReason::Lost`](storm_core::FailReason::Lost).
+    pub fn take_lost_trees(&mut self) -> Vec<PendingTree> {
+        std::mem::take(&mut self.lost_trees)
+    }
+
+    /// Sends `[root]` on a system stream (reset timeout) for every root of a tuple.
+    fn send_for_roots(&mut self, slot: usize, tuple: &Tuple) {
         for &(root, _) in tuple.message_id().anchors() {
             self.emit_system(slot, storm_core::values![root as i64]);
         }
@@ -578,13 +681,15 @@ impl Emitter for TaskEmitter {
 
     fn fail(&mut self, tuple: &Tuple) {
         self.failed += 1;
-        if let Some(slot) = self.acking.as_ref().map(|a| a.fail) {
-            self.send_for_roots(slot, tuple);
+        if let Some(slot) = self.acking.as_ref().and_then(|a| a.fail) {
+            for &(root, _) in tuple.message_id().anchors() {
+                self.emit_system(slot, storm_core::values![root as i64, FAIL_BY_BOLT]);
+            }
         }
     }
 
     fn reset_timeout(&mut self, tuple: &Tuple) {
-        if let Some(slot) = self.acking.as_ref().map(|a| a.reset) {
+        if let Some(slot) = self.acking.as_ref().and_then(|a| a.reset) {
             self.send_for_roots(slot, tuple);
         }
     }
