@@ -194,6 +194,7 @@ impl Worker {
             Some(&here),
             active,
             Some(routes.clone()),
+            None,
         )
         .expect("start");
         Self {
