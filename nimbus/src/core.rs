@@ -23,7 +23,7 @@ pub use crate::topology_record::TopologyRecord;
 use storm_client::config::DaemonConfig;
 use storm_client::protocol::{
     ExecutorSummary, RebalanceRequest, RemoteError, Request, Response, SubmitTopology,
-    TopologyDist, TopologyInfo, TopologySummary,
+    TopologyDist, TopologyInfo, TopologyStats, TopologySummary, WINDOW_IDS,
 };
 
 /// A timer a transition asks for: run `action` on a topology after `delay`.
@@ -216,7 +216,19 @@ impl NimbusCore {
             }
             Request::ListTopologies => reply(Response::Topologies(self.list(now).await?)),
             Request::GetTopologyInfo { name } => {
-                reply(Response::TopologyInfo(self.info(&name, now).await?))
+                reply(Response::TopologyInfo(self.info(&name, None, now).await?))
+            }
+            Request::GetTopologyPageInfo { name, window } => {
+                if !WINDOW_IDS.contains(&window.as_str()) {
+                    return Err(RemoteError::BadRequest {
+                        reason: format!(
+                            "unknown window {window:?}, expected one of {WINDOW_IDS:?}"
+                        ),
+                    });
+                }
+                reply(Response::TopologyInfo(
+                    self.info(&name, Some(&window), now).await?,
+                ))
             }
             Request::GetTopologyDist { topology_id } => {
                 let dist = lock(&self.store).dist(&topology_id)?;
@@ -500,7 +512,13 @@ impl NimbusCore {
         })
     }
 
-    async fn info(&self, name: &str, now: Now) -> Result<TopologyInfo, RemoteError> {
+    /// A topology's details, with its stats over `window` only if given, else every window.
+    async fn info(
+        &self,
+        name: &str,
+        window: Option<&str>,
+        now: Now,
+    ) -> Result<TopologyInfo, RemoteError> {
         let (id, base) = self.find(name).await?;
         let summary = self.summary(&id, &base, now).await?;
         let record = self.record(&id)?;
@@ -545,11 +563,16 @@ impl NimbusCore {
                 );
             }
         }
+        let mut stats = TopologyStats::default();
+        if let Some(window) = window {
+            stats.windows.retain(|id, _| id == window);
+        }
         Ok(TopologyInfo {
             summary,
             executors,
             workers,
             errors,
+            stats,
         })
     }
 
