@@ -7,16 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// Storm's window of the last 10 minutes.
-pub const WINDOW_10_MIN: &str = "600";
-/// Storm's window of the last 3 hours.
-pub const WINDOW_3_HOURS: &str = "10800";
-/// Storm's window of the last day.
-pub const WINDOW_1_DAY: &str = "86400";
-/// Storm's window since the executor started.
-pub const WINDOW_ALL_TIME: &str = ":all-time";
-/// Storm's window ids, shortest first.
-pub const WINDOW_IDS: [&str; 4] = [WINDOW_10_MIN, WINDOW_3_HOURS, WINDOW_1_DAY, WINDOW_ALL_TIME];
+pub use storm_core::stats::{
+    FailedByCause, StatsCounts, StreamStats, WINDOW_10_MIN, WINDOW_1_DAY, WINDOW_3_HOURS,
+    WINDOW_ALL_TIME, WINDOW_IDS,
+};
 
 /// A topology's stats, per Storm window id (keys of [`TopologyStats::windows`]: see
 /// [`WINDOW_IDS`]). Empty while no worker has published any.
@@ -42,57 +36,6 @@ pub struct WindowStats {
     pub bolts: BTreeMap<String, ComponentStats>,
     /// Per executor (Storm UI's `executorStats` of the component page).
     pub executors: Vec<ExecutorStats>,
-}
-
-/// The counters Storm's UI shows for a topology, component or executor over one window.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct StatsCounts {
-    /// `emitted`: tuples emitted, counted once per emit whatever the number of targets
-    /// (system streams such as acks included, as Storm counts them).
-    pub emitted: u64,
-    /// `transferred`: tuples sent to tasks, once per target task.
-    pub transferred: u64,
-    /// `acked`: spout: trees fully processed; bolt: input tuples acked.
-    pub acked: u64,
-    /// `failed`: spout: trees failed (all causes); bolt: input tuples failed.
-    pub failed: u64,
-    /// Spout trees failed, by cause (Storm's UI has only the total).
-    pub failed_by_cause: FailedByCause,
-    /// `executed`: input tuples a bolt executed (spouts: ack/fail messages processed).
-    pub executed: u64,
-    /// `executeLatency`: bolt: mean ms spent in `execute` per tuple (sampled); 0 with none.
-    pub execute_latency_ms: f64,
-    /// `processLatency`: bolt: mean ms from a tuple's arrival at the task to its ack
-    /// (sampled); 0 with none.
-    pub process_latency_ms: f64,
-    /// `completeLatency`: spout: mean ms from a tree's emit to its full ack; 0 with none.
-    pub complete_latency_ms: f64,
-    /// `capacity`: the share of the window the executor spent executing (Storm's formula:
-    /// executed x execute latency / window, the window cut to the executor's uptime); near 1
-    /// means the bolt is the bottleneck. For a component or topology, the largest executor's.
-    pub capacity: f64,
-    /// Per output stream id: emitted and transferred (Storm UI's `outputStats`).
-    pub streams: BTreeMap<String, StreamStats>,
-}
-
-/// Spout trees failed, by why (the replay's `FailReason`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FailedByCause {
-    /// A bolt failed a tuple of the tree explicitly (`collector.fail`).
-    pub explicit: u64,
-    /// The tree was not completed within `topology.message.timeout.secs`.
-    pub timeout: u64,
-    /// Tuples of the tree were lost with a worker or connection.
-    pub lost: u64,
-}
-
-/// One output stream's counts over a window.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StreamStats {
-    /// `emitted` on this stream.
-    pub emitted: u64,
-    /// `transferred` on this stream.
-    pub transferred: u64,
 }
 
 /// One component's stats over a window (a row of Storm UI's spout or bolt table).
