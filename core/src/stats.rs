@@ -69,7 +69,6 @@ pub struct StreamStats {
     pub transferred: u64,
 }
 
-
 /// One executor's stats over every window, as its worker computes them and its supervisor
 /// publishes them in ZooKeeper (`/stats/<supervisor-id>`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -152,7 +151,13 @@ mod tests {
             capacity: 0.2,
             ..Default::default()
         };
-        a.streams.insert("default".into(), StreamStats { emitted: 3, transferred: 6 });
+        a.streams.insert(
+            "default".into(),
+            StreamStats {
+                emitted: 3,
+                transferred: 6,
+            },
+        );
         let mut b = StatsCounts {
             executed: 30,
             execute_latency_ms: 3.0,
@@ -161,12 +166,24 @@ mod tests {
             capacity: 0.5,
             ..Default::default()
         };
-        b.streams.insert("default".into(), StreamStats { emitted: 1, transferred: 1 });
+        b.streams.insert(
+            "default".into(),
+            StreamStats {
+                emitted: 1,
+                transferred: 1,
+            },
+        );
         a.absorb(&b);
         assert_eq!(a.executed, 40);
         assert!((a.execute_latency_ms - 2.5).abs() < 1e-9);
         assert!((a.complete_latency_ms - 7.0).abs() < 1e-9);
         assert!((a.capacity - 0.5).abs() < 1e-9);
-        assert_eq!(a.streams["default"], StreamStats { emitted: 4, transferred: 7 });
+        assert_eq!(
+            a.streams["default"],
+            StreamStats {
+                emitted: 4,
+                transferred: 7
+            }
+        );
     }
 }

@@ -165,6 +165,7 @@ impl RunningTopology {
         ));
         let mut tasks = Vec::new();
         let mut stats = Vec::new();
+        let stream_ids = table.stream_ids();
         let mut directory = Directory::new();
         for PlacedTask {
             component,
@@ -176,7 +177,11 @@ impl RunningTopology {
                 continue;
             };
             let arbiter = arbiters[thread].handle();
-            let task_stats = Arc::new(TaskStats::new(task, component.clone()));
+            let task_stats = Arc::new(TaskStats::with_streams(
+                task,
+                component.clone(),
+                stream_ids.clone(),
+            ));
             stats.push(task_stats.clone());
             let env = TaskEnv {
                 task,
