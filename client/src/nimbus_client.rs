@@ -342,6 +342,21 @@ impl NimbusClient {
         }
     }
 
+    /// One topology's details with its stats over one Storm window ("600", "10800", "86400",
+    /// ":all-time").
+    pub async fn topology_page_info(&mut self, name: &str, window: &str) -> Result<TopologyInfo> {
+        let request = Request::GetTopologyPageInfo {
+            name: name.to_owned(),
+            window: window.to_owned(),
+        };
+        match self.call(&request).await? {
+            Response::TopologyInfo(i) => Ok(i),
+            _ => Err(ClientError::Unexpected {
+                request: "getTopologyPageInfo",
+            }),
+        }
+    }
+
     /// A topology's run files (config, topology, arguments, artifact checksum).
     pub async fn topology_dist(&mut self, topology_id: &str) -> Result<TopologyDist> {
         let request = Request::GetTopologyDist {

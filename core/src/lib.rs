@@ -14,14 +14,15 @@ pub mod dataplane;
 pub mod error;
 pub mod grouping;
 pub mod ids;
+pub mod stats;
 pub mod system;
 pub mod topology;
 pub mod tuple;
 pub mod util;
 
 pub use component::{
-    BasicBolt, BasicOutputCollector, Bolt, OutputCollector, OutputFieldsDeclarer, Spout,
-    SpoutOutputCollector, StreamInfo, TopologyContext,
+    BasicBolt, BasicOutputCollector, Bolt, FailReason, OutputCollector, OutputFieldsDeclarer,
+    Spout, SpoutOutputCollector, StreamInfo, TopologyContext,
 };
 pub use config::Config;
 pub use error::{

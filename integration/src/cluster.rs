@@ -13,7 +13,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use storm_zk::{Assignment, ClusterState, ZkClusterState, ZkConfig};
+use storm_core::TaskId;
+use storm_zk::{Assignment, ClusterState, NodePort, ZkClusterState, ZkConfig};
 use tempfile::TempDir;
 
 use crate::ensemble::ZooKeeperEnsemble;
@@ -538,6 +539,19 @@ impl StormCluster {
                 Some((pid, port))
             })
             .collect()
+    }
+
+    /// The pid and slot of a worker of the one topology that does not run `task` (in a
+    /// two-worker topology, the other worker), once assigned and running.
+    pub async fn worker_without_task(&self, task: TaskId) -> Option<(u32, NodePort)> {
+        let placed = self.only_assignment().await?;
+        let with_task = placed.slot_of_task(task)?.clone();
+        let other = placed.workers().into_iter().find(|w| *w != with_task)?;
+        let (pid, _) = self
+            .worker_ports()
+            .into_iter()
+            .find(|(_, port)| *port == other.port)?;
+        Some((pid, other))
     }
 
     /// The end of every daemon's and worker's log, for failure messages.

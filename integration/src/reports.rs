@@ -28,9 +28,22 @@ pub struct SpoutReport {
     /// With `--acked`: fails (each replayed).
     #[serde(default)]
     pub failed: u64,
+    /// With `--acked`: fails because the tree timed out (`topology.message.timeout.secs`).
+    #[serde(default)]
+    pub failed_timeout: u64,
+    /// With `--acked`: fails because a bolt failed a tuple of the tree.
+    #[serde(default)]
+    pub failed_by_bolt: u64,
+    /// With `--acked`: fails because tuples of the tree were lost with a worker or connection.
+    #[serde(default)]
+    pub failed_lost: u64,
     /// With `--acked`: sentences emitted and neither acked nor failed yet.
     #[serde(default)]
     pub pending: u64,
+    /// With `--acked`: the lowest message id not acked yet (pending or waiting for replay);
+    /// ids are given in emit order from 0.
+    #[serde(default)]
+    pub oldest_unacked: Option<i64>,
 }
 
 /// What a sink task reports in `sink-<task>.json` at every tick (once a second).

@@ -23,7 +23,8 @@ pub use crate::topology_record::TopologyRecord;
 use storm_client::config::DaemonConfig;
 use storm_client::protocol::{
     ClusterInfo, ExecutorSummary, NimbusSummary, RebalanceRequest, RemoteError, Request, Response,
-    SubmitTopology, SupervisorSummary, TopologyDist, TopologyInfo, TopologySummary,
+    SubmitTopology, SupervisorSummary, TopologyDist, TopologyInfo, TopologyStats, TopologySummary,
+    WINDOW_IDS,
 };
 
 /// A timer a transition asks for: run `action` on a topology after `delay`.
@@ -218,7 +219,19 @@ impl NimbusCore {
             }
             Request::ListTopologies => reply(Response::Topologies(self.list(now).await?)),
             Request::GetTopologyInfo { name } => {
-                reply(Response::TopologyInfo(self.info(&name, now).await?))
+                reply(Response::TopologyInfo(self.info(&name, None, now).await?))
+            }
+            Request::GetTopologyPageInfo { name, window } => {
+                if !WINDOW_IDS.contains(&window.as_str()) {
+                    return Err(RemoteError::BadRequest {
+                        reason: format!(
+                            "unknown window {window:?}, expected one of {WINDOW_IDS:?}"
+                        ),
+                    });
+                }
+                reply(Response::TopologyInfo(
+                    self.info(&name, Some(&window), now).await?,
+                ))
             }
             Request::GetTopologyDist { topology_id } => {
                 let dist = lock(&self.store).dist(&topology_id)?;
@@ -558,7 +571,13 @@ impl NimbusCore {
         })
     }
 
-    async fn info(&self, name: &str, now: Now) -> Result<TopologyInfo, RemoteError> {
+    /// A topology's details, with its stats over `window` only if given, else every window.
+    async fn info(
+        &self,
+        name: &str,
+        window: Option<&str>,
+        now: Now,
+    ) -> Result<TopologyInfo, RemoteError> {
         let (id, base) = self.find(name).await?;
         let summary = self.summary(&id, &base, now).await?;
         let record = self.record(&id)?;
@@ -603,11 +622,16 @@ impl NimbusCore {
                 );
             }
         }
+        let mut stats = TopologyStats::default();
+        if let Some(window) = window {
+            stats.windows.retain(|id, _| id == window);
+        }
         Ok(TopologyInfo {
             summary,
             executors,
             workers,
             errors,
+            stats,
         })
     }
 

@@ -47,7 +47,7 @@ pub use storm_core::{util, values};
 
 // What a topology author implements, and what the runtime hands it.
 pub use storm_core::{
-    BasicBolt, BasicOutputCollector, Bolt, CustomStreamGrouping, OutputCollector,
+    BasicBolt, BasicOutputCollector, Bolt, CustomStreamGrouping, FailReason, OutputCollector,
     OutputFieldsDeclarer, Spout, SpoutOutputCollector, StreamInfo, TopologyContext,
 };
 // The data a topology moves.

@@ -107,7 +107,7 @@ impl NimbusGateway {
             Ok(serde_json::Value::Object(map)) => map,
             Ok(_) | Err(_) => serde_json::Map::new(),
         };
-        let stats = topology_stats(&info, &topology);
+        let stats = topology_stats(&info);
         Ok(TopologyView {
             info,
             topology,

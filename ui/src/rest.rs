@@ -3,7 +3,8 @@
 //! a cluster; `routes.rs` serves them. Resource fields (memory, CPU) are left out and
 //! `schedulerDisplayResource` is false, as Storm does without its resource-aware scheduler.
 //! Fields of ours that Storm lacks: a worker's `restarts`, `lastRestartReason`,
-//! `lastRestartTime`, and `statsMeasured` (false while the numbers are placeholders).
+//! `lastRestartTime`; `statsMeasured` (false until a worker published stats) and
+//! `statsAgeSecs` (how old the oldest executor's numbers are).
 
 use std::collections::BTreeMap;
 
@@ -250,6 +251,7 @@ pub fn topology_page(view: &TopologyView, window: Window, now_secs: u64) -> Valu
         "schedulerDisplayResource": false,
         "debug": false,
         "statsMeasured": view.stats.measured,
+        "statsAgeSecs": view.stats.age_secs,
         "topologyStats": topology_stats,
         "spouts": spouts,
         "bolts": bolts,
@@ -326,9 +328,14 @@ pub fn component_page(
         })
         .collect();
     let stats = view.stats.component(component, window);
-    let output_stats: Vec<Value> = view
-        .stats
-        .streams(component, window)
+    // Storm leaves system streams (`__ack_init`, ...) out unless `sys=1`; declared streams
+    // nobody has published numbers for yet read as zero.
+    let mut streams = view.stats.streams(component, window);
+    streams.retain(|id, _| !id.starts_with("__"));
+    for declared in def.streams.keys() {
+        streams.entry(declared.to_string()).or_default();
+    }
+    let output_stats: Vec<Value> = streams
         .into_iter()
         .map(|(stream, st)| {
             json!({
@@ -338,18 +345,36 @@ pub fn component_page(
             })
         })
         .collect();
+    let published = view.stats.executors(component, window);
     let executor_stats: Vec<Value> = view
         .info
         .executors
         .iter()
         .filter(|e| e.component == component)
         .map(|e| {
+            let measured = published
+                .iter()
+                .find(|p| p.start_task == e.start_task && p.end_task == e.end_task);
+            let st = measured.map(|p| p.stats.clone()).unwrap_or_default();
+            let uptime = measured.map_or(0, |p| p.uptime_secs);
+            let id = format!("[{}-{}]", e.start_task, e.end_task);
             json!({
-                "id": format!("[{}-{}]", e.start_task, e.end_task),
-                "encodedId": format!("[{}-{}]", e.start_task, e.end_task),
+                "id": id,
+                "encodedId": id,
                 "host": e.host,
                 "port": e.port,
                 "supervisorId": e.supervisor,
+                "uptime": pretty_uptime(uptime),
+                "uptimeSeconds": uptime,
+                "emitted": st.emitted,
+                "transferred": st.transferred,
+                "acked": st.acked,
+                "failed": st.failed,
+                "executed": st.executed,
+                "completeLatency": fixed3(st.complete_latency_ms),
+                "executeLatency": fixed3(st.execute_latency_ms),
+                "processLatency": fixed3(st.process_latency_ms),
+                "capacity": fixed3(st.capacity),
                 "workerLogLink": "",
             })
         })

@@ -3,13 +3,12 @@
 //! `/metrics` show of emitted, transferred, acked, failed, executed, latencies and capacity
 //! comes from [`topology_stats`].
 //!
-//! PLACEHOLDER: until Nimbus's topology info carries the workers' metrics (issue 17, branch
-//! `metrics`), every count is zero and [`TopologyStats::measured`] is false.
+//! They are Nimbus's topology info's `stats` (the workers' metrics, rolled up per Storm window,
+//! component and executor), reshaped for the UI's three outputs.
 
 use std::collections::BTreeMap;
 
-use storm_client::protocol::TopologyInfo;
-use storm_core::StormTopology;
+use storm_client::protocol::{StatsCounts, TopologyInfo};
 
 use crate::window::{Window, WINDOWS};
 
@@ -54,7 +53,26 @@ pub struct ComponentStats {
     pub streams: BTreeMap<Window, BTreeMap<String, StreamStats>>,
 }
 
-/// One task's all-time counters (for `/metrics`).
+/// One executor's numbers over a window (the component page's `executorStats`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExecutorView {
+    /// The component.
+    pub component: String,
+    /// Its first task.
+    pub start_task: u32,
+    /// Its last task.
+    pub end_task: u32,
+    /// Its worker's host.
+    pub host: String,
+    /// Its worker's port.
+    pub port: u16,
+    /// Seconds its tasks have run in this worker.
+    pub uptime_secs: u64,
+    /// Its counts.
+    pub stats: WindowStats,
+}
+
+/// One executor's all-time counters (for `/metrics`; `task` is its first task).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskStats {
     /// The component.
@@ -74,14 +92,18 @@ pub struct TaskStats {
 /// A topology's numbers.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TopologyStats {
-    /// Whether the numbers were measured (false: placeholders, all zero).
+    /// Whether any worker has published stats yet (false: everything reads zero).
     pub measured: bool,
+    /// How old the oldest executor's numbers are, in seconds.
+    pub age_secs: Option<u64>,
     /// The topology's totals per window (spouts' emitted, transferred, acked and failed, and
     /// their complete latency, as Storm's topology stats count).
     pub windows: BTreeMap<Window, WindowStats>,
     /// Per component.
     pub components: BTreeMap<String, ComponentStats>,
-    /// Per task, all time.
+    /// Per window, per executor.
+    pub executors: BTreeMap<Window, Vec<ExecutorView>>,
+    /// Per executor, all time.
     pub tasks: Vec<TaskStats>,
 }
 
@@ -100,6 +122,16 @@ impl TopologyStats {
             .unwrap_or_default()
     }
 
+    /// A component's executors over a window.
+    pub fn executors(&self, component: &str, window: Window) -> Vec<&ExecutorView> {
+        self.executors
+            .get(&window)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.component == component)
+            .collect()
+    }
+
     /// A component's output streams over a window.
     pub fn streams(&self, component: &str, window: Window) -> BTreeMap<String, StreamStats> {
         self.components
@@ -110,52 +142,92 @@ impl TopologyStats {
     }
 }
 
-/// The numbers of a topology whose info and shape Nimbus gave.
-pub fn topology_stats(info: &TopologyInfo, topology: &StormTopology) -> TopologyStats {
-    placeholder(info, topology)
-}
-
-/// Zero for every window, component, declared stream and assigned task.
-fn placeholder(info: &TopologyInfo, topology: &StormTopology) -> TopologyStats {
-    let zero_windows = || WINDOWS.map(|w| (w, WindowStats::default())).into();
-    let mut components = BTreeMap::new();
-    for (id, def) in &topology.components {
-        let streams: BTreeMap<String, StreamStats> = def
-            .streams
-            .keys()
-            .map(|s| (s.to_string(), StreamStats::default()))
-            .collect();
-        components.insert(
-            id.to_string(),
-            ComponentStats {
-                windows: zero_windows(),
-                streams: WINDOWS.map(|w| (w, streams.clone())).into(),
-            },
-        );
-    }
-    let mut tasks = Vec::new();
-    for e in &info.executors {
-        let Some(def) = topology.component(&e.component) else {
+/// The numbers of a topology as Nimbus's topology info carries them (its workers' stats,
+/// rolled up per window, component and executor). Components and windows without published
+/// stats read as zero.
+pub fn topology_stats(info: &TopologyInfo) -> TopologyStats {
+    let published = &info.stats;
+    let mut windows = BTreeMap::new();
+    let mut components: BTreeMap<String, ComponentStats> = BTreeMap::new();
+    let mut executors = BTreeMap::new();
+    for window in WINDOWS {
+        let Some(w) = published.windows.get(window.key()) else {
             continue;
         };
-        for task in e.start_task..=e.end_task {
-            tasks.push(TaskStats {
-                component: e.component.clone(),
-                task,
-                streams: def
-                    .streams
-                    .keys()
-                    .map(|s| (s.to_string(), StreamStats::default()))
-                    .collect(),
-                ..TaskStats::default()
-            });
+        windows.insert(window, window_stats(&w.topology));
+        for (id, c) in w.spouts.iter().chain(&w.bolts) {
+            let entry = components.entry(id.clone()).or_default();
+            entry.windows.insert(window, window_stats(&c.counts));
+            entry.streams.insert(window, streams(&c.counts));
         }
+        executors.insert(
+            window,
+            w.executors
+                .iter()
+                .map(|e| ExecutorView {
+                    component: e.component.clone(),
+                    start_task: e.start_task,
+                    end_task: e.end_task,
+                    host: e.host.clone(),
+                    port: e.port,
+                    uptime_secs: e.uptime_secs,
+                    stats: window_stats(&e.counts),
+                })
+                .collect(),
+        );
     }
-    tasks.sort_by_key(|t| t.task);
+    let tasks = published
+        .windows
+        .get(Window::AllTime.key())
+        .map(|w| {
+            w.executors
+                .iter()
+                .map(|e| TaskStats {
+                    component: e.component.clone(),
+                    task: e.start_task,
+                    streams: streams(&e.counts),
+                    acked: e.counts.acked,
+                    failed: e.counts.failed,
+                    executed: e.counts.executed,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     TopologyStats {
-        measured: false,
-        windows: zero_windows(),
+        measured: !published.windows.is_empty(),
+        age_secs: published.age_secs,
+        windows,
         components,
+        executors,
         tasks,
     }
+}
+
+fn window_stats(c: &StatsCounts) -> WindowStats {
+    WindowStats {
+        emitted: c.emitted,
+        transferred: c.transferred,
+        acked: c.acked,
+        failed: c.failed,
+        executed: c.executed,
+        complete_latency_ms: c.complete_latency_ms,
+        execute_latency_ms: c.execute_latency_ms,
+        process_latency_ms: c.process_latency_ms,
+        capacity: c.capacity,
+    }
+}
+
+fn streams(c: &StatsCounts) -> BTreeMap<String, StreamStats> {
+    c.streams
+        .iter()
+        .map(|(id, s)| {
+            (
+                id.clone(),
+                StreamStats {
+                    emitted: s.emitted,
+                    transferred: s.transferred,
+                },
+            )
+        })
+        .collect()
 }

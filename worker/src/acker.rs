@@ -4,7 +4,9 @@
 //! ids it is told about: the spout's `__ack_init` (XOR of the edges it emitted) and each bolt's
 //! `__ack_ack` (the input's edge XOR the edges anchored to it). Every edge appears exactly
 //! twice, so the value returns to zero exactly when the whole tree is processed; then the acker
-//! tells the spout task on the direct `__ack_ack` stream. A `__ack_fail` fails the tree at once.
+//! tells the spout task on the direct `__ack_ack` stream. A `__ack_fail` fails the tree at once,
+//! and its reason (a bolt's fail, or tuples lost with a worker or connection) goes on to the
+//! spout.
 //! Entries rotate through three buckets, one per tick (`topology.message.timeout.secs`), and
 //! expire silently: the spout times the tree out on its own.
 
@@ -13,6 +15,7 @@ use std::time::Instant;
 use storm_core::dataplane::InputBatch;
 use storm_core::system::{
     ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM,
+    FAIL_BY_BOLT,
 };
 use storm_core::{
     values, Bolt, ComponentResult, OutputCollector, OutputFieldsDeclarer, TaskId, Tuple,
@@ -24,7 +27,8 @@ struct AckEntry {
     value: u64,
     started: Instant,
     spout_task: Option<TaskId>,
-    failed: bool,
+    /// Why the tree failed (`FAIL_BY_BOLT`, `FAIL_LOST`), once a fail came.
+    failed: Option<i64>,
 }
 
 /// How many inputs the acker handles between two readings of the clock.
@@ -73,13 +77,10 @@ impl Bolt for Acker {
     }
 
     fn declare_output_fields(&self, declarer: &mut OutputFieldsDeclarer) {
-        for s in [
-            ACKER_ACK_STREAM,
-            ACKER_FAIL_STREAM,
-            ACKER_RESET_TIMEOUT_STREAM,
-        ] {
+        for s in [ACKER_ACK_STREAM, ACKER_RESET_TIMEOUT_STREAM] {
             declarer.declare_stream_direct(s, true, ["id", "time-delta-ms"]);
         }
+        declarer.declare_stream_direct(ACKER_FAIL_STREAM, true, ["id", "time-delta-ms", "reason"]);
     }
 }
 
@@ -109,7 +110,7 @@ impl Acker {
             value: 0,
             started: now,
             spout_task: None,
-            failed: false,
+            failed: None,
         });
         let mut reset = false;
         match stream {
@@ -118,7 +119,11 @@ impl Acker {
                 entry.spout_task = Some(input.source_task());
             }
             ACKER_ACK_STREAM => entry.value ^= input.get_i64(1).unwrap_or(0) as u64,
-            ACKER_FAIL_STREAM => entry.failed = true,
+            ACKER_FAIL_STREAM => {
+                let reason = input.get_i64(1).unwrap_or(FAIL_BY_BOLT);
+                // A bolt's fail says more than a loss, which may only be its consequence.
+                entry.failed = Some(entry.failed.map_or(reason, |r| r.min(reason)));
+            }
             ACKER_RESET_TIMEOUT_STREAM => reset = true,
             other => {
                 let msg = format!("acker got a tuple on unexpected stream {other:?}");
@@ -139,9 +144,14 @@ impl Acker {
         if value == 0 {
             self.pending.remove(&id);
             collector.emit_direct(spout, ACKER_ACK_STREAM, &[], values![id_value, elapsed()])?;
-        } else if failed {
+        } else if let Some(reason) = failed {
             self.pending.remove(&id);
-            collector.emit_direct(spout, ACKER_FAIL_STREAM, &[], values![id_value, elapsed()])?;
+            collector.emit_direct(
+                spout,
+                ACKER_FAIL_STREAM,
+                &[],
+                values![id_value, elapsed(), reason],
+            )?;
         } else if reset {
             collector.emit_direct(
                 spout,

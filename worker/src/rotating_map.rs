@@ -76,6 +76,21 @@ impl<K: Hash + Eq, V> RotatingMap<K, V> {
         self.entries.is_empty()
     }
 
+    /// Removes and returns the entries `pred` picks (a sweep of the map: for rare events).
+    pub fn take_where(&mut self, mut pred: impl FnMut(&K, &V) -> bool) -> Vec<(K, V)> {
+        let mut taken = Vec::new();
+        let mut kept = HashMap::with_capacity_and_hasher(self.entries.len(), FxBuildHasher);
+        for (k, (g, v)) in self.entries.drain() {
+            if pred(&k, &v) {
+                taken.push((k, v));
+            } else {
+                kept.insert(k, (g, v));
+            }
+        }
+        self.entries = kept;
+        taken
+    }
+
     /// Advances one period and returns the entries that expired with it.
     pub fn rotate(&mut self) -> Vec<(K, V)> {
         self.generation += 1;
@@ -121,6 +136,17 @@ mod tests {
         m.touch(7);
         assert!(m.rotate().is_empty());
         assert_eq!(m.rotate(), vec![(7, ())]);
+    }
+
+    #[test]
+    fn entries_are_taken_by_a_predicate() {
+        let mut m = RotatingMap::new(2);
+        (1..=4).for_each(|k| m.insert(k, k * 10));
+        let mut taken = m.take_where(|k, _| k % 2 == 0);
+        taken.sort_unstable();
+        assert_eq!(taken, vec![(2, 20), (4, 40)]);
+        assert_eq!(m.len(), 2);
+        assert!(m.contains_key(&1) && m.contains_key(&3));
     }
 
     #[test]

@@ -165,6 +165,7 @@ impl RunningTopology {
         ));
         let mut tasks = Vec::new();
         let mut stats = Vec::new();
+        let stream_ids = table.stream_ids();
         let mut directory = Directory::new();
         for PlacedTask {
             component,
@@ -176,7 +177,11 @@ impl RunningTopology {
                 continue;
             };
             let arbiter = arbiters[thread].handle();
-            let task_stats = Arc::new(TaskStats::new(task, component.clone()));
+            let task_stats = Arc::new(TaskStats::with_streams(
+                task,
+                component.clone(),
+                stream_ids.clone(),
+            ));
             stats.push(task_stats.clone());
             let env = TaskEnv {
                 task,
@@ -195,7 +200,7 @@ impl RunningTopology {
                 errors: errors.clone(),
             };
             let missing = || WorkerError::MissingFactory(component.to_string());
-            let (addr, batches, credits) = match def.kind {
+            let (addr, (batches, credits, lost)) = match def.kind {
                 ComponentKind::Spout => {
                     let factory = topology
                         .spouts
@@ -205,8 +210,12 @@ impl RunningTopology {
                     let addr = SpoutTask::start_in_arbiter(&arbiter, move |_| {
                         SpoutTask::new(factory, env, active)
                     });
-                    let (batches, credits) = (addr.clone().recipient(), addr.clone().recipient());
-                    (TaskAddr::Spout(addr), batches, credits)
+                    let links = (
+                        addr.clone().recipient(),
+                        addr.clone().recipient(),
+                        addr.clone().recipient(),
+                    );
+                    (TaskAddr::Spout(addr), links)
                 }
                 ComponentKind::Bolt => {
                     let factory = if component.as_str() == ACKER_COMPONENT {
@@ -220,13 +229,17 @@ impl RunningTopology {
                     };
                     let addr =
                         BoltTask::start_in_arbiter(&arbiter, move |_| BoltTask::new(factory, env));
-                    let (batches, credits) = (addr.clone().recipient(), addr.clone().recipient());
-                    (TaskAddr::Bolt(addr), batches, credits)
+                    let links = (
+                        addr.clone().recipient(),
+                        addr.clone().recipient(),
+                        addr.clone().recipient(),
+                    );
+                    (TaskAddr::Bolt(addr), links)
                 }
             };
             directory.insert(
                 task,
-                Arc::new(LocalLink::new(batches, credits, loads.clone())),
+                Arc::new(LocalLink::new(batches, credits, lost, loads.clone())),
             );
             tasks.push((task, addr));
         }

@@ -9,7 +9,9 @@
 //! senders, and a window of batches (the tuple window over the batch size), since a part-full
 //! batch holds a whole batch buffer; the receiver returns both as it processes. A sender whose sealed batches cannot go
 //! out is *blocked*: a bolt then stops taking input and a spout stops being asked for tuples, so
-//! a slow consumer slows its producers and memory stays bounded.
+//! a slow consumer slows its producers and memory stays bounded. A batch the transport refuses
+//! (its task's worker is unreachable) is kept aside for the emitter, which fails the trees of
+//! its tracked tuples at once.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -44,6 +46,8 @@ pub struct Transfer {
     blocked: usize,
     progress: Arc<Progress>,
     dropped: u64,
+    /// Batches the transport refused, until the emitter takes them.
+    refused: Vec<BatchTuples>,
 }
 
 impl Transfer {
@@ -78,6 +82,7 @@ impl Transfer {
             blocked: 0,
             progress,
             dropped: 0,
+            refused: Vec::new(),
         };
         (transfer, OpenBatches::new(targets, batch_size))
     }
@@ -162,7 +167,7 @@ impl Transfer {
             }
         }
         let was_blocked = !q.ready.is_empty();
-        Self::drain(self.src, q, &self.progress);
+        Self::drain(self.src, q, &self.progress, &mut self.refused);
         if was_blocked && q.ready.is_empty() {
             self.blocked -= 1;
         }
@@ -172,6 +177,17 @@ impl Transfer {
     #[inline]
     pub fn is_blocked(&self) -> bool {
         self.blocked > 0
+    }
+
+    /// True when the transport refused batches since the last [`Transfer::take_refused`].
+    #[inline]
+    pub fn has_refused(&self) -> bool {
+        !self.refused.is_empty()
+    }
+
+    /// The batches the transport refused since the last call.
+    pub fn take_refused(&mut self) -> Vec<BatchTuples> {
+        std::mem::take(&mut self.refused)
     }
 
     /// Tuples that had nowhere to go (a wiring bug if ever non-zero).
@@ -195,7 +211,7 @@ impl Transfer {
         self.progress.batch_created();
         let was_blocked = !q.ready.is_empty();
         q.ready.push_back(full);
-        Self::drain(self.src, q, &self.progress);
+        Self::drain(self.src, q, &self.progress, &mut self.refused);
         let now_blocked = !q.ready.is_empty();
         match (was_blocked, now_blocked) {
             (false, true) => self.blocked += 1,
@@ -204,7 +220,7 @@ impl Transfer {
         }
     }
 
-    fn drain(src: TaskId, q: &mut OutQueue, progress: &Progress) {
+    fn drain(src: TaskId, q: &mut OutQueue, progress: &Progress, refused: &mut Vec<BatchTuples>) {
         while let Some(front) = q.ready.front() {
             let n = front.len() as u32;
             if q.credits < n || q.batch_credits == 0 {
@@ -223,12 +239,15 @@ impl Transfer {
             };
             match &q.link {
                 Some(link) => {
-                    if link.send_batch(batch).is_err() {
+                    if let Err(unreachable) = link.send_batch(batch) {
                         // The task's worker is unreachable: the link counted and logged the
-                        // loss (acking replays tracked tuples); the window is not spent.
+                        // loss; the window is not spent, and the emitter fails the batch's trees.
                         q.credits += n;
                         q.batch_credits += 1;
                         progress.batch_done();
+                        if let Some(batch) = unreachable.batch {
+                            refused.push(batch.tuples);
+                        }
                     }
                 }
                 None => {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::RemoteError;
+use super::{RemoteError, TopologyStats};
 
 /// A request to Nimbus. Each gets exactly one [`Response`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,10 +63,19 @@ pub enum Request {
     },
     /// Lists the topologies (Storm's `getClusterInfo`, topologies part).
     ListTopologies,
-    /// Details of one topology (Storm's `getTopologyInfo`).
+    /// Details of one topology (Storm's `getTopologyInfo`), with its stats over every window.
     GetTopologyInfo {
         /// The topology's name.
         name: String,
+    },
+    /// Details of one topology with its stats over one window only (Storm's
+    /// `getTopologyPageInfo`, what the UI's topology page asks for).
+    GetTopologyPageInfo {
+        /// The topology's name.
+        name: String,
+        /// A Storm window id: "600", "10800", "86400" or ":all-time"
+        /// (`protocol::stats::WINDOW_IDS`); anything else is a `BadRequest`.
+        window: String,
     },
     /// What a supervisor needs to run a topology's workers, except the artifact's bytes.
     GetTopologyDist {
@@ -105,6 +114,7 @@ impl Request {
             Request::Rebalance { .. } => "rebalance",
             Request::ListTopologies => "listTopologies",
             Request::GetTopologyInfo { .. } => "getTopologyInfo",
+            Request::GetTopologyPageInfo { .. } => "getTopologyPageInfo",
             Request::GetTopologyDist { .. } => "getTopologyDist",
             Request::DownloadChunk { .. } => "downloadChunk",
             Request::GetLeader => "getLeader",
@@ -146,7 +156,7 @@ pub struct RebalanceRequest {
 }
 
 /// Nimbus's reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Response {
     /// Done.
     Ok,
@@ -296,7 +306,7 @@ pub struct ErrorSummary {
 }
 
 /// One topology in detail (Storm's `TopologyInfo`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopologyInfo {
     /// The summary.
     pub summary: TopologySummary,
@@ -306,6 +316,9 @@ pub struct TopologyInfo {
     pub workers: Vec<WorkerSummary>,
     /// Each component's newest errors, newest first.
     pub errors: BTreeMap<String, Vec<ErrorSummary>>,
+    /// Its stats per window, component and executor, as its workers last published them
+    /// (at most a few seconds old).
+    pub stats: TopologyStats,
 }
 
 /// What a supervisor downloads to run a topology (Storm's `stormconf.ser`, `stormcode.ser`

@@ -6,6 +6,7 @@ mod bolt;
 mod collector;
 mod context;
 mod declarer;
+mod fail_reason;
 mod spout;
 
 pub use basic_bolt::BasicBolt;
@@ -13,4 +14,5 @@ pub use bolt::Bolt;
 pub use collector::{BasicOutputCollector, OutputCollector, SpoutOutputCollector};
 pub use context::TopologyContext;
 pub use declarer::{OutputFieldsDeclarer, StreamInfo};
+pub use fail_reason::FailReason;
 pub use spout::Spout;

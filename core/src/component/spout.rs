@@ -1,6 +1,6 @@
 //! The `Spout` trait: a source of tuples (Storm's `ISpout` plus `declareOutputFields`).
 
-use crate::component::{OutputFieldsDeclarer, SpoutOutputCollector, TopologyContext};
+use crate::component::{FailReason, OutputFieldsDeclarer, SpoutOutputCollector, TopologyContext};
 use crate::config::Config;
 use crate::error::ComponentResult;
 use crate::tuple::Value;
@@ -19,6 +19,12 @@ pub trait Spout: 'static {
     fn ack(&mut self, _message_id: Value) {}
     /// The tree of the tuple emitted with `message_id` failed or timed out.
     fn fail(&mut self, _message_id: Value) {}
+    /// The tree of the tuple emitted with `message_id` failed, and why: the executor calls this
+    /// (never `fail` directly), and by default it calls `fail`. A spout that retries
+    /// differently after a timeout, a bolt's fail or a lost worker overrides it (STORM-521).
+    fn fail_with_reason(&mut self, message_id: Value, _reason: FailReason) {
+        self.fail(message_id);
+    }
     /// The topology was activated; `next_tuple` will be called.
     fn activate(&mut self) {}
     /// The topology was deactivated; `next_tuple` will not be called until `activate`.

@@ -268,6 +268,30 @@ impl BatchTuples {
         self.records().filter(|r| r.tracked).count() == self.ids.len()
     }
 
+    /// Appends the roots of the trees its tracked tuples belong to, each once per run of
+    /// tuples of the same tree (callers that need each root once sort and dedup). Reads only
+    /// the ids column, so an untracked batch costs a length test: what a sender keeps of a
+    /// batch in flight, to fail the trees it would lose.
+    pub fn tree_roots_into(&self, out: &mut Vec<u64>) {
+        for id in &self.ids {
+            for &(root, _) in id.anchors() {
+                if out.last() != Some(&root) {
+                    out.push(root);
+                }
+            }
+        }
+    }
+
+    /// Appends the first value, as an integer, of every record on `stream`: the root of each
+    /// `__ack_init` a spout sent in this batch.
+    pub fn first_ints_of_stream(&self, stream: u32, out: &mut Vec<u64>) {
+        for record in self.records().filter(|r| r.stream == stream) {
+            if let Some(v) = record.values.first().and_then(Value::as_i64) {
+                out.push(v as u64);
+            }
+        }
+    }
+
     /// The records in place.
     #[allow(unsafe_code)]
     fn records(&self) -> impl Iterator<Item = RecordRef<'_>> {

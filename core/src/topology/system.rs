@@ -57,8 +57,10 @@ pub fn system_topology(user: &StormTopology, config: &Config) -> StormTopology {
                     StreamId::new(ACKER_ACK_STREAM),
                     stream(&["id", "ack-val"], false),
                 );
-                def.streams
-                    .insert(StreamId::new(ACKER_FAIL_STREAM), stream(&["id"], false));
+                def.streams.insert(
+                    StreamId::new(ACKER_FAIL_STREAM),
+                    stream(&["id", "reason"], false),
+                );
                 def.streams.insert(
                     StreamId::new(ACKER_RESET_TIMEOUT_STREAM),
                     stream(&["id"], false),
@@ -74,13 +76,13 @@ pub fn system_topology(user: &StormTopology, config: &Config) -> StormTopology {
         }
     }
     let mut streams = BTreeMap::new();
-    for s in [
-        ACKER_ACK_STREAM,
-        ACKER_FAIL_STREAM,
-        ACKER_RESET_TIMEOUT_STREAM,
-    ] {
+    for s in [ACKER_ACK_STREAM, ACKER_RESET_TIMEOUT_STREAM] {
         streams.insert(StreamId::new(s), stream(&["id", "time-delta-ms"], true));
     }
+    streams.insert(
+        StreamId::new(ACKER_FAIL_STREAM),
+        stream(&["id", "time-delta-ms", "reason"], true),
+    );
     let mut acker_config = BTreeMap::new();
     if config.enable_message_timeouts {
         // The acker rotates its pending trees once per message timeout.

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 mod nimbus_failover;
 mod supervisor_kill;
+mod worker_kill;
 
 /// One measured recovery.
 pub struct Figure {
@@ -69,6 +70,9 @@ fn main() {
     }
     if wanted("supervisor-kill") {
         figures.extend(runtime.block_on(supervisor_kill::measure()));
+    }
+    if wanted("worker-kill") {
+        figures.extend(runtime.block_on(worker_kill::measure()));
     }
     print(&figures);
 }

@@ -8,10 +8,13 @@
 //!                    [--workers W] [--parallelism P] [--acked]
 //!                    [--spouts S] [--broadcast B] [--slow-sink-micros M]
 //!                    [--panic-every N] [--exit-after N]
+//!                    [--message-timeout-secs T]
 //! ```
 //!
 //! `--acked`: one acker per worker; each sentence is emitted with a message id, replayed when it
-//! fails or times out, and the spout reports how many distinct sentences were acked.
+//! fails or times out, and the spout reports how many distinct sentences were acked, and its
+//! failures by reason. `--message-timeout-secs T`: `topology.message.timeout.secs` (10 by
+//! default here).
 //! `--broadcast B`: B more tasks take every sentence (all grouping), each reporting how many it
 //! got in `all-<task>.json`. `--spouts S`: S spout tasks instead of P. `--slow-sink-micros M`: the sink works M µs per tuple.
 //! With both `--sentences` and `--rate`, the spouts emit at the rate until the count.
@@ -32,8 +35,8 @@ use std::time::{Duration, Instant};
 use storm::cluster::{self, BuildError, Submission};
 use storm::util::SplitMix64;
 use storm::{
-    values, BasicBolt, BasicOutputCollector, ComponentResult, Config, OutputFieldsDeclarer, Spout,
-    SpoutOutputCollector, TopologyBuilder, TopologyContext, Tuple,
+    values, BasicBolt, BasicOutputCollector, ComponentResult, Config, FailReason,
+    OutputFieldsDeclarer, Spout, SpoutOutputCollector, TopologyBuilder, TopologyContext, Tuple,
 };
 use storm_integration::reports::{write_json, SinkReport, SpoutReport};
 use storm_starter::word_count::{sentence, vocabulary, SplitSentence, WordCount};
@@ -77,6 +80,9 @@ impl SentenceSpout {
     }
 
     fn write(&mut self) {
+        let pending = self.pending.keys().next().copied();
+        let replay = self.replay.iter().map(|(id, _)| *id).min();
+        self.report.oldest_unacked = pending.into_iter().chain(replay).min();
         write_json(&self.path, &self.report);
         self.last_write = Instant::now();
     }
@@ -109,7 +115,7 @@ impl Spout for SentenceSpout {
         if !self.report.active {
             self.report.calls_while_inactive += 1;
         }
-        if self.last_write.elapsed().as_millis() >= 200 {
+        if self.last_write.elapsed().as_millis() >= 50 {
             self.write();
         }
         if let Some((id, s)) = self.replay.pop_front() {
@@ -156,12 +162,17 @@ impl Spout for SentenceSpout {
         self.report.pending = self.pending.len() as u64;
     }
 
-    fn fail(&mut self, message_id: storm::Value) {
+    fn fail_with_reason(&mut self, message_id: storm::Value, reason: FailReason) {
         let Some(id) = message_id.as_i64() else {
             return;
         };
         if let Some(s) = self.pending.remove(&id) {
             self.report.failed += 1;
+            match reason {
+                FailReason::Timeout => self.report.failed_timeout += 1,
+                FailReason::BoltFailed => self.report.failed_by_bolt += 1,
+                _ => self.report.failed_lost += 1,
+            }
             self.replay.push_back((id, s));
         }
         self.report.pending = self.pending.len() as u64;
@@ -260,6 +271,7 @@ struct Options {
     parallelism: u32,
     panic_every: Option<u64>,
     exit_after: Option<u64>,
+    message_timeout_secs: u32,
 }
 
 fn parse(args: &[String]) -> Result<Options, BuildError> {
@@ -276,6 +288,7 @@ fn parse(args: &[String]) -> Result<Options, BuildError> {
         parallelism: 1,
         panic_every: None,
         exit_after: None,
+        message_timeout_secs: 10,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -299,6 +312,7 @@ fn parse(args: &[String]) -> Result<Options, BuildError> {
             "--slow-sink-micros" => o.slow_sink_micros = value.parse()?,
             "--panic-every" => o.panic_every = Some(value.parse()?),
             "--exit-after" => o.exit_after = Some(value.parse()?),
+            "--message-timeout-secs" => o.message_timeout_secs = value.parse()?,
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
@@ -375,7 +389,7 @@ fn build(args: &[String]) -> Result<Submission, BuildError> {
     if !o.acked {
         config.acker_executors = Some(0);
     } else {
-        config.message_timeout_secs = 10;
+        config.message_timeout_secs = o.message_timeout_secs;
     }
     config.worker_threads = Some(1);
     Ok(Submission {

@@ -19,7 +19,9 @@ use crate::batch::{CreditGrant, TupleBatch};
 use storm_core::topology::BoltFactory;
 
 use crate::executor::guard::{call_guarded, rebuild_after_panic};
+use crate::executor::latency_sampler::LatencySampler;
 use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
+use crate::transport::Lost;
 use crate::StreamTable;
 
 /// One bolt task.
@@ -28,7 +30,11 @@ pub struct BoltTask {
     factory: BoltFactory,
     env: TaskEnv,
     emitter: Option<TaskEmitter>,
-    stash: VecDeque<TupleBatch>,
+    /// Batches waiting, with when each arrived (for the process latency).
+    stash: VecDeque<(TupleBatch, Instant)>,
+    /// Samples execute and process latencies of about `topology.stats.sample.rate` of the
+    /// input tuples, a whole batch at a time.
+    sampler: LatencySampler,
     schemas: Vec<Rc<TupleSource>>,
     /// When the next tick tuple is due, and the tick period in seconds.
     next_tick: Option<(Instant, u32)>,
@@ -45,6 +51,7 @@ impl BoltTask {
             bolt: factory(),
             factory,
             schemas: env.table.schemas(),
+            sampler: LatencySampler::new(env.config.stats_sample_rate),
             env,
             emitter: None,
             stash: VecDeque::new(),
@@ -56,9 +63,9 @@ impl BoltTask {
         matches!(&self.emitter, Some(e) if !e.is_blocked())
     }
 
-    fn process(&mut self, batch: TupleBatch) {
+    fn process(&mut self, batch: TupleBatch, arrived: Instant) {
         let Some(emitter) = self.emitter.as_mut() else {
-            self.stash.push_front(batch);
+            self.stash.push_front((batch, arrived));
             return;
         };
         let started = std::time::Instant::now();
@@ -91,6 +98,14 @@ impl BoltTask {
             }
         }
         drop(inputs);
+        if self.sampler.sample(n as u64) {
+            let ended = Instant::now();
+            self.env.stats.add_latency_sample(
+                n as u64,
+                ended.saturating_duration_since(started),
+                ended.saturating_duration_since(arrived),
+            );
+        }
         emitter.flush();
         self.env.stats.add_executed(n as u64);
         self.env.return_credit(src, n, epoch, Some(tuples));
@@ -102,7 +117,7 @@ impl BoltTask {
     fn drain_stash(&mut self) {
         while self.can_process() {
             match self.stash.pop_front() {
-                Some(batch) => self.process(batch),
+                Some((batch, arrived)) => self.process(batch, arrived),
                 None => break,
             }
         }
@@ -188,10 +203,11 @@ impl Handler<TupleBatch> for BoltTask {
     type Result = ();
 
     fn handle(&mut self, batch: TupleBatch, _ctx: &mut Context<Self>) {
+        let arrived = Instant::now();
         if self.stash.is_empty() && self.can_process() {
-            self.process(batch);
+            self.process(batch, arrived);
         } else {
-            self.stash.push_back(batch);
+            self.stash.push_back((batch, arrived));
         }
     }
 }
@@ -204,6 +220,18 @@ impl Handler<CreditGrant> for BoltTask {
             e.add_credit(grant.from, grant.tuples, grant.buffer);
         }
         self.drain_stash();
+    }
+}
+
+impl Handler<Lost> for BoltTask {
+    type Result = ();
+
+    /// Tracked tuples it sent were lost in flight: their trees fail at once, through their
+    /// ackers. A gone peer's ackers are the spouts' concern.
+    fn handle(&mut self, lost: Lost, _ctx: &mut Context<Self>) {
+        if let (Lost::InFlight(roots), Some(e)) = (lost, self.emitter.as_mut()) {
+            e.fail_lost(roots);
+        }
     }
 }
 

@@ -2,6 +2,9 @@
 //! values, asks routing for the targets, gives each copy its tuple-tree ids and appends it to
 //! the transfer's batches. With ackers it also does the task's part of Storm's XOR algorithm:
 //! spouts start trees (`__ack_init`), bolts anchor edges and send `__ack_ack`/`__ack_fail`.
+//! Tracked tuples the transport lost (a refused batch, or one in flight on a connection that
+//! broke) fail their trees at once: a spout's own trees end here with [`FailReason::Lost`], a
+//! bolt sends a fail with that reason to each root's acker.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,6 +15,7 @@ use storm_core::dataplane::{
 use storm_core::grouping::SingleChoice;
 use storm_core::system::{
     ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM,
+    FAIL_BY_BOLT, FAIL_LOST,
 };
 use storm_core::util::{java_hash, FloorMod, SplitMix64};
 use storm_core::{EmitError, MessageId, TaskId, Tuple, Value, Values};
@@ -51,9 +55,13 @@ impl RootAffinity {
     }
 
     fn owns(&self, root: u64) -> bool {
-        let hash = 31i32.wrapping_add(java_hash::long_hash(root as i64));
-        self.modulo.apply(hash) == self.index
+        acker_index(root, self.modulo) == self.index
     }
+}
+
+/// The index, among the acker tasks, of the acker that keeps `root`'s tree.
+fn acker_index(root: u64, ackers: FloorMod) -> u32 {
+    ackers.apply(31i32.wrapping_add(java_hash::long_hash(root as i64)))
 }
 
 /// One emit, as the collector asked for it.
@@ -104,6 +112,10 @@ pub struct TaskEmitter {
     /// Acks not yet sent, XOR-combined per root: the acker only needs the XOR of a root's ack
     /// values, so the acks of one batch for one tree travel as one tuple.
     unsent_acks: Vec<(u64, u64)>,
+    /// The acker tasks, in order: which one keeps a root's tree.
+    ackers: Vec<TaskId>,
+    /// A spout's trees the transport lost, until the spout task ends them.
+    lost_trees: Vec<PendingTree>,
     /// Input loads of the local tasks, for load-aware shuffles.
     loads: Arc<LoadMap>,
     /// When load-aware shuffles next re-read the loads.
@@ -112,6 +124,10 @@ pub struct TaskEmitter {
     load_sampler: LoadSampler,
     /// Where reported errors go beyond the log and counters (a worker process: ZooKeeper).
     errors: Option<TaskErrorReporter>,
+    /// Per stream number: emitted and transferred since the last flush published them.
+    stream_counts: Vec<[u64; 2]>,
+    /// The default stream's number: the lane's emits go there.
+    default_stream: Option<u32>,
 }
 
 /// The collectors' lane plan for the default stream as its grouping stands now: none with
@@ -144,6 +160,7 @@ impl TaskEmitter {
         counters: EmitterCounters,
         debug: bool,
         root_affinity: Option<RootAffinity>,
+        ackers: Vec<TaskId>,
     ) -> Self {
         let EmitterCounters {
             stats,
@@ -163,7 +180,13 @@ impl TaskEmitter {
         let plan = (!debug).then(|| routing.default_plan()).flatten();
         let default_plan = plan.filter(|_| acking.is_none());
         let lane_plan = lane_plan(&routing, debug, acking.is_some());
+        let default_stream = routing
+            .resolve_default()
+            .ok()
+            .map(|slot| routing.stream(slot).index);
         Self {
+            stream_counts: Vec::new(),
+            default_stream,
             task,
             lane: EmitLane::new(open, lane_plan),
             routing,
@@ -184,6 +207,8 @@ impl TaskEmitter {
             immediate_acks: Vec::new(),
             root_affinity,
             unsent_acks: Vec::new(),
+            ackers,
+            lost_trees: Vec::new(),
             load_sampler: loads.sampler(),
             loads,
             next_load_refresh: Instant::now() + LOAD_REFRESH,
@@ -200,6 +225,9 @@ impl TaskEmitter {
     pub fn add_credit(&mut self, from: TaskId, tuples: u32, buffer: Option<BatchTuples>) {
         self.transfer
             .add_credit(self.lane.open_batches(), from, tuples, buffer);
+        if self.transfer.has_refused() {
+            self.fail_refused();
+        }
     }
 
     /// True while a sealed batch waits for credit.
@@ -256,8 +284,16 @@ impl TaskEmitter {
                 .add_pending_trees(std::mem::take(&mut self.unpublished_trees));
         }
         self.send_acks();
-        self.emitted += self.lane.take_emitted();
+        let lane_emitted = self.lane.take_emitted();
+        self.emitted += lane_emitted;
+        if let (Some(stream), true) = (self.default_stream, lane_emitted > 0) {
+            // One target per lane emit.
+            self.count_stream(stream, lane_emitted, lane_emitted);
+        }
         self.transfer.flush(self.lane.open_batches());
+        if self.transfer.has_refused() {
+            self.fail_refused();
+        }
         if self.routing.is_load_aware() {
             self.refresh_loads();
         }
@@ -266,6 +302,24 @@ impl TaskEmitter {
             .add_emitted(self.emitted.saturating_sub(published));
         self.stats.add_acked(std::mem::take(&mut self.acked));
         self.stats.add_failed(std::mem::take(&mut self.failed));
+        for (stream, counts) in self.stream_counts.iter_mut().enumerate() {
+            if counts[0] != 0 || counts[1] != 0 {
+                let [emitted, transferred] = std::mem::take(counts);
+                self.stats.add_stream(stream as u32, emitted, transferred);
+            }
+        }
+    }
+
+    /// Counts tuples emitted and copies transferred on stream number `stream`, published at
+    /// the next flush. The vector grows once per stream, never per tuple.
+    #[inline(always)]
+    fn count_stream(&mut self, stream: u32, emitted: u64, transferred: u64) {
+        let i = stream as usize;
+        if i >= self.stream_counts.len() {
+            self.stream_counts.resize(i + 1, [0, 0]);
+        }
+        self.stream_counts[i][0] += emitted;
+        self.stream_counts[i][1] += transferred;
     }
 
     /// About once a second (with jitter, so emitters do not move together), lets load-aware
@@ -334,8 +388,12 @@ impl TaskEmitter {
             .routing
             .route_fast(slot, self.task, &values, &mut self.targets)
         {
-            Ok(Route::One(dst)) => self.append(dst, index, values, MessageId::unanchored()),
+            Ok(Route::One(dst)) => {
+                self.count_stream(index, 1, 1);
+                self.append(dst, index, values, MessageId::unanchored());
+            }
             Ok(Route::Listed) => {
+                self.count_stream(index, 1, self.targets.len() as u64);
                 for i in 0..self.targets.len() {
                     let dst = self.targets[i];
                     self.append(dst, index, values.clone(), MessageId::unanchored());
@@ -400,6 +458,11 @@ impl TaskEmitter {
             || (self.acking.is_some() && anchors.iter().any(|a| !a.message_id().is_unanchored()));
 
         let mut init_xor = 0u64;
+        let copies = match route {
+            Route::One(_) => 1,
+            Route::Listed => self.targets.len() as u64,
+        };
+        self.count_stream(index, 1, copies);
         if let Route::One(dst) = route {
             let message_id = self.copy_id(root, tracked, anchors, &mut init_xor);
             self.append(dst, index, std::mem::take(values), message_id);
@@ -511,11 +574,93 @@ impl TaskEmitter {
         self.unsent_acks.clear();
     }
 
-    /// Sends `[root]` on a system stream (fail, reset timeout) for every root of a tuple.
-    fn send_for_roots(&mut self, slot: Option<usize>, tuple: &Tuple) {
-        let Some(slot) = slot else {
+    /// Fails the trees of the tracked tuples in the batches the transport refused: their
+    /// worker is unreachable, so they will never be processed. A spout also fails the trees
+    /// whose `__ack_init` was refused (their acker never heard of them).
+    #[cold]
+    #[inline(never)]
+    fn fail_refused(&mut self) {
+        let init = self
+            .acking
+            .as_ref()
+            .and_then(|a| a.init)
+            .map(|slot| self.routing.stream(slot).index);
+        let mut roots = Vec::new();
+        for batch in self.transfer.take_refused() {
+            batch.tree_roots_into(&mut roots);
+            if let Some(init) = init {
+                batch.first_ints_of_stream(init, &mut roots);
+            }
+        }
+        self.fail_lost(roots);
+    }
+
+    /// Fails at once the trees `roots` (tuples of them were lost): a spout's own pending trees
+    /// wait in [`TaskEmitter::take_lost_trees`] for the spout task to end them; a bolt sends a
+    /// fail with the reason "lost" to each root's acker and sends it now. A fail refused in
+    /// turn (the acker is unreachable too) is dropped: the spouts hear that the acker's worker
+    /// is gone.
+    pub fn fail_lost(&mut self, mut roots: Vec<u64>) {
+        let Some(acking) = self.acking.as_ref() else {
             return;
         };
+        let (is_spout, fail) = (acking.init.is_some(), acking.fail);
+        // Each round fails the trees of what the previous round's flush had refused.
+        for _ in 0..3 {
+            if roots.is_empty() {
+                break;
+            }
+            roots.sort_unstable();
+            roots.dedup();
+            if is_spout {
+                for root in roots.drain(..) {
+                    if let Some(tree) = self.take_pending(root) {
+                        self.lost_trees.push(tree);
+                    }
+                }
+                if self.unpublished_trees != 0 {
+                    self.progress
+                        .add_pending_trees(std::mem::take(&mut self.unpublished_trees));
+                }
+                // A spout flushes after ending the trees; what it emits again is not here yet.
+                return;
+            }
+            let Some(slot) = fail else { return };
+            for root in roots.drain(..) {
+                self.emit_system(slot, storm_core::values![root as i64, FAIL_LOST]);
+            }
+            self.transfer.flush(self.lane.open_batches());
+            for batch in self.transfer.take_refused() {
+                batch.tree_roots_into(&mut roots);
+            }
+        }
+    }
+
+    /// Moves a spout's pending trees kept by one of `ackers` (their worker is gone, and the
+    /// acker's record of them with it) to the lost trees.
+    pub fn fail_trees_kept_by(&mut self, ackers: &[TaskId]) {
+        if self.ackers.is_empty() || self.pending.is_empty() {
+            return;
+        }
+        let modulo = FloorMod::new(self.ackers.len() as u32);
+        let all = &self.ackers;
+        let lost = self.pending.take_where(|root, _| {
+            all.get(acker_index(*root, modulo) as usize)
+                .is_some_and(|a| ackers.contains(a))
+        });
+        self.unpublished_trees -= lost.len() as i64;
+        self.lost_trees
+            .extend(lost.into_iter().map(|(_, tree)| tree));
+    }
+
+    /// A spout's trees the transport lost since the last call, to end with
+    /// [`FailReason::Lost`](storm_core::FailReason::Lost).
+    pub fn take_lost_trees(&mut self) -> Vec<PendingTree> {
+        std::mem::take(&mut self.lost_trees)
+    }
+
+    /// Sends `[root]` on a system stream (reset timeout) for every root of a tuple.
+    fn send_for_roots(&mut self, slot: usize, tuple: &Tuple) {
         for &(root, _) in tuple.message_id().anchors() {
             self.emit_system(slot, storm_core::values![root as i64]);
         }
@@ -540,6 +685,7 @@ impl Emitter for TaskEmitter {
         // topology without ackers, costs a grouping choice and an append.
         if let (EmitTarget::Default, None, Some(plan)) = (target, &message_id, self.default_plan) {
             if let Some(dst) = self.choose_planned(plan, values) {
+                self.count_stream(plan.index, 1, u64::from(dst.is_some()));
                 if let Some(dst) = dst {
                     let values = std::mem::take(values);
                     self.append(dst, plan.index, values, MessageId::unanchored());
@@ -578,13 +724,15 @@ impl Emitter for TaskEmitter {
 
     fn fail(&mut self, tuple: &Tuple) {
         self.failed += 1;
-        if let Some(slot) = self.acking.as_ref().map(|a| a.fail) {
-            self.send_for_roots(slot, tuple);
+        if let Some(slot) = self.acking.as_ref().and_then(|a| a.fail) {
+            for &(root, _) in tuple.message_id().anchors() {
+                self.emit_system(slot, storm_core::values![root as i64, FAIL_BY_BOLT]);
+            }
         }
     }
 
     fn reset_timeout(&mut self, tuple: &Tuple) {
-        if let Some(slot) = self.acking.as_ref().map(|a| a.reset) {
+        if let Some(slot) = self.acking.as_ref().and_then(|a| a.reset) {
             self.send_for_roots(slot, tuple);
         }
     }

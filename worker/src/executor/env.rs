@@ -98,6 +98,7 @@ impl TaskEnv {
             },
             self.config.debug,
             root_affinity,
+            ackers.to_vec(),
         );
         if let Some(sink) = &self.errors {
             emitter.publish_errors(TaskErrorReporter::new(

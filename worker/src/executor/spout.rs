@@ -5,16 +5,18 @@
 //! credit (a credit wakes it) or when `topology.max.spout.pending` trees are in flight (an ack
 //! wakes it), and backs off for a millisecond when the spout has nothing to emit, like Storm's
 //! spout wait strategy. Acks and fails from the ackers arrive as batches and are handled even
-//! while the spout is paused; pending trees time out after one to two message timeouts.
+//! while the spout is paused; pending trees time out after one to two message timeouts. Trees
+//! the transport lost (their tuples refused or in flight to a worker that is gone, or kept by
+//! an acker there) fail at once. Every fail reaches the spout's `fail_with_reason` with why.
 
 use std::time::Duration;
 
 use actix::fut::ActorFutureExt;
 use actix::{Actor, ActorContext, AsyncContext, Context, Handler, Message};
-use storm_core::{Spout, SpoutOutputCollector, Value};
+use storm_core::{FailReason, Spout, SpoutOutputCollector, Value};
 
 use storm_core::system::{
-    ACKER_ACK_STREAM, ACKER_COMPONENT, ACKER_FAIL_STREAM, ACKER_RESET_TIMEOUT_STREAM,
+    ACKER_ACK_STREAM, ACKER_COMPONENT, ACKER_FAIL_STREAM, ACKER_RESET_TIMEOUT_STREAM, FAIL_LOST,
 };
 use storm_core::GlobalStreamId;
 
@@ -24,6 +26,7 @@ use storm_core::topology::SpoutFactory;
 use crate::executor::guard::{call_guarded, rebuild_after_panic};
 use crate::executor::wait_strategy::{IdleWait, ProgressiveWait};
 use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
+use crate::transport::Lost;
 
 /// One spout task.
 pub struct SpoutTask {
@@ -39,16 +42,23 @@ pub struct SpoutTask {
     wait: ProgressiveWait,
     max_pending: Option<usize>,
     ack_streams: [Option<u32>; 3],
+    /// A tree failed as lost since the last turn.
+    lost_since_turn: bool,
 }
 
 #[derive(Message)]
 #[rtype(result = "()")]
 struct Turn;
 
-/// How a spout tuple's tree ended, for the spout's `ack` or `fail`.
+/// How long a spout waits before its next turn when trees failed as lost since its last one
+/// (a worker is unreachable): a spout that replays what fails would otherwise spin, emitting
+/// into the dead link, until the connection is back (reconnects are 100 ms to 1 s apart).
+const LOST_TURN_WAIT: Duration = Duration::from_millis(20);
+
+/// How a spout tuple's tree ended, for the spout's `ack` or `fail_with_reason`.
 enum TreeEnd {
     Acked(Value),
-    Failed(Value),
+    Failed(Value, FailReason),
 }
 
 impl SpoutTask {
@@ -78,6 +88,7 @@ impl SpoutTask {
             wait,
             max_pending,
             ack_streams,
+            lost_since_turn: false,
         }
     }
 
@@ -160,8 +171,12 @@ impl SpoutTask {
                 }
             } else if stream == fail {
                 if let Some(tree) = emitter.take_pending(root) {
-                    self.env.stats.add_failed(1);
-                    ended.push(TreeEnd::Failed(tree.message_id));
+                    let reason = match wire.values.get(2).and_then(|v| v.as_i64()) {
+                        Some(FAIL_LOST) => FailReason::Lost,
+                        _ => FailReason::BoltFailed,
+                    };
+                    self.env.stats.add_failed_because(reason, 1);
+                    ended.push(TreeEnd::Failed(tree.message_id, reason));
                 }
             } else if stream == reset {
                 emitter.touch_pending(root);
@@ -173,6 +188,25 @@ impl SpoutTask {
         if let Some(emitter) = self.emitter.as_mut() {
             emitter.flush();
         }
+        self.end_lost_trees();
+    }
+
+    /// Fails the trees the transport lost, with [`FailReason::Lost`]; true if there were any.
+    fn end_lost_trees(&mut self) -> bool {
+        let Some(emitter) = self.emitter.as_mut() else {
+            return false;
+        };
+        let lost = emitter.take_lost_trees();
+        if lost.is_empty() {
+            return false;
+        }
+        self.env
+            .stats
+            .add_failed_because(FailReason::Lost, lost.len() as u64);
+        for tree in lost {
+            self.end_tree(TreeEnd::Failed(tree.message_id, FailReason::Lost));
+        }
+        true
     }
 
     fn expire_pending(&mut self) {
@@ -183,22 +217,28 @@ impl SpoutTask {
         if expired.is_empty() {
             return;
         }
-        self.env.stats.add_failed(expired.len() as u64);
+        self.env
+            .stats
+            .add_failed_because(FailReason::Timeout, expired.len() as u64);
         for tree in expired {
-            self.end_tree(TreeEnd::Failed(tree.message_id));
+            self.end_tree(TreeEnd::Failed(tree.message_id, FailReason::Timeout));
         }
         if let Some(emitter) = self.emitter.as_mut() {
             emitter.flush();
         }
+        self.end_lost_trees();
     }
 
     /// Tells the spout how a tree ended, guarded like `next_tuple`: a panic in `ack` or `fail`
     /// becomes the spout's error and a fresh instance carries on.
     fn end_tree(&mut self, end: TreeEnd) {
+        if matches!(end, TreeEnd::Failed(_, FailReason::Lost)) {
+            self.lost_since_turn = true;
+        }
         let spout = &mut self.spout;
         let result = call_guarded(|| match end {
             TreeEnd::Acked(id) => spout.ack(id),
-            TreeEnd::Failed(id) => spout.fail(id),
+            TreeEnd::Failed(id, reason) => spout.fail_with_reason(id, reason),
         });
         if let Err(panic) = result {
             let env = &self.env;
@@ -262,6 +302,7 @@ impl SpoutTask {
         for id in acks {
             self.end_tree(TreeEnd::Acked(id));
         }
+        self.end_lost_trees();
         self.env.stats.exhausted.set(self.spout.is_exhausted());
         emitted > 0
     }
@@ -316,7 +357,9 @@ impl Handler<Turn> for SpoutTask {
         let started = std::time::Instant::now();
         let emitted = self.turn();
         self.env.record_busy(started);
-        if emitted {
+        if std::mem::take(&mut self.lost_since_turn) {
+            self.schedule(ctx, Some(LOST_TURN_WAIT));
+        } else if emitted {
             self.idle_turns = 0;
             self.schedule(ctx, None);
         } else {
@@ -354,6 +397,35 @@ impl Handler<CreditGrant> for SpoutTask {
         if let Some(e) = self.emitter.as_mut() {
             e.add_credit(grant.from, grant.tuples, grant.buffer);
             if !e.is_blocked() {
+                self.schedule(ctx, None);
+            }
+        }
+        if self.end_lost_trees() {
+            if let Some(e) = self.emitter.as_mut() {
+                e.flush();
+            }
+        }
+    }
+}
+
+impl Handler<Lost> for SpoutTask {
+    type Result = ();
+
+    /// Fails at once the trees the transport lost: those with tuples in flight on a connection
+    /// that broke, and those kept by an acker behind it.
+    fn handle(&mut self, lost: Lost, ctx: &mut Context<Self>) {
+        let Some(emitter) = self.emitter.as_mut() else {
+            return;
+        };
+        match lost {
+            Lost::InFlight(roots) => emitter.fail_lost(roots),
+            Lost::Peer(tasks) => emitter.fail_trees_kept_by(&tasks),
+        }
+        if self.end_lost_trees() {
+            if let Some(e) = self.emitter.as_mut() {
+                e.flush();
+            }
+            if self.active && !self.at_max_pending() {
                 self.schedule(ctx, None);
             }
         }

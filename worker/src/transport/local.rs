@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use actix::Recipient;
 
-use super::{TaskLink, Unreachable};
+use super::{Lost, TaskLink, Unreachable};
 use crate::batch::{CreditGrant, TupleBatch};
 use crate::load::LoadMap;
 
@@ -13,20 +13,23 @@ use crate::load::LoadMap;
 pub struct LocalLink {
     batches: Recipient<TupleBatch>,
     credits: Recipient<CreditGrant>,
+    lost: Recipient<Lost>,
     loads: Arc<LoadMap>,
 }
 
 impl LocalLink {
-    /// Links to an actor that takes batches and credits; batches it delivers count towards
-    /// the task's load in `loads`.
+    /// Links to an actor that takes batches, credits and losses; batches it delivers count
+    /// towards the task's load in `loads`.
     pub fn new(
         batches: Recipient<TupleBatch>,
         credits: Recipient<CreditGrant>,
+        lost: Recipient<Lost>,
         loads: Arc<LoadMap>,
     ) -> Self {
         Self {
             batches,
             credits,
+            lost,
             loads,
         }
     }
@@ -41,5 +44,9 @@ impl TaskLink for LocalLink {
 
     fn send_credit(&self, grant: CreditGrant) {
         self.credits.do_send(grant);
+    }
+
+    fn send_lost(&self, lost: Lost) {
+        self.lost.do_send(lost);
     }
 }

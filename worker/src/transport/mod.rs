@@ -6,6 +6,7 @@
 
 pub mod handshake;
 mod local;
+mod lost;
 pub mod peer;
 mod remote;
 pub mod server;
@@ -14,6 +15,7 @@ pub mod wire;
 use std::sync::Arc;
 
 pub use local::LocalLink;
+pub use lost::Lost;
 pub use peer::{PeerConfig, PeerLink, PeerStats};
 pub use remote::{LocalSide, RemoteLink, TaskRoutes};
 pub use server::{serve, Inbound};
@@ -22,12 +24,15 @@ use storm_core::TaskId;
 use crate::batch::{CreditGrant, TupleBatch};
 
 /// A batch that could not be handed to its task's worker: the connection to it is down. The
-/// link has counted it; the sender takes its credit back, and acking replays tracked tuples.
+/// link has counted it; the sender takes its credit back and the batch, and fails the trees of
+/// its tracked tuples at once.
 #[derive(Debug, thiserror::Error)]
 #[error("task {task} is unreachable: its worker is not connected")]
 pub struct Unreachable {
     /// The task.
     pub task: TaskId,
+    /// The batch, handed back (boxed: refusals are rare, results of sends are not).
+    pub batch: Option<Box<TupleBatch>>,
 }
 
 /// Delivers messages addressed to one task.
@@ -37,6 +42,8 @@ pub trait TaskLink: Send + Sync {
     fn send_batch(&self, batch: TupleBatch) -> Result<(), Unreachable>;
     /// Delivers a credit to the task (the task is a sender whose batch was processed).
     fn send_credit(&self, grant: CreditGrant);
+    /// Tells the task about a loss the transport saw (only local tasks are told).
+    fn send_lost(&self, _lost: Lost) {}
 }
 
 /// The link of every task, by task id.

@@ -8,14 +8,19 @@
 //! connection and one system call, and a sender with nothing more to send has its batch written
 //! at once.
 //!
-//! While the connection is down, batches are refused ([`Unreachable`]) and counted, as Storm's
-//! Netty client drops them: acking replays tracked tuples. Each connection is an *epoch*: the
-//! credit a batch spent stays outstanding until the peer returns it on the same connection; when
-//! the connection breaks, the outstanding credit of every edge is handed back to its sender at
-//! once, and credit that arrives later for an old epoch is ignored. So a broken connection
-//! neither leaks a window nor doubles one.
+//! While the connection is down, batches are refused ([`Unreachable`], with the batch handed
+//! back) and counted, as Storm's Netty client drops them; the sender fails the trees of their
+//! tracked tuples at once. Each connection is an *epoch*: the credit a batch spent stays
+//! outstanding, with the roots of its tracked tuples, until the peer returns it on the same
+//! connection (after the receiver executed the batch); when the connection breaks or the link
+//! is closed, the outstanding credit of every edge is handed back to its sender at once with
+//! the roots it lost ([`Lost::InFlight`]), every local task hears which tasks were behind the
+//! connection ([`Lost::Peer`]), and credit that arrives later for an old epoch is ignored. So a
+//! broken connection neither leaks a window nor doubles one, and what it lost fails at once. A
+//! batch the peer dropped (its task is not there, or not yet) comes back as `Dropped`: its
+//! credit returns and its roots go to the sender the same way.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
@@ -28,7 +33,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use super::handshake::{self, WorkerSecret};
 use super::remote::TaskRoutes;
 use super::wire::{frames, ToClient, ToServer};
-use super::Unreachable;
+use super::{Lost, Unreachable};
 use crate::batch::{CreditGrant, TupleBatch};
 
 /// The first reconnect delay (Storm's `storm.messaging.netty.min_wait_ms`).
@@ -51,10 +56,13 @@ pub struct PeerStats {
     pub connects: AtomicU64,
 }
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default)]
 struct Outstanding {
     tuples: u64,
     batches: u32,
+    /// The roots of each outstanding batch's tracked tuples, oldest first (an untracked batch's
+    /// list is empty and allocates nothing).
+    roots: VecDeque<Vec<u64>>,
 }
 
 struct EpochState {
@@ -75,6 +83,7 @@ pub struct PeerLink {
     closed: AtomicBool,
     tx: UnboundedSender<(u32, ToServer)>,
     stats: PeerStats,
+    routes: Weak<TaskRoutes>,
 }
 
 /// What a peer link needs to know about its own worker.
@@ -115,6 +124,7 @@ impl PeerLink {
             closed: AtomicBool::new(false),
             tx,
             stats: PeerStats::default(),
+            routes: Arc::downgrade(routes),
         });
         let task = run(Arc::downgrade(&link), rx, config, Arc::downgrade(routes));
         (link, task)
@@ -140,43 +150,60 @@ impl PeerLink {
         &self.stats
     }
 
-    /// Stops the link: its connection task ends at its next step.
+    /// Stops the link: its connection task ends at its next step. What was in flight on it is
+    /// handed back as when the connection breaks.
     pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        let mut state = self.lock();
-        state.connected = false;
-        self.connected.store(false, Ordering::Release);
-        state.epoch = state.epoch.wrapping_add(1);
+        give_back(self, &self.routes);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, EpochState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Queues a batch for the peer, or refuses it while the peer is unreachable.
+    /// Queues a batch for the peer, or refuses it (handing it back) while the peer is
+    /// unreachable.
     pub fn send_batch(&self, mut batch: TupleBatch) -> Result<(), Unreachable> {
         let n = batch.tuples.len() as u64;
         let edge = (batch.src, batch.dst);
+        // Outside the lock: a pass over the ids column, nothing for an untracked batch.
+        let mut roots = Vec::new();
+        batch.tuples.tree_roots_into(&mut roots);
         let mut state = self.lock();
-        let queued = state.connected && {
+        let refused = if state.connected {
             batch.epoch = state.epoch;
             // Queued under the lock, so a break sees every batch of its epoch as outstanding.
-            self.tx.send((state.epoch, ToServer::Batch(batch))).is_ok()
+            match self.tx.send((state.epoch, ToServer::Batch(batch))) {
+                Ok(()) => None,
+                Err(mpsc::error::SendError((_, ToServer::Batch(back)))) => Some(back),
+            }
+        } else {
+            Some(batch)
         };
-        if !queued {
+        if let Some(batch) = refused {
             state.dropped_since_up += n;
             self.stats.tuples_dropped.fetch_add(n, Ordering::Relaxed);
-            return Err(Unreachable { task: edge.1 });
+            return Err(Unreachable {
+                task: edge.1,
+                batch: Some(Box::new(batch)),
+            });
         }
         let o = state.outstanding.entry(edge).or_default();
         o.tuples += n;
         o.batches += 1;
+        o.roots.push_back(roots);
         Ok(())
     }
 
     /// Credit from the peer: forwarded to the local sender if it is for this epoch and was
-    /// outstanding; `None` otherwise.
-    fn take_credit(&self, from: TaskId, to: TaskId, tuples: u32, epoch: u32) -> Option<u32> {
+    /// outstanding, with the roots of the batch's tracked tuples; `None` otherwise.
+    fn take_credit(
+        &self,
+        from: TaskId,
+        to: TaskId,
+        tuples: u32,
+        epoch: u32,
+    ) -> Option<(u32, Vec<u64>)> {
         let mut state = self.lock();
         if epoch != state.epoch {
             return None;
@@ -188,7 +215,9 @@ impl PeerLink {
         let tuples = u64::from(tuples).min(o.tuples);
         o.tuples -= tuples;
         o.batches -= 1;
-        Some(tuples as u32)
+        // An edge's batches are executed, and credited, in the order they were sent.
+        let roots = o.roots.pop_front().unwrap_or_default();
+        Some((tuples as u32, roots))
     }
 
     /// Marks the connection up for the current epoch.
@@ -200,13 +229,14 @@ impl PeerLink {
     }
 
     /// Marks the connection down: a new epoch begins, and the credit outstanding in the old one
-    /// goes back to the senders.
-    fn down(&self) -> Vec<((TaskId, TaskId), Outstanding)> {
+    /// goes back to the senders. `None` if it was down already (that break handed it back).
+    fn down(&self) -> Option<Vec<((TaskId, TaskId), Outstanding)>> {
         let mut state = self.lock();
+        let was_up = state.connected;
         state.connected = false;
         self.connected.store(false, Ordering::Release);
         state.epoch = state.epoch.wrapping_add(1);
-        state.outstanding.drain().collect()
+        was_up.then(|| state.outstanding.drain().collect())
     }
 
     fn current_epoch(&self) -> u32 {
@@ -285,18 +315,25 @@ async fn connect(addr: &str, config: &PeerConfig) -> Result<TcpStream, String> {
         .map_err(|_| format!("no answer within {CONNECT_TIMEOUT:?}"))?
 }
 
-/// Hands the outstanding credit of every edge back to its sender, and forgets the peer's loads.
+/// Marks the connection down and hands the outstanding credit of every edge back to its
+/// sender, with the roots of the tracked tuples it lost; tells every local task which tasks
+/// were behind the connection, and forgets their loads. Nothing if it was down already.
 fn give_back(peer: &PeerLink, routes: &Weak<TaskRoutes>) {
-    let outstanding = peer.down();
+    let Some(outstanding) = peer.down() else {
+        return;
+    };
     let Some(routes) = routes.upgrade() else {
         return;
     };
     let Some(local) = routes.local() else { return };
+    let mut lost: HashMap<TaskId, Vec<u64>> = HashMap::new();
     for ((src, dst), o) in outstanding {
         local.loads.forget_remote_load(dst);
         let Some(link) = local.directory.get(src) else {
             continue;
         };
+        let roots = lost.entry(src).or_default();
+        o.roots.into_iter().for_each(|r| roots.extend(r));
         // One grant per batch: each returns a batch of the window; the first its tuples.
         for i in 0..o.batches {
             link.send_credit(CreditGrant {
@@ -306,6 +343,24 @@ fn give_back(peer: &PeerLink, routes: &Weak<TaskRoutes>) {
                 epoch: 0,
                 buffer: None,
             });
+        }
+    }
+    for (src, mut roots) in lost {
+        if roots.is_empty() {
+            continue;
+        }
+        roots.sort_unstable();
+        roots.dedup();
+        if let Some(link) = local.directory.get(src) {
+            link.send_lost(Lost::InFlight(roots));
+        }
+    }
+    let behind: Arc<[TaskId]> = routes.tasks_behind(peer).into();
+    if !behind.is_empty() {
+        for task in local.loads.local_tasks() {
+            if let Some(link) = local.directory.get(task) {
+                link.send_lost(Lost::Peer(behind.clone()));
+            }
         }
     }
 }
@@ -388,7 +443,7 @@ fn receive(link: &Weak<PeerLink>, routes: &Weak<TaskRoutes>, message: ToClient) 
             tuples,
             epoch,
         } => {
-            if let Some(tuples) = peer.take_credit(from, to, tuples, epoch) {
+            if let Some((tuples, _)) = peer.take_credit(from, to, tuples, epoch) {
                 if let Some(link) = local.directory.get(to) {
                     link.send_credit(CreditGrant {
                         from,
@@ -397,6 +452,27 @@ fn receive(link: &Weak<PeerLink>, routes: &Weak<TaskRoutes>, message: ToClient) 
                         epoch: 0,
                         buffer: None,
                     });
+                }
+            }
+        }
+        ToClient::Dropped {
+            from,
+            to,
+            tuples,
+            epoch,
+        } => {
+            if let Some((tuples, roots)) = peer.take_credit(from, to, tuples, epoch) {
+                if let Some(link) = local.directory.get(to) {
+                    link.send_credit(CreditGrant {
+                        from,
+                        to,
+                        tuples,
+                        epoch: 0,
+                        buffer: None,
+                    });
+                    if !roots.is_empty() {
+                        link.send_lost(Lost::InFlight(roots));
+                    }
                 }
             }
         }

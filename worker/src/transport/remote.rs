@@ -111,6 +111,18 @@ impl TaskRoutes {
             .flatten()
     }
 
+    /// The tasks whose batches go through `peer`.
+    pub fn tasks_behind(&self, peer: &PeerLink) -> Vec<TaskId> {
+        self.peer_of_task
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.as_ref().is_some_and(|p| std::ptr::eq(p.as_ref(), peer)))
+            .map(|(i, _)| TaskId(i as u32))
+            .collect()
+    }
+
     fn worker_of(&self, task: TaskId) -> Option<Arc<str>> {
         self.worker_of_task
             .read()
@@ -191,7 +203,10 @@ impl TaskLink for RemoteLink {
                 }
                 Ok(())
             }
-            None => Err(Unreachable { task: self.task }),
+            None => Err(Unreachable {
+                task: self.task,
+                batch: Some(Box::new(batch)),
+            }),
         }
     }
 

@@ -139,27 +139,32 @@ async fn connection(
     result
 }
 
-/// Hands a batch to its local task; a batch for a task not here (the assignment moved it) is
-/// dropped and its credit returned at once, so the sender's window is not spent.
+/// Hands a batch to its local task. A batch for a task not here (the assignment moved it) or
+/// not started yet (the worker accepts connections while its tasks start) is dropped and said
+/// so at once: the sender gets its credit back and fails the batch's trees.
 fn deliver(
     routes: &TaskRoutes,
     batch: crate::batch::TupleBatch,
     back: &mpsc::UnboundedSender<ToClient>,
 ) {
-    let Some(local) = routes.local() else {
-        return;
-    };
-    let local_task = local.loads.thread_of(batch.dst).is_some();
-    match local.directory.get(batch.dst) {
-        Some(link) if local_task => {
+    let local = routes.local();
+    let link = local
+        .filter(|l| l.loads.thread_of(batch.dst).is_some())
+        .and_then(|l| l.directory.get(batch.dst));
+    match (local, link) {
+        (Some(local), Some(link)) => {
             local.progress.batch_created();
             if link.send_batch(batch).is_err() {
                 local.progress.batch_done();
             }
         }
-        _ => {
-            tracing::warn!(dst = %batch.dst, "batch for a task this worker does not run; dropped");
-            let _ = back.send(ToClient::Credit {
+        (local, _) => {
+            if local.is_some() {
+                tracing::warn!(dst = %batch.dst, "batch for a task this worker does not run; dropped");
+            } else {
+                tracing::debug!(dst = %batch.dst, "batch before this worker's tasks started; dropped");
+            }
+            let _ = back.send(ToClient::Dropped {
                 from: batch.dst,
                 to: batch.src,
                 tuples: batch.tuples.len() as u32,

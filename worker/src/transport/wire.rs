@@ -49,6 +49,19 @@ pub enum ToClient {
     },
     /// The loads of the server's tasks, 0.0 (idle) to 1.0 (full), for load-aware shuffles.
     Loads(Vec<(TaskId, f32)>),
+    /// The server dropped a batch from the client's task `to` for task `from`, which it does not
+    /// run (the assignment moved it) or not yet (its tasks are starting): the batch's credit
+    /// comes back, and its tracked tuples are lost.
+    Dropped {
+        /// The task the batch was for.
+        from: TaskId,
+        /// The sending task (the client's).
+        to: TaskId,
+        /// Tuples dropped.
+        tuples: u32,
+        /// The epoch of the batch.
+        epoch: u32,
+    },
 }
 
 #[cfg(test)]

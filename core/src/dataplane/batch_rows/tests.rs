@@ -143,3 +143,19 @@ fn a_one_value_tuple_takes_four_words_and_two_values_seven() {
     );
     assert_eq!(batch.len(), 3);
 }
+
+#[test]
+fn a_batch_names_the_roots_of_its_tracked_tuples_and_of_its_init_rows() {
+    let mut batch = BatchTuples::with_capacity(4);
+    batch.push(0, values!["a"], MessageId::root(5, 1));
+    batch.push(0, values!["b"], MessageId::root(5, 2));
+    batch.push(0, values!["c"], MessageId::unanchored());
+    batch.push(0, values!["d"], MessageId::Many(vec![(6, 1), (7, 1)]));
+    batch.push(9, values![8, 3], MessageId::unanchored());
+    let mut roots = Vec::new();
+    batch.tree_roots_into(&mut roots);
+    assert_eq!(roots, [5, 6, 7], "a run of one tree counts once");
+    let mut inits = Vec::new();
+    batch.first_ints_of_stream(9, &mut inits);
+    assert_eq!(inits, [8]);
+}
