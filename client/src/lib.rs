@@ -16,6 +16,7 @@ pub mod config;
 pub mod error;
 pub mod error_publisher;
 pub mod launch;
+pub mod local_stats;
 pub mod nimbus_client;
 pub mod nimbus_leader;
 pub mod protocol;

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use storm_core::topology::TopologyShape;
+use storm_core::topology::{ComponentKind, TopologyShape};
 use storm_core::{ComponentId, Config, StormTopology, TopologyId};
 use storm_zk::{ClusterState, Credentials, RebalanceOptions, StormBase, TopologyStatus};
 
@@ -20,11 +20,11 @@ use crate::store::ArtifactStore;
 use crate::submission;
 use crate::topology_info;
 pub use crate::topology_record::TopologyRecord;
+use crate::topology_stats;
 use storm_client::config::DaemonConfig;
 use storm_client::protocol::{
     ClusterInfo, ExecutorSummary, NimbusSummary, RebalanceRequest, RemoteError, Request, Response,
-    SubmitTopology, SupervisorSummary, TopologyDist, TopologyInfo, TopologyStats, TopologySummary,
-    WINDOW_IDS,
+    SubmitTopology, SupervisorSummary, TopologyDist, TopologyInfo, TopologySummary, WINDOW_IDS,
 };
 
 /// A timer a transition asks for: run `action` on a topology after `delay`.
@@ -622,10 +622,27 @@ impl NimbusCore {
                 );
             }
         }
-        let mut stats = TopologyStats::default();
-        if let Some(window) = window {
-            stats.windows.retain(|id, _| id == window);
-        }
+        let assigned = assignment.as_ref().map(|a| a.workers()).unwrap_or_default();
+        let records = self
+            .state
+            .all_supervisor_stats()
+            .await
+            .map_err(unavailable)?;
+        let stats = topology_stats::topology_stats(
+            id.as_str(),
+            &records,
+            &assigned,
+            |c| {
+                record
+                    .shape
+                    .topology
+                    .components
+                    .get(c)
+                    .is_some_and(|d| d.kind == ComponentKind::Spout)
+            },
+            window,
+            now.secs,
+        );
         Ok(TopologyInfo {
             summary,
             executors,

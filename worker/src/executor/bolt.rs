@@ -63,9 +63,11 @@ impl BoltTask {
         matches!(&self.emitter, Some(e) if !e.is_blocked())
     }
 
-    fn process(&mut self, batch: TupleBatch, arrived: Instant) {
+    /// Runs a batch that arrived at `arrived` (`None`: just now, not stashed).
+    fn process(&mut self, batch: TupleBatch, arrived: Option<Instant>) {
         let Some(emitter) = self.emitter.as_mut() else {
-            self.stash.push_front((batch, arrived));
+            self.stash
+                .push_front((batch, arrived.unwrap_or_else(Instant::now)));
             return;
         };
         let started = std::time::Instant::now();
@@ -103,7 +105,7 @@ impl BoltTask {
             self.env.stats.add_latency_sample(
                 n as u64,
                 ended.saturating_duration_since(started),
-                ended.saturating_duration_since(arrived),
+                ended.saturating_duration_since(arrived.unwrap_or(started)),
             );
         }
         emitter.flush();
@@ -117,7 +119,7 @@ impl BoltTask {
     fn drain_stash(&mut self) {
         while self.can_process() {
             match self.stash.pop_front() {
-                Some((batch, arrived)) => self.process(batch, arrived),
+                Some((batch, arrived)) => self.process(batch, Some(arrived)),
                 None => break,
             }
         }
@@ -203,11 +205,10 @@ impl Handler<TupleBatch> for BoltTask {
     type Result = ();
 
     fn handle(&mut self, batch: TupleBatch, _ctx: &mut Context<Self>) {
-        let arrived = Instant::now();
         if self.stash.is_empty() && self.can_process() {
-            self.process(batch, arrived);
+            self.process(batch, None);
         } else {
-            self.stash.push_back((batch, arrived));
+            self.stash.push_back((batch, Instant::now()));
         }
     }
 }
