@@ -188,6 +188,31 @@ mod tests {
     }
 
     #[test]
+    fn ui_is_a_daemon_role_with_storms_port_and_host_keys() {
+        let cli = Cli::parse_from([
+            "storm",
+            "-c",
+            "ui.port=9090",
+            "-c",
+            "ui.host=127.0.0.1",
+            "ui",
+        ]);
+        assert!(matches!(cli.command, Command::Ui));
+        let config = cli.daemon_config().expect("valid");
+        assert_eq!(
+            (config.ui_port, config.ui_host.as_str()),
+            (9090, "127.0.0.1")
+        );
+        let defaults = Cli::parse_from(["storm", "ui"])
+            .daemon_config()
+            .expect("valid");
+        assert_eq!(
+            (defaults.ui_port, defaults.ui_host.as_str()),
+            (8080, "0.0.0.0")
+        );
+    }
+
+    #[test]
     fn jar_passes_every_argument_on() {
         let cli = Cli::parse_from(["storm", "jar", "./topo", "--sentences", "5", "-w", "x"]);
         match cli.command {

@@ -231,3 +231,100 @@ fn streams(c: &StatsCounts) -> BTreeMap<String, StreamStats> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use storm_client::protocol::stats as published;
+    use storm_client::protocol::TopologySummary;
+
+    fn info(stats: published::TopologyStats) -> TopologyInfo {
+        TopologyInfo {
+            summary: TopologySummary {
+                id: "t-1-1".into(),
+                name: "t".into(),
+                status: "ACTIVE".into(),
+                num_tasks: 1,
+                num_executors: 1,
+                num_workers: 1,
+                uptime_secs: 1,
+            },
+            executors: Vec::new(),
+            workers: Vec::new(),
+            errors: BTreeMap::new(),
+            stats,
+        }
+    }
+
+    #[test]
+    fn nothing_published_reads_as_zero_and_unmeasured() {
+        let s = topology_stats(&info(Default::default()));
+        assert!(!s.measured);
+        assert_eq!(
+            s.component("spout", Window::AllTime),
+            WindowStats::default()
+        );
+        assert!(s.tasks.is_empty());
+    }
+
+    #[test]
+    fn published_windows_components_and_executors_are_carried_over() {
+        let mut counts = StatsCounts {
+            emitted: 7,
+            acked: 5,
+            complete_latency_ms: 1.5,
+            ..Default::default()
+        };
+        counts.streams.insert(
+            "default".into(),
+            storm_client::protocol::StreamStats {
+                emitted: 7,
+                transferred: 14,
+            },
+        );
+        let window = published::WindowStats {
+            topology: counts.clone(),
+            spouts: BTreeMap::from([(
+                "spout".into(),
+                published::ComponentStats {
+                    executors: 1,
+                    tasks: 1,
+                    counts: counts.clone(),
+                    restarts: 0,
+                },
+            )]),
+            bolts: BTreeMap::new(),
+            executors: vec![published::ExecutorStats {
+                component: "spout".into(),
+                start_task: 4,
+                end_task: 4,
+                host: "h".into(),
+                port: 6700,
+                uptime_secs: 9,
+                counts,
+                receive_queue_fill: 0.0,
+                restarts: 0,
+            }],
+        };
+        let stats = published::TopologyStats {
+            windows: BTreeMap::from([(":all-time".to_owned(), window)]),
+            age_secs: Some(2),
+        };
+        let s = topology_stats(&info(stats));
+        assert!(s.measured);
+        assert_eq!(s.age_secs, Some(2));
+        assert_eq!(s.window(Window::AllTime).acked, 5);
+        assert_eq!(s.window(Window::TenMinutes).acked, 0, "absent window");
+        assert_eq!(
+            s.component("spout", Window::AllTime).complete_latency_ms,
+            1.5
+        );
+        assert_eq!(
+            s.streams("spout", Window::AllTime)["default"].transferred,
+            14
+        );
+        assert_eq!(s.executors("spout", Window::AllTime)[0].uptime_secs, 9);
+        assert_eq!(s.tasks[0].task, 4);
+        assert_eq!(s.tasks[0].acked, 5);
+    }
+}
