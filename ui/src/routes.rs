@@ -1,6 +1,7 @@
 //! The HTTP routes: Storm's REST API v1 under `/api/v1`, the page at `/` (and
-//! `/topology.html?id=`), and `/metrics`. Every error answers in Storm's shape
-//! ([`ApiError`]); a known path with the wrong method is a 405, an unknown one a 404.
+//! `/topology.html?id=`, `/component.html?id=&component=`), and `/metrics`. Every error
+//! answers in Storm's shape ([`ApiError`]); a known path with the wrong method is a 405, an
+//! unknown one a 404.
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(only("/", web::get().to(page::index)))
         .service(only("/index.html", web::get().to(page::index)))
         .service(only("/topology.html", web::get().to(page::index)))
+        .service(only("/component.html", web::get().to(page::index)))
         .service(only("/metrics", web::get().to(metrics)))
         .service(only(
             "/api/v1/cluster/summary",
