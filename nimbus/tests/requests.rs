@@ -623,3 +623,36 @@ async fn topology_info_carries_the_stats_supervisors_published() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn cluster_info_lists_supervisors_nimbuses_with_the_leader_and_topologies() {
+    let f = Fixture::new().await;
+    f.supervisor("sup-a", &[6700, 6701]).await;
+    let me = storm_zk::NimbusInfo::new("n1", 6627);
+    let standby = storm_zk::NimbusInfo::new("n2", 6627);
+    f.state.register_nimbus(&me).await.expect("register");
+    f.state.register_nimbus(&standby).await.expect("register");
+    let _leading = f.state.contend_leadership(&me).await.expect("latch");
+    submitted(f.submit("words", &config(1)).await);
+
+    let info = match f.call(Request::GetClusterInfo).await {
+        Response::ClusterInfo(info) => info,
+        other => panic!("not cluster info: {other:?}"),
+    };
+    assert_eq!(info.supervisors.len(), 1);
+    let sup = &info.supervisors[0];
+    assert_eq!((sup.id.as_str(), sup.slots_total), ("sup-a", 2));
+    let hosts: Vec<(&str, bool)> = info
+        .nimbuses
+        .iter()
+        .map(|n| (n.host.as_str(), n.is_leader))
+        .collect();
+    assert_eq!(hosts, [("n1", true), ("n2", false)]);
+    assert!(
+        info.nimbuses[0].uptime_secs.is_some(),
+        "the answering leader knows its uptime"
+    );
+    assert_eq!(info.nimbuses[1].uptime_secs, None);
+    assert_eq!(info.topologies.len(), 1);
+    assert_eq!(info.topologies[0].name, "words");
+}
