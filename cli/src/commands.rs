@@ -22,6 +22,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             storm_supervisor::daemon::run(config)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Ui => {
+            storm_ui::run(config)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Jar { binary, args } => jar(&config, &binary, &args),
         Command::List => {
             let list = client(&config, |mut c| async move { c.list_topologies().await })?;

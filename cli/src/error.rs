@@ -15,6 +15,9 @@ pub enum CliError {
     /// The supervisor daemon failed.
     #[error(transparent)]
     Supervisor(#[from] storm_supervisor::SupervisorError),
+    /// The UI daemon failed.
+    #[error(transparent)]
+    Ui(#[from] storm_ui::UiError),
     /// An argument is invalid.
     #[error("{0}")]
     Usage(String),

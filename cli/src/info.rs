@@ -211,6 +211,7 @@ mod tests {
                     task: 3,
                 }],
             )]),
+            stats: Default::default(),
         }
     }
 

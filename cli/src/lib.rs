@@ -3,6 +3,7 @@
 //! ```text
 //! storm [--config FILE] [-c key=value]... nimbus
 //! storm supervisor
+//! storm ui                          the UI daemon: REST API, web page, /metrics on ui.port
 //! storm jar <binary> [args...]      runs the binary, which submits itself
 //! storm list
 //! storm info NAME                   status, workers and restarts, executors, last errors
@@ -49,6 +50,8 @@ pub enum Command {
     Nimbus,
     /// Runs a Supervisor daemon.
     Supervisor,
+    /// Runs the UI daemon: Storm's REST API v1, a live page and `/metrics` on `ui.port`.
+    Ui,
     /// Runs a topology binary, which submits itself to Nimbus.
     Jar {
         /// The binary.
@@ -118,7 +121,10 @@ impl Cli {
 /// Runs the command line of this process and returns its exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let daemon = matches!(cli.command, Command::Nimbus | Command::Supervisor);
+    let daemon = matches!(
+        cli.command,
+        Command::Nimbus | Command::Supervisor | Command::Ui
+    );
     init_tracing(if daemon { "info" } else { "warn" });
     match commands::run(cli) {
         Ok(code) => code,
@@ -179,6 +185,31 @@ mod tests {
             .daemon_config()
             .expect("valid");
         assert_eq!(config.nimbus_port, 7000);
+    }
+
+    #[test]
+    fn ui_is_a_daemon_role_with_storms_port_and_host_keys() {
+        let cli = Cli::parse_from([
+            "storm",
+            "-c",
+            "ui.port=9090",
+            "-c",
+            "ui.host=127.0.0.1",
+            "ui",
+        ]);
+        assert!(matches!(cli.command, Command::Ui));
+        let config = cli.daemon_config().expect("valid");
+        assert_eq!(
+            (config.ui_port, config.ui_host.as_str()),
+            (9090, "127.0.0.1")
+        );
+        let defaults = Cli::parse_from(["storm", "ui"])
+            .daemon_config()
+            .expect("valid");
+        assert_eq!(
+            (defaults.ui_port, defaults.ui_host.as_str()),
+            (8080, "0.0.0.0")
+        );
     }
 
     #[test]

@@ -86,6 +86,8 @@ const KNOWN_KEYS: &[&str] = &[
     "supervisor.worker.start.timeout.secs",
     "supervisor.worker.shutdown.sleep.secs",
     "worker.heartbeat.frequency.secs",
+    "ui.port",
+    "ui.host",
 ];
 
 /// The daemons' configuration. Each field names its key and Storm's default.
@@ -156,6 +158,10 @@ pub struct DaemonConfig {
     /// The Nimbus port's authentication, authorization and limits
     /// ([`crate::security_config`]).
     pub security: SecurityConfig,
+    /// `ui.port` (8080): the port `storm ui` serves its page, REST API and `/metrics` on.
+    pub ui_port: u16,
+    /// `ui.host` (`0.0.0.0`): the address `storm ui` binds.
+    pub ui_host: String,
     /// Every key as given (file and overrides), handed on to the processes a daemon starts.
     pub raw: BTreeMap<String, Value>,
 }
@@ -187,6 +193,8 @@ impl Default for DaemonConfig {
             supervisor_worker_shutdown_sleep: Duration::from_secs(3),
             worker_heartbeat_freq: Duration::from_secs(1),
             security: SecurityConfig::default(),
+            ui_port: 8080,
+            ui_host: "0.0.0.0".to_owned(),
             raw: BTreeMap::new(),
         }
     }
@@ -315,6 +323,12 @@ impl DaemonConfig {
                 .as_u64()
                 .filter(|n| *n > 0)
                 .ok_or_else(|| wrong("nimbus.artifact.max.bytes", "a positive byte count"))?;
+        }
+        if let Some(v) = map.get("ui.port") {
+            c.ui_port = port(v, "ui.port")?;
+        }
+        if let Some(v) = map.get("ui.host").filter(|v| !v.is_null()) {
+            c.ui_host = string(v, "ui.host")?;
         }
         if let Some(v) = map.get("nimbus.code.sync.freq.secs") {
             c.nimbus_code_sync_freq = secs(v, "nimbus.code.sync.freq.secs")?;

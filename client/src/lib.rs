@@ -18,6 +18,7 @@ pub mod credentials;
 pub mod error;
 pub mod error_publisher;
 pub mod launch;
+pub mod local_stats;
 pub mod nimbus_client;
 pub mod nimbus_leader;
 pub mod protocol;

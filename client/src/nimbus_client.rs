@@ -14,8 +14,8 @@ use crate::config::DaemonConfig;
 use crate::credentials::{ClientCredentials, CredentialsError};
 use crate::nimbus_leader::LeaderSearch;
 use crate::protocol::{
-    frames, hex, CodecError, RebalanceRequest, RemoteError, Request, Response, SubmitTopology,
-    TopologyDist, TopologyInfo, TopologySummary, AUTH_VERSION, CHUNK_SIZE,
+    frames, hex, ClusterInfo, CodecError, RebalanceRequest, RemoteError, Request, Response,
+    SubmitTopology, TopologyDist, TopologyInfo, TopologySummary, AUTH_VERSION, CHUNK_SIZE,
 };
 
 /// How long a connection attempt or one call may take by default.
@@ -391,6 +391,16 @@ impl NimbusClient {
         }
     }
 
+    /// The cluster's supervisors, Nimbus processes and topologies (`storm ui`).
+    pub async fn cluster_info(&mut self) -> Result<ClusterInfo> {
+        match self.call(&Request::GetClusterInfo).await? {
+            Response::ClusterInfo(i) => Ok(i),
+            _ => Err(ClientError::Unexpected {
+                request: "getClusterInfo",
+            }),
+        }
+    }
+
     /// One topology's details.
     pub async fn topology_info(&mut self, name: &str) -> Result<TopologyInfo> {
         let request = Request::GetTopologyInfo {
@@ -400,6 +410,21 @@ impl NimbusClient {
             Response::TopologyInfo(i) => Ok(i),
             _ => Err(ClientError::Unexpected {
                 request: "getTopologyInfo",
+            }),
+        }
+    }
+
+    /// One topology's details with its stats over one Storm window ("600", "10800", "86400",
+    /// ":all-time").
+    pub async fn topology_page_info(&mut self, name: &str, window: &str) -> Result<TopologyInfo> {
+        let request = Request::GetTopologyPageInfo {
+            name: name.to_owned(),
+            window: window.to_owned(),
+        };
+        match self.call(&request).await? {
+            Response::TopologyInfo(i) => Ok(i),
+            _ => Err(ClientError::Unexpected {
+                request: "getTopologyPageInfo",
             }),
         }
     }

@@ -16,14 +16,16 @@ use std::time::{Duration, Instant};
 
 use storm_core::{Config, TaskId, Topology, TopologyId};
 use storm_worker::error_reports::ErrorSink;
+use storm_worker::stats_windows::StatsRollup;
 use storm_worker::RunningTopology;
-use storm_zk::{Change, ClusterState, TopologyStatus, ZkClusterState};
+use storm_zk::{Change, ClusterState, TopologyStatus, WorkerStats, ZkClusterState};
 use tokio::sync::watch;
 
 use storm_worker::transport::handshake::WorkerSecret;
 
 use crate::error_publisher::{publish_errors, ErrorOrigin};
 use crate::launch::{now_secs, LaunchError, LocalHeartbeat, WorkerLaunch};
+use crate::local_stats::write_local_stats;
 use crate::worker_transport::WorkerTransport;
 
 /// How often, until every connection is up, the worker checks whether it may activate spouts.
@@ -185,6 +187,7 @@ async fn run(
         }
     };
     let mut tick = tokio::time::interval(freq);
+    let mut rollup = StatsRollup::new();
     let reason = loop {
         tokio::select! {
             _ = term.recv() => break "SIGTERM",
@@ -218,6 +221,17 @@ async fn run(
                 };
                 if let Err(e) = hb.write(&launch.worker_dir) {
                     tracing::warn!(error = %e, "cannot write the local heartbeat");
+                }
+                // The stats ride with the heartbeat: rolled up here, published by the
+                // supervisor in its one stats znode.
+                let stats = WorkerStats {
+                    topology_id: id.to_string(),
+                    port: launch.port,
+                    time_secs: hb.time_secs,
+                    executors: running.roll_up_stats(&mut rollup, hb.time_secs, &executors),
+                };
+                if let Err(e) = write_local_stats(&launch.worker_dir, &stats) {
+                    tracing::warn!(error = %e, "cannot write the local stats");
                 }
             }
         }

@@ -18,7 +18,6 @@ const ACCEPTED_STORM_KEYS: &[&str] = &[
     "topology.users",
     "topology.name",
     "topology.eventlogger.executors",
-    "topology.stats.sample.rate",
     "topology.spout.wait.strategy",
     "topology.bolt.wait.strategy",
     "topology.backpressure.enable",
@@ -63,6 +62,10 @@ pub struct Config {
     /// `topology.debug` (false): log every emit, ack and fail.
     #[serde(rename = "topology.debug")]
     pub debug: bool,
+    /// `topology.stats.sample.rate` (0.05): the share of input tuples whose execute and process
+    /// latencies are measured; here whole batches are sampled, about this share of tuples.
+    #[serde(rename = "topology.stats.sample.rate")]
+    pub stats_sample_rate: f64,
     /// `topology.executor.receive.buffer.size` (32768): tuples a task may have queued.
     #[serde(rename = "topology.executor.receive.buffer.size")]
     pub executor_receive_buffer_size: u32,
@@ -137,6 +140,7 @@ impl Default for Config {
             enable_message_timeouts: true,
             tick_tuple_freq_secs: None,
             debug: false,
+            stats_sample_rate: 0.05,
             executor_receive_buffer_size: 32_768,
             transfer_buffer_size: 1000,
             producer_batch_size: 1000,
@@ -237,6 +241,12 @@ impl Config {
             return Err(ConfigError::OutOfRange {
                 key: "topology.message.timeout.secs",
                 reason: "must be at least 1".into(),
+            });
+        }
+        if !(self.stats_sample_rate > 0.0 && self.stats_sample_rate <= 1.0) {
+            return Err(ConfigError::OutOfRange {
+                key: "topology.stats.sample.rate",
+                reason: "must be above 0 and at most 1".into(),
             });
         }
         if self.executor_receive_buffer_size == 0 {

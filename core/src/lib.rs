@@ -14,6 +14,7 @@ pub mod dataplane;
 pub mod error;
 pub mod grouping;
 pub mod ids;
+pub mod stats;
 pub mod system;
 pub mod topology;
 pub mod tuple;

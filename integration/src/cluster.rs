@@ -423,6 +423,29 @@ impl StormCluster {
         }
     }
 
+    /// Starts `storm ui` against this cluster on a free loopback port and waits until it
+    /// accepts connections; returns the daemon (killed on drop) and its base URL.
+    pub async fn start_ui(&self) -> Result<(Daemon, String), HarnessError> {
+        let port = free_port().map_err(io_err("finding a free port"))?;
+        let mut conf = self.conf.clone();
+        conf["ui.port"] = json!(port);
+        conf["ui.host"] = json!("127.0.0.1");
+        let mut ui = Daemon::spawn(&self.cli, "ui", "ui", self.dir.path(), &conf)?;
+        let addr = format!("127.0.0.1:{port}");
+        let up = wait_until("storm ui listening", START_DEADLINE, || async {
+            tokio::net::TcpStream::connect(&addr).await.is_ok()
+        })
+        .await;
+        if up.is_err() || !ui.is_running() {
+            return Err(HarnessError::NotReady {
+                port,
+                waited: START_DEADLINE,
+                log_tail: ui.log_text(),
+            });
+        }
+        Ok((ui, format!("http://{addr}")))
+    }
+
     /// The process ids of the workers running for this cluster (their environment names a
     /// directory inside it).
     pub fn worker_pids(&self) -> Vec<u32> {

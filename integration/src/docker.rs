@@ -90,7 +90,7 @@ pub const ADMIN: [&str; 4] = [
 ];
 
 /// Every service of the compose file.
-pub const SERVICES: [&str; 8] = [
+pub const SERVICES: [&str; 9] = [
     "zk1",
     "zk2",
     "zk3",
@@ -99,6 +99,7 @@ pub const SERVICES: [&str; 8] = [
     "supervisor1",
     "supervisor2",
     "supervisor3",
+    "ui",
 ];
 
 impl ComposeCluster {

@@ -16,6 +16,7 @@ pub mod fixtures;
 pub mod ports;
 pub mod reports;
 pub mod scenarios;
+pub mod ui_http;
 pub mod wait;
 pub mod zookeeper;
 

@@ -175,6 +175,11 @@ fn every_request_kind() -> Vec<Request> {
             max_len: 1024,
         },
         Request::GetLeader,
+        Request::GetClusterInfo,
+        Request::GetTopologyPageInfo {
+            name: name(),
+            window: ":all-time".into(),
+        },
     ];
     for k in &kinds {
         match k {
@@ -191,7 +196,9 @@ fn every_request_kind() -> Vec<Request> {
             | Request::GetTopologyInfo { .. }
             | Request::GetTopologyDist { .. }
             | Request::DownloadChunk { .. }
-            | Request::GetLeader => {}
+            | Request::GetLeader
+            | Request::GetClusterInfo
+            | Request::GetTopologyPageInfo { .. } => {}
         }
     }
     kinds

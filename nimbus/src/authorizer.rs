@@ -41,12 +41,14 @@ impl<'a> Operation<'a> {
             | Request::UploadChunk { .. }
             | Request::FinishFileUpload { .. }
             | Request::SubmitTopology(_)
-            | Request::ListTopologies => Operation::User,
+            | Request::ListTopologies
+            | Request::GetClusterInfo => Operation::User,
             Request::KillTopology { name, .. }
             | Request::Activate { name }
             | Request::Deactivate { name }
             | Request::Rebalance { name, .. }
-            | Request::GetTopologyInfo { name } => Operation::Topology(name),
+            | Request::GetTopologyInfo { name }
+            | Request::GetTopologyPageInfo { name, .. } => Operation::Topology(name),
             Request::GetTopologyDist { .. } | Request::DownloadChunk { .. } => {
                 Operation::Supervisor
             }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use storm_core::topology::TopologyShape;
+use storm_core::topology::{ComponentKind, TopologyShape};
 use storm_core::{ComponentId, Config, StormTopology, TopologyId};
 use storm_zk::{ClusterState, Credentials, RebalanceOptions, StormBase, TopologyStatus};
 
@@ -21,10 +21,11 @@ use crate::store::ArtifactStore;
 use crate::submission;
 use crate::topology_info;
 pub use crate::topology_record::TopologyRecord;
+use crate::topology_stats;
 use storm_client::config::DaemonConfig;
 use storm_client::protocol::{
-    ExecutorSummary, RebalanceRequest, RemoteError, Request, Response, SubmitTopology,
-    TopologyDist, TopologyInfo, TopologySummary,
+    ClusterInfo, ExecutorSummary, NimbusSummary, RebalanceRequest, RemoteError, Request, Response,
+    SubmitTopology, SupervisorSummary, TopologyDist, TopologyInfo, TopologySummary, WINDOW_IDS,
 };
 
 /// A timer a transition asks for: run `action` on a topology after `delay`.
@@ -88,6 +89,7 @@ pub struct NimbusCore {
     authorizer: SimpleAclAuthorizer,
     /// Who began each upload, with authentication on: only they may add to it or submit it.
     upload_owners: Mutex<BTreeMap<String, String>>,
+    started: Instant,
 }
 
 impl std::fmt::Debug for NimbusCore {
@@ -111,6 +113,7 @@ impl NimbusCore {
             heartbeats: Mutex::new(HeartbeatCache::default()),
             counter: AtomicU64::new(0),
             leader: AtomicBool::new(false),
+            started: Instant::now(),
         }
     }
 
@@ -302,7 +305,19 @@ impl NimbusCore {
             }
             Request::ListTopologies => reply(Response::Topologies(self.list(now).await?)),
             Request::GetTopologyInfo { name } => {
-                reply(Response::TopologyInfo(self.info(&name, now).await?))
+                reply(Response::TopologyInfo(self.info(&name, None, now).await?))
+            }
+            Request::GetTopologyPageInfo { name, window } => {
+                if !WINDOW_IDS.contains(&window.as_str()) {
+                    return Err(RemoteError::BadRequest {
+                        reason: format!(
+                            "unknown window {window:?}, expected one of {WINDOW_IDS:?}"
+                        ),
+                    });
+                }
+                reply(Response::TopologyInfo(
+                    self.info(&name, Some(&window), now).await?,
+                ))
             }
             Request::GetTopologyDist { topology_id } => {
                 let dist = lock(&self.store).dist(&topology_id)?;
@@ -311,6 +326,7 @@ impl NimbusCore {
                 })?;
                 reply(Response::TopologyDist(dist))
             }
+            Request::GetClusterInfo => reply(Response::ClusterInfo(self.cluster(now).await?)),
             Request::GetLeader => {
                 self.ensure_leader().await?;
                 reply(Response::Ok)
@@ -591,7 +607,68 @@ impl NimbusCore {
         })
     }
 
-    async fn info(&self, name: &str, now: Now) -> Result<TopologyInfo, RemoteError> {
+    /// Supervisors from `/supervisors`, Nimbus processes from `/nimbuses` (the latch decides
+    /// which leads), and the topologies.
+    async fn cluster(&self, now: Now) -> Result<ClusterInfo, RemoteError> {
+        let supervisors = self
+            .state
+            .all_supervisor_info()
+            .await
+            .map_err(unavailable)?
+            .into_values()
+            .map(|s| SupervisorSummary {
+                slots_total: s.ports.len() as u32,
+                slots_used: s.used_ports.len() as u32,
+                id: s.id,
+                host: s.hostname,
+                uptime_secs: s.uptime_secs,
+                version: s.version,
+            })
+            .collect();
+        let leader = self
+            .state
+            .leader()
+            .await
+            .map_err(unavailable)?
+            .map(|l| l.id());
+        let mut nimbuses: Vec<NimbusSummary> = self
+            .state
+            .nimbuses()
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(|n| {
+                let is_leader = leader.as_deref() == Some(n.id().as_str());
+                // Only the answering Nimbus knows its own start; a client reaches the leader.
+                let me = is_leader && self.is_leader();
+                NimbusSummary {
+                    is_leader,
+                    uptime_secs: me.then(|| {
+                        now.instant
+                            .saturating_duration_since(self.started)
+                            .as_secs()
+                    }),
+                    version: me.then(|| env!("CARGO_PKG_VERSION").to_owned()),
+                    host: n.host,
+                    port: n.port,
+                }
+            })
+            .collect();
+        nimbuses.sort_by(|a, b| (&a.host, a.port).cmp(&(&b.host, b.port)));
+        Ok(ClusterInfo {
+            supervisors,
+            nimbuses,
+            topologies: self.list(now).await?,
+        })
+    }
+
+    /// A topology's details, with its stats over `window` only if given, else every window.
+    async fn info(
+        &self,
+        name: &str,
+        window: Option<&str>,
+        now: Now,
+    ) -> Result<TopologyInfo, RemoteError> {
         let (id, base) = self.find(name).await?;
         let summary = self.summary(&id, &base, now).await?;
         let record = self.record(&id)?;
@@ -636,11 +713,33 @@ impl NimbusCore {
                 );
             }
         }
+        let assigned = assignment.as_ref().map(|a| a.workers()).unwrap_or_default();
+        let records = self
+            .state
+            .all_supervisor_stats()
+            .await
+            .map_err(unavailable)?;
+        let stats = topology_stats::topology_stats(
+            id.as_str(),
+            &records,
+            &assigned,
+            |c| {
+                record
+                    .shape
+                    .topology
+                    .components
+                    .get(c)
+                    .is_some_and(|d| d.kind == ComponentKind::Spout)
+            },
+            window,
+            now.secs,
+        );
         Ok(TopologyInfo {
             summary,
             executors,
             workers,
             errors,
+            stats,
         })
     }
 

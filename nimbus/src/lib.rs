@@ -40,6 +40,7 @@ pub mod store;
 pub mod submission;
 pub mod topology_info;
 pub mod topology_record;
+pub mod topology_stats;
 
 pub use actor::Nimbus;
 pub use core::{NimbusCore, Now, Timer};

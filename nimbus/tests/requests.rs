@@ -534,3 +534,125 @@ async fn get_leader_is_answered_yes_by_the_leader_and_not_leader_by_a_follower()
         "{r:?}"
     );
 }
+
+#[tokio::test]
+async fn topology_info_carries_the_stats_supervisors_published() {
+    use storm_core::stats::{ExecutorWindows, StatsCounts, WINDOW_IDS};
+    use storm_zk::{SupervisorStats, WorkerStats};
+
+    let f = Fixture::new().await;
+    f.supervisor("sup-a", &[6700]).await;
+    let id = submitted(f.submit("words", &config(1)).await);
+    let a = f
+        .state
+        .assignment(&id)
+        .await
+        .expect("read")
+        .expect("assigned");
+    let slot = a.workers().into_iter().next().expect("a worker");
+    let executors = a
+        .executors_in(&slot)
+        .into_iter()
+        .map(|e| ExecutorWindows {
+            component: "split".into(),
+            start_task: e.start.0,
+            end_task: e.end.0,
+            windows: WINDOW_IDS
+                .iter()
+                .map(|w| {
+                    let counts = StatsCounts {
+                        executed: 10,
+                        ..Default::default()
+                    };
+                    ((*w).to_owned(), counts)
+                })
+                .collect(),
+            ..Default::default()
+        })
+        .collect::<Vec<_>>();
+    let n = executors.len() as u64;
+    let record = SupervisorStats {
+        host: "host-sup-a".into(),
+        time_secs: 1,
+        workers: vec![WorkerStats {
+            topology_id: id.to_string(),
+            port: slot.port,
+            time_secs: 1,
+            executors,
+        }],
+    };
+    f.state
+        .set_supervisor_stats("sup-a", &record)
+        .await
+        .expect("publish");
+    match f
+        .call(Request::GetTopologyInfo {
+            name: "words".into(),
+        })
+        .await
+    {
+        Response::TopologyInfo(info) => {
+            assert_eq!(info.stats.windows.len(), 4);
+            let w = &info.stats.windows["600"];
+            assert_eq!(w.bolts["split"].counts.executed, 10 * n);
+            assert_eq!(w.executors.len() as u64, n);
+            assert_eq!(w.executors[0].host, "host-sup-a");
+        }
+        other => panic!("{other:?}"),
+    }
+    match f
+        .call(Request::GetTopologyPageInfo {
+            name: "words".into(),
+            window: "10800".into(),
+        })
+        .await
+    {
+        Response::TopologyInfo(info) => {
+            assert_eq!(info.stats.windows.keys().collect::<Vec<_>>(), ["10800"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    match f
+        .call(Request::GetTopologyPageInfo {
+            name: "words".into(),
+            window: "60".into(),
+        })
+        .await
+    {
+        Response::Error(RemoteError::BadRequest { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn cluster_info_lists_supervisors_nimbuses_with_the_leader_and_topologies() {
+    let f = Fixture::new().await;
+    f.supervisor("sup-a", &[6700, 6701]).await;
+    let me = storm_zk::NimbusInfo::new("n1", 6627);
+    let standby = storm_zk::NimbusInfo::new("n2", 6627);
+    f.state.register_nimbus(&me).await.expect("register");
+    f.state.register_nimbus(&standby).await.expect("register");
+    let _leading = f.state.contend_leadership(&me).await.expect("latch");
+    submitted(f.submit("words", &config(1)).await);
+
+    let info = match f.call(Request::GetClusterInfo).await {
+        Response::ClusterInfo(info) => info,
+        other => panic!("not cluster info: {other:?}"),
+    };
+    assert_eq!(info.supervisors.len(), 1);
+    let sup = &info.supervisors[0];
+    assert_eq!((sup.id.as_str(), sup.slots_total), ("sup-a", 2));
+    let hosts: Vec<(&str, bool)> = info
+        .nimbuses
+        .iter()
+        .map(|n| (n.host.as_str(), n.is_leader))
+        .collect();
+    assert_eq!(hosts, [("n1", true), ("n2", false)]);
+    assert!(
+        info.nimbuses[0].uptime_secs.is_some(),
+        "the answering leader knows its uptime"
+    );
+    assert_eq!(info.nimbuses[1].uptime_secs, None);
+    assert_eq!(info.topologies.len(), 1);
+    assert_eq!(info.topologies[0].name, "words");
+}

@@ -19,10 +19,11 @@ use storm_client::config::WORKER_EXIT_POLL;
 use storm_client::protocol::TopologyDist;
 use storm_client::DaemonConfig;
 use storm_core::TopologyId;
-use storm_zk::{ClusterState, SupervisorInfo};
+use storm_zk::{ClusterState, SupervisorInfo, SupervisorStats};
 
 use crate::launcher::{remove_worker_dir, LaunchSpec, WorkerProcess};
 use storm_client::launch::{now_secs, LocalHeartbeat};
+use storm_client::local_stats::read_local_stats;
 
 use crate::local_state::LocalState;
 use crate::localizer;
@@ -113,6 +114,23 @@ impl Supervisor {
             .filter_map(|id| LocalHeartbeat::read(&self.local.worker_dir(id)))
             .map(|hb| hb.to_worker_heartbeat())
             .collect()
+    }
+
+    /// The stats the running workers last handed over, for Nimbus (as for heartbeats, a
+    /// worker being killed no longer speaks).
+    fn worker_stats(&self) -> SupervisorStats {
+        SupervisorStats {
+            host: self.config.hostname.clone(),
+            time_secs: now_secs(),
+            workers: self
+                .slots
+                .values()
+                .filter(|s| !matches!(s.state, SlotState::Killing { .. }))
+                .filter_map(|s| s.state.worker_id())
+                .filter(|id| self.workers.contains_key(*id))
+                .filter_map(|id| read_local_stats(&self.local.worker_dir(id)))
+                .collect(),
+        }
     }
 
     /// Whether a starting worker has written its first local heartbeat.
@@ -311,6 +329,7 @@ impl Supervisor {
     fn heartbeat(&mut self, ctx: &mut Context<Self>) {
         let state = self.state.clone();
         let info = self.info();
+        let stats = self.worker_stats();
         let local = self.local.clone();
         ctx.spawn(
             async move {
@@ -319,6 +338,11 @@ impl Supervisor {
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot refresh the supervisor registration")
                     }
+                }
+                // Its own znode, so the stats' bytes do not fan out to every daemon and worker
+                // watching /supervisors.
+                if let Err(e) = state.set_supervisor_stats(&info.id, &stats).await {
+                    tracing::warn!(error = %e, "cannot publish the workers' stats");
                 }
             }
             .into_actor(self),

@@ -26,6 +26,7 @@ pub mod rotating_map;
 pub mod routing;
 pub mod runtime;
 pub mod stats;
+pub mod stats_windows;
 mod stream_table;
 pub mod testing;
 pub mod transfer;

@@ -28,8 +28,10 @@ use crate::executor::{BoltTask, SetActive, Shutdown, SpoutTask, TaskEnv, Wire};
 use crate::load::LoadMap;
 use crate::progress::Progress;
 use crate::stats::{TaskStats, TaskStatsSnapshot};
+use crate::stats_windows::StatsRollup;
 use crate::transport::{Directory, LocalLink, LocalSide, RemoteLink, TaskRoutes};
 use crate::StreamTable;
+use storm_core::stats::ExecutorWindows;
 
 enum TaskAddr {
     Spout(Addr<SpoutTask>),
@@ -43,6 +45,7 @@ pub struct RunningTopology {
     tasks: Vec<(TaskId, TaskAddr)>,
     stats: Vec<Arc<TaskStats>>,
     progress: Arc<Progress>,
+    loads: Arc<LoadMap>,
     active: bool,
 }
 
@@ -165,6 +168,7 @@ impl RunningTopology {
         ));
         let mut tasks = Vec::new();
         let mut stats = Vec::new();
+        let stream_ids = table.stream_ids();
         let mut directory = Directory::new();
         for PlacedTask {
             component,
@@ -176,7 +180,11 @@ impl RunningTopology {
                 continue;
             };
             let arbiter = arbiters[thread].handle();
-            let task_stats = Arc::new(TaskStats::new(task, component.clone()));
+            let task_stats = Arc::new(TaskStats::with_streams(
+                task,
+                component.clone(),
+                stream_ids.clone(),
+            ));
             stats.push(task_stats.clone());
             let env = TaskEnv {
                 task,
@@ -276,6 +284,7 @@ impl RunningTopology {
             tasks,
             stats,
             progress,
+            loads,
             active,
         })
     }
@@ -303,6 +312,33 @@ impl RunningTopology {
     /// The counters of every task.
     pub fn stats(&self) -> Vec<TaskStatsSnapshot> {
         self.stats.iter().map(|s| s.snapshot()).collect()
+    }
+
+    /// Records every task's totals in `rollup` at `now_secs` (seconds since the epoch) and
+    /// returns the windows of `executors` (those of this worker), with their queues' fill.
+    pub fn roll_up_stats(
+        &self,
+        rollup: &mut StatsRollup,
+        now_secs: u64,
+        executors: &[ExecutorInfo],
+    ) -> Vec<ExecutorWindows> {
+        rollup.record(now_secs, &self.stats());
+        executors
+            .iter()
+            .map(|e| {
+                let component = self
+                    .shape
+                    .layout
+                    .component_of(e.start)
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                let fill = e
+                    .tasks()
+                    .filter_map(|t| self.loads.queue_load(t))
+                    .fold(0.0, f64::max);
+                rollup.executor_windows(&component, e.start, e.end, fill)
+            })
+            .collect()
     }
 
     /// The live counters of every task.

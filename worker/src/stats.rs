@@ -1,8 +1,11 @@
-//! Per-task counters (emitted, executed, acked, failed, errors), written by the task's own
-//! thread once per batch and readable from anywhere: the base of topology info and metrics.
+//! Per-task counters (emitted and transferred per stream, executed, acked, failed, latency
+//! sums, restarts, errors), written by the task's own thread once per batch and readable from
+//! anywhere: the base of topology info and metrics. All are running totals; the windows
+//! (`stats_windows.rs`) are differences of them.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use storm_core::{ComponentId, FailReason, TaskId};
@@ -24,6 +27,16 @@ pub struct TaskStats {
     failed_by_reason: [AtomicU64; 3],
     errors: AtomicU64,
     complete_latency_micros_total: AtomicU64,
+    /// Per stream number (`StreamTable`): emitted, transferred.
+    streams: Box<[[AtomicU64; 2]]>,
+    /// The streams' ids by number, for snapshots.
+    stream_names: Arc<[String]>,
+    /// Sampled batches: tuples in them, nanoseconds executing them, nanoseconds from their
+    /// arrival at the task to the end of their execution, summed over their tuples.
+    latency_samples: AtomicU64,
+    execute_nanos: AtomicU64,
+    process_nanos: AtomicU64,
+    restarts: AtomicU64,
     last_error: Mutex<Option<String>>,
     /// Set by finite spouts once they are exhausted.
     pub exhausted: ExhaustedFlag,
@@ -56,12 +69,35 @@ pub struct TaskStatsSnapshot {
     pub complete_latency: Option<Duration>,
     /// The last error reported, if any.
     pub last_error: Option<String>,
+    /// Spout: the sum of acked trees' complete latencies, in µs.
+    pub complete_latency_micros_total: u64,
+    /// Per stream id that carried any: (emitted, transferred).
+    pub streams: BTreeMap<String, (u64, u64)>,
+    /// Tuples in the batches whose latencies were sampled.
+    pub latency_samples: u64,
+    /// Nanoseconds executing the sampled batches.
+    pub execute_nanos: u64,
+    /// Nanoseconds from each sampled tuple's arrival at the task to its batch's end, summed.
+    pub process_nanos: u64,
+    /// Times the guard rebuilt the task's component after a panic.
+    pub restarts: u64,
 }
 
 impl TaskStats {
-    /// Zeroed counters.
+    /// Zeroed counters, with no streams named (tests).
     pub fn new(task: TaskId, component: ComponentId) -> Self {
+        Self::with_streams(task, component, Arc::from(Vec::new()))
+    }
+
+    /// Zeroed counters for a task of a topology whose streams, by number, are `stream_names`.
+    pub fn with_streams(task: TaskId, component: ComponentId, stream_names: Arc<[String]>) -> Self {
         Self {
+            streams: stream_names.iter().map(|_| Default::default()).collect(),
+            stream_names,
+            latency_samples: AtomicU64::new(0),
+            execute_nanos: AtomicU64::new(0),
+            process_nanos: AtomicU64::new(0),
+            restarts: AtomicU64::new(0),
             task,
             component,
             emitted: AtomicU64::new(0),
@@ -122,6 +158,31 @@ impl TaskStats {
         self.failed_by_reason[slot].fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Adds tuples emitted and transferred (copies sent, one per target) on stream number
+    /// `stream`; not counted in [`TaskStats::emitted`], which the flush publishes on its own.
+    pub fn add_stream(&self, stream: u32, emitted: u64, transferred: u64) {
+        if let Some([e, t]) = self.streams.get(stream as usize) {
+            e.fetch_add(emitted, Ordering::Relaxed);
+            t.fetch_add(transferred, Ordering::Relaxed);
+        }
+    }
+
+    /// Adds a sampled batch of `tuples`: `execute` spent executing it, `process` from its
+    /// arrival at the task to the end of its execution.
+    pub fn add_latency_sample(&self, tuples: u64, execute: Duration, process: Duration) {
+        self.latency_samples.fetch_add(tuples, Ordering::Relaxed);
+        self.execute_nanos
+            .fetch_add(execute.as_nanos() as u64, Ordering::Relaxed);
+        // Every tuple of the batch waited the whole time: summed over its tuples.
+        self.process_nanos
+            .fetch_add(process.as_nanos() as u64 * tuples, Ordering::Relaxed);
+    }
+
+    /// Counts a panic after which the guard rebuilt the component.
+    pub fn add_restart(&self) {
+        self.restarts.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Records an error.
     pub fn record_error(&self, error: &str) {
         self.errors.fetch_add(1, Ordering::Relaxed);
@@ -158,6 +219,20 @@ impl TaskStats {
             complete_latency: (acked > 0 && total > 0)
                 .then(|| Duration::from_micros(total / acked)),
             last_error: self.last_error.lock().ok().and_then(|l| l.clone()),
+            complete_latency_micros_total: total,
+            streams: self
+                .streams
+                .iter()
+                .zip(self.stream_names.iter())
+                .filter_map(|([e, t], name)| {
+                    let (e, t) = (e.load(Ordering::Relaxed), t.load(Ordering::Relaxed));
+                    (e > 0 || t > 0).then(|| (name.clone(), (e, t)))
+                })
+                .collect(),
+            latency_samples: self.latency_samples.load(Ordering::Relaxed),
+            execute_nanos: self.execute_nanos.load(Ordering::Relaxed),
+            process_nanos: self.process_nanos.load(Ordering::Relaxed),
+            restarts: self.restarts.load(Ordering::Relaxed),
         }
     }
 }

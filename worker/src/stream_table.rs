@@ -53,6 +53,11 @@ impl StreamTable {
         self.index.get(stream).copied()
     }
 
+    /// Every stream's id (without its component), by number: how stats name them.
+    pub fn stream_ids(&self) -> std::sync::Arc<[String]> {
+        self.sources.iter().map(|s| s.stream.to_string()).collect()
+    }
+
     /// The stream with a number.
     pub fn source(&self, index: u32) -> Option<&TupleSource> {
         self.sources.get(index as usize)

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::leadership::Leadership;
 use crate::records::{
     Assignment, Credentials, ErrorInfo, NimbusInfo, NodePort, RestartReason, StormBase,
-    SupervisorInfo, WorkerHeartbeat, WorkerRestarts,
+    SupervisorInfo, SupervisorStats, WorkerHeartbeat, WorkerRestarts,
 };
 use crate::watch::ChangeWatch;
 
@@ -146,6 +146,17 @@ pub trait ClusterState: Send + Sync {
     fn teardown_errors<'a>(&'a self, id: &'a TopologyId) -> BoxFuture<'a, Result<()>>;
     /// The topologies that have errors.
     fn error_topologies(&self) -> BoxFuture<'_, Result<Vec<TopologyId>>>;
+
+    // Worker stats.
+
+    /// Writes a supervisor's workers' stats (ephemeral: they go with the supervisor).
+    fn set_supervisor_stats<'a>(
+        &'a self,
+        id: &'a str,
+        stats: &'a SupervisorStats,
+    ) -> BoxFuture<'a, Result<()>>;
+    /// Every supervisor's workers' stats, by supervisor id.
+    fn all_supervisor_stats(&self) -> BoxFuture<'_, Result<BTreeMap<String, SupervisorStats>>>;
 
     // Worker restarts.
 

@@ -52,7 +52,8 @@ pub use leadership::Leadership;
 pub use mem_state::{MemClusterState, MemStorage};
 pub use records::{
     Assignment, Credentials, ErrorInfo, NimbusInfo, NodePort, RebalanceOptions, RestartReason,
-    StormBase, SupervisorInfo, TopologyStatus, WorkerHeartbeat, WorkerRestarts,
+    StormBase, SupervisorInfo, SupervisorStats, TopologyStatus, WorkerHeartbeat, WorkerRestarts,
+    WorkerStats,
 };
 pub use storage::StateStorage;
 pub use storm_state::StormClusterState;

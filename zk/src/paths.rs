@@ -10,6 +10,7 @@
 //! /workerbeats/<topology-id>/<node>-<port>         WorkerHeartbeat
 //! /errors/<topology-id>/<component>/e<sequence>    ErrorInfo, newest 10 kept; component %-encoded
 //! /restarts/<topology-id>/<node>-<port>            WorkerRestarts, one write per restart
+//! /stats/<supervisor-id>                           SupervisorStats, ephemeral, at each heartbeat
 //! /nimbuses/<host:port>                            NimbusInfo, ephemeral
 //! /leader-lock/_c_<uuid>-latch-<sequence>          NimbusInfo of each contender, ephemeral sequential
 //! ```
@@ -33,6 +34,8 @@ pub const WORKERBEATS: &str = "/workerbeats";
 pub const ERRORS: &str = "/errors";
 /// Parent of the worker restart counts.
 pub const RESTARTS: &str = "/restarts";
+/// Parent of the supervisors' worker stats.
+pub const STATS: &str = "/stats";
 /// Parent of the Nimbus registrations.
 pub const NIMBUSES: &str = "/nimbuses";
 /// The leader latch's directory (Curator's `LeaderLatch` layout).
@@ -43,7 +46,7 @@ pub const LATCH_NAME: &str = "latch-";
 pub const ERROR_PREFIX: &str = "e";
 
 /// Every directory `setup` creates.
-pub const DIRS: [&str; 9] = [
+pub const DIRS: [&str; 10] = [
     SUPERVISORS,
     ASSIGNMENTS,
     STORMS,
@@ -51,6 +54,7 @@ pub const DIRS: [&str; 9] = [
     WORKERBEATS,
     ERRORS,
     RESTARTS,
+    STATS,
     NIMBUSES,
     LEADER_LOCK,
 ];
@@ -70,6 +74,12 @@ pub fn check_name(what: &'static str, name: &str) -> Result<()> {
 pub fn supervisor(id: &str) -> Result<String> {
     check_name("supervisor id", id)?;
     Ok(format!("{SUPERVISORS}/{id}"))
+}
+
+/// `/stats/<supervisor-id>`.
+pub fn supervisor_stats(id: &str) -> Result<String> {
+    check_name("supervisor id", id)?;
+    Ok(format!("{STATS}/{id}"))
 }
 
 /// `/assignments/<topology-id>`.

@@ -13,7 +13,7 @@ use crate::leadership::Leadership;
 use crate::paths;
 use crate::records::{
     Assignment, Credentials, ErrorInfo, NimbusInfo, NodePort, RestartReason, StormBase,
-    SupervisorInfo, WorkerHeartbeat, WorkerRestarts,
+    SupervisorInfo, SupervisorStats, WorkerHeartbeat, WorkerRestarts,
 };
 use crate::storage::StateStorage;
 use crate::watch::{ChangeWatch, WatchedDir};
@@ -382,6 +382,30 @@ impl<S: StateStorage> ClusterState for StormClusterState<S> {
 
     fn error_topologies(&self) -> BoxFuture<'_, Result<Vec<TopologyId>>> {
         Box::pin(self.topology_children(paths::ERRORS))
+    }
+
+    fn set_supervisor_stats<'a>(
+        &'a self,
+        id: &'a str,
+        stats: &'a SupervisorStats,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let path = paths::supervisor_stats(id)?;
+            let data = codec::encode("SupervisorStats", stats)?;
+            self.storage.set_ephemeral(&path, data).await
+        })
+    }
+
+    fn all_supervisor_stats(&self) -> BoxFuture<'_, Result<BTreeMap<String, SupervisorStats>>> {
+        Box::pin(async move {
+            let mut out = BTreeMap::new();
+            for id in self.storage.get_children(paths::STATS).await? {
+                if let Some(stats) = self.read(&paths::supervisor_stats(&id)?).await? {
+                    out.insert(id, stats);
+                }
+            }
+            Ok(out)
+        })
     }
 
     fn record_restart<'a>(

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::RemoteError;
+use super::{RemoteError, TopologyStats};
 
 /// A request to Nimbus. Each gets exactly one [`Response`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,10 +63,19 @@ pub enum Request {
     },
     /// Lists the topologies (Storm's `getClusterInfo`, topologies part).
     ListTopologies,
-    /// Details of one topology (Storm's `getTopologyInfo`).
+    /// Details of one topology (Storm's `getTopologyInfo`), with its stats over every window.
     GetTopologyInfo {
         /// The topology's name.
         name: String,
+    },
+    /// Details of one topology with its stats over one window only (Storm's
+    /// `getTopologyPageInfo`, what the UI's topology page asks for).
+    GetTopologyPageInfo {
+        /// The topology's name.
+        name: String,
+        /// A Storm window id: "600", "10800", "86400" or ":all-time"
+        /// (`protocol::stats::WINDOW_IDS`); anything else is a `BadRequest`.
+        window: String,
     },
     /// What a supervisor needs to run a topology's workers, except the artifact's bytes.
     GetTopologyDist {
@@ -85,6 +94,9 @@ pub enum Request {
     /// Asks whether this Nimbus leads (Storm's `getLeader`): the leader answers
     /// [`Response::Ok`], any other Nimbus [`RemoteError::NotLeader`] naming the leader it knows.
     GetLeader,
+    /// The cluster's supervisors, Nimbus processes and topologies (Storm's `getClusterInfo`),
+    /// for `storm ui`.
+    GetClusterInfo,
 }
 
 impl Request {
@@ -102,9 +114,11 @@ impl Request {
             Request::Rebalance { .. } => "rebalance",
             Request::ListTopologies => "listTopologies",
             Request::GetTopologyInfo { .. } => "getTopologyInfo",
+            Request::GetTopologyPageInfo { .. } => "getTopologyPageInfo",
             Request::GetTopologyDist { .. } => "getTopologyDist",
             Request::DownloadChunk { .. } => "downloadChunk",
             Request::GetLeader => "getLeader",
+            Request::GetClusterInfo => "getClusterInfo",
         }
     }
 }
@@ -142,7 +156,7 @@ pub struct RebalanceRequest {
 }
 
 /// Nimbus's reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Response {
     /// Done.
     Ok,
@@ -174,6 +188,8 @@ pub enum Response {
     },
     /// The request was refused.
     Error(RemoteError),
+    /// The cluster's daemons and topologies.
+    ClusterInfo(ClusterInfo),
 }
 
 /// One topology in `storm list` (Storm's `TopologySummary`).
@@ -193,6 +209,49 @@ pub struct TopologySummary {
     pub num_workers: u32,
     /// Seconds since submission.
     pub uptime_secs: u64,
+}
+
+/// The cluster at a glance (Storm's `ClusterSummary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterInfo {
+    /// Every registered supervisor, by id.
+    pub supervisors: Vec<SupervisorSummary>,
+    /// Every registered Nimbus process, by `host:port`.
+    pub nimbuses: Vec<NimbusSummary>,
+    /// The topologies, as in `storm list`.
+    pub topologies: Vec<TopologySummary>,
+}
+
+/// A supervisor as registered under `/supervisors` (Storm's `SupervisorSummary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisorSummary {
+    /// Its id.
+    pub id: String,
+    /// The host its workers listen on.
+    pub host: String,
+    /// Seconds since it started.
+    pub uptime_secs: u64,
+    /// Worker slots (`supervisor.slots.ports`).
+    pub slots_total: u32,
+    /// Slots running a worker.
+    pub slots_used: u32,
+    /// Its build version.
+    pub version: String,
+}
+
+/// A Nimbus process as registered under `/nimbuses` (Storm's `NimbusSummary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NimbusSummary {
+    /// Its host.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// Whether it leads.
+    pub is_leader: bool,
+    /// Seconds since it started; known only for the Nimbus that answered.
+    pub uptime_secs: Option<u64>,
+    /// Its build version; known only for the Nimbus that answered.
+    pub version: Option<String>,
 }
 
 /// One executor's placement.
@@ -247,7 +306,7 @@ pub struct ErrorSummary {
 }
 
 /// One topology in detail (Storm's `TopologyInfo`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopologyInfo {
     /// The summary.
     pub summary: TopologySummary,
@@ -257,6 +316,9 @@ pub struct TopologyInfo {
     pub workers: Vec<WorkerSummary>,
     /// Each component's newest errors, newest first.
     pub errors: BTreeMap<String, Vec<ErrorSummary>>,
+    /// Its stats per window, component and executor, as its workers last published them
+    /// (at most a few seconds old).
+    pub stats: TopologyStats,
 }
 
 /// What a supervisor downloads to run a topology (Storm's `stormconf.ser`, `stormcode.ser`

@@ -1,14 +1,21 @@
 //! The Nimbus protocol: `storm-codec` frames (a length, a version byte and bincode) carrying
-//! the requests and replies ([`messages`]) and the refusals ([`RemoteError`]).
+//! the requests and replies ([`messages`]), a topology's stats ([`stats`]) and the refusals
+//! ([`RemoteError`]).
 
 pub mod messages;
 mod remote_error;
+pub mod stats;
 
+pub use messages::{ClusterInfo, NimbusSummary, SupervisorSummary};
 pub use messages::{
     ErrorSummary, ExecutorSummary, RebalanceRequest, Request, Response, SubmitTopology,
     TopologyDist, TopologyInfo, TopologySummary, WorkerSummary,
 };
 pub use remote_error::RemoteError;
+pub use stats::{
+    ComponentStats, ExecutorStats, FailedByCause, StatsCounts, StreamStats, TopologyStats,
+    WindowStats, WINDOW_IDS,
+};
 pub use storm_codec::{handshake, CodecError, FrameCodec};
 
 /// The protocol version this build speaks.

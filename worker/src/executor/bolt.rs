@@ -19,6 +19,7 @@ use crate::batch::{CreditGrant, TupleBatch};
 use storm_core::topology::BoltFactory;
 
 use crate::executor::guard::{call_guarded, rebuild_after_panic};
+use crate::executor::latency_sampler::LatencySampler;
 use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
 use crate::transport::Lost;
 use crate::StreamTable;
@@ -29,7 +30,11 @@ pub struct BoltTask {
     factory: BoltFactory,
     env: TaskEnv,
     emitter: Option<TaskEmitter>,
-    stash: VecDeque<TupleBatch>,
+    /// Batches waiting, with when each arrived (for the process latency).
+    stash: VecDeque<(TupleBatch, Instant)>,
+    /// Samples execute and process latencies of about `topology.stats.sample.rate` of the
+    /// input tuples, a whole batch at a time.
+    sampler: LatencySampler,
     schemas: Vec<Rc<TupleSource>>,
     /// When the next tick tuple is due, and the tick period in seconds.
     next_tick: Option<(Instant, u32)>,
@@ -46,6 +51,7 @@ impl BoltTask {
             bolt: factory(),
             factory,
             schemas: env.table.schemas(),
+            sampler: LatencySampler::new(env.config.stats_sample_rate),
             env,
             emitter: None,
             stash: VecDeque::new(),
@@ -57,9 +63,11 @@ impl BoltTask {
         matches!(&self.emitter, Some(e) if !e.is_blocked())
     }
 
-    fn process(&mut self, batch: TupleBatch) {
+    /// Runs a batch that arrived at `arrived` (`None`: just now, not stashed).
+    fn process(&mut self, batch: TupleBatch, arrived: Option<Instant>) {
         let Some(emitter) = self.emitter.as_mut() else {
-            self.stash.push_front(batch);
+            self.stash
+                .push_front((batch, arrived.unwrap_or_else(Instant::now)));
             return;
         };
         let started = std::time::Instant::now();
@@ -92,6 +100,14 @@ impl BoltTask {
             }
         }
         drop(inputs);
+        if self.sampler.sample(n as u64) {
+            let ended = Instant::now();
+            self.env.stats.add_latency_sample(
+                n as u64,
+                ended.saturating_duration_since(started),
+                ended.saturating_duration_since(arrived.unwrap_or(started)),
+            );
+        }
         emitter.flush();
         self.env.stats.add_executed(n as u64);
         self.env.return_credit(src, n, epoch, Some(tuples));
@@ -103,7 +119,7 @@ impl BoltTask {
     fn drain_stash(&mut self) {
         while self.can_process() {
             match self.stash.pop_front() {
-                Some(batch) => self.process(batch),
+                Some((batch, arrived)) => self.process(batch, Some(arrived)),
                 None => break,
             }
         }
@@ -190,9 +206,9 @@ impl Handler<TupleBatch> for BoltTask {
 
     fn handle(&mut self, batch: TupleBatch, _ctx: &mut Context<Self>) {
         if self.stash.is_empty() && self.can_process() {
-            self.process(batch);
+            self.process(batch, None);
         } else {
-            self.stash.push_back(batch);
+            self.stash.push_back((batch, Instant::now()));
         }
     }
 }

@@ -118,6 +118,10 @@ pub struct TaskEmitter {
     load_sampler: LoadSampler,
     /// Where reported errors go beyond the log and counters (a worker process: ZooKeeper).
     errors: Option<TaskErrorReporter>,
+    /// Per stream number: emitted and transferred since the last flush published them.
+    stream_counts: Vec<[u64; 2]>,
+    /// The default stream's number: the lane's emits go there.
+    default_stream: Option<u32>,
 }
 
 /// The collectors' lane plan for the default stream as its grouping stands now: none with
@@ -169,7 +173,13 @@ impl TaskEmitter {
         let plan = (!debug).then(|| routing.default_plan()).flatten();
         let default_plan = plan.filter(|_| acking.is_none());
         let lane_plan = lane_plan(&routing, debug, acking.is_some());
+        let default_stream = routing
+            .resolve_default()
+            .ok()
+            .map(|slot| routing.stream(slot).index);
         Self {
+            stream_counts: Vec::new(),
+            default_stream,
             task,
             lane: EmitLane::new(open, lane_plan),
             routing,
@@ -266,7 +276,12 @@ impl TaskEmitter {
                 .add_pending_trees(std::mem::take(&mut self.unpublished_trees));
         }
         self.send_acks();
-        self.emitted += self.lane.take_emitted();
+        let lane_emitted = self.lane.take_emitted();
+        self.emitted += lane_emitted;
+        if let (Some(stream), true) = (self.default_stream, lane_emitted > 0) {
+            // One target per lane emit.
+            self.count_stream(stream, lane_emitted, lane_emitted);
+        }
         self.transfer.flush(self.lane.open_batches());
         if self.transfer.has_refused() {
             self.fail_refused();
@@ -279,6 +294,24 @@ impl TaskEmitter {
             .add_emitted(self.emitted.saturating_sub(published));
         self.stats.add_acked(std::mem::take(&mut self.acked));
         self.stats.add_failed(std::mem::take(&mut self.failed));
+        for (stream, counts) in self.stream_counts.iter_mut().enumerate() {
+            if counts[0] != 0 || counts[1] != 0 {
+                let [emitted, transferred] = std::mem::take(counts);
+                self.stats.add_stream(stream as u32, emitted, transferred);
+            }
+        }
+    }
+
+    /// Counts tuples emitted and copies transferred on stream number `stream`, published at
+    /// the next flush. The vector grows once per stream, never per tuple.
+    #[inline(always)]
+    fn count_stream(&mut self, stream: u32, emitted: u64, transferred: u64) {
+        let i = stream as usize;
+        if i >= self.stream_counts.len() {
+            self.stream_counts.resize(i + 1, [0, 0]);
+        }
+        self.stream_counts[i][0] += emitted;
+        self.stream_counts[i][1] += transferred;
     }
 
     /// About once a second (with jitter, so emitters do not move together), lets load-aware
@@ -347,8 +380,12 @@ impl TaskEmitter {
             .routing
             .route_fast(slot, self.task, &values, &mut self.targets)
         {
-            Ok(Route::One(dst)) => self.append(dst, index, values, MessageId::unanchored()),
+            Ok(Route::One(dst)) => {
+                self.count_stream(index, 1, 1);
+                self.append(dst, index, values, MessageId::unanchored());
+            }
             Ok(Route::Listed) => {
+                self.count_stream(index, 1, self.targets.len() as u64);
                 for i in 0..self.targets.len() {
                     let dst = self.targets[i];
                     self.append(dst, index, values.clone(), MessageId::unanchored());
@@ -413,6 +450,11 @@ impl TaskEmitter {
             || (self.acking.is_some() && anchors.iter().any(|a| !a.message_id().is_unanchored()));
 
         let mut init_xor = 0u64;
+        let copies = match route {
+            Route::One(_) => 1,
+            Route::Listed => self.targets.len() as u64,
+        };
+        self.count_stream(index, 1, copies);
         if let Route::One(dst) = route {
             let message_id = self.copy_id(root, tracked, anchors, &mut init_xor);
             self.append(dst, index, std::mem::take(values), message_id);
@@ -631,6 +673,7 @@ impl Emitter for TaskEmitter {
         // topology without ackers, costs a grouping choice and an append.
         if let (EmitTarget::Default, None, Some(plan)) = (target, &message_id, self.default_plan) {
             if let Some(dst) = self.choose_planned(plan, values) {
+                self.count_stream(plan.index, 1, u64::from(dst.is_some()));
                 if let Some(dst) = dst {
                     let values = std::mem::take(values);
                     self.append(dst, plan.index, values, MessageId::unanchored());

@@ -64,6 +64,7 @@ pub fn rebuild_after_panic<F: Rebuild>(
     report: impl FnOnce(&str),
 ) {
     let kind = F::KIND;
+    env.stats.add_restart();
     report(&format!(
         "{kind} panicked{during}: {panic}; the task's {kind} is rebuilt"
     ));

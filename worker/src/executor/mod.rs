@@ -5,6 +5,7 @@ mod bolt;
 pub mod emitter;
 mod env;
 mod guard;
+mod latency_sampler;
 mod messages;
 mod spout;
 pub mod wait_strategy;

@@ -6,6 +6,7 @@ mod error_info;
 mod heartbeat;
 mod nimbus;
 mod restarts;
+mod stats;
 mod storm_base;
 mod supervisor;
 
@@ -15,5 +16,6 @@ pub use error_info::ErrorInfo;
 pub use heartbeat::WorkerHeartbeat;
 pub use nimbus::NimbusInfo;
 pub use restarts::{RestartReason, WorkerRestarts};
+pub use stats::{SupervisorStats, WorkerStats};
 pub use storm_base::{RebalanceOptions, StormBase, TopologyStatus};
 pub use supervisor::SupervisorInfo;

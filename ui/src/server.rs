@@ -1,0 +1,51 @@
+//! Runs the UI daemon: an actix-web server on `ui.host:ui.port` with the routes of
+//! `routes.rs`, talking to Nimbus through a [`NimbusGateway`].
+
+use actix_web::{web, App, HttpServer};
+use storm_client::DaemonConfig;
+
+use crate::nimbus::NimbusGateway;
+use crate::routes;
+
+/// Why the daemon stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum UiError {
+    /// The address could not be bound.
+    #[error("binding {addr}: {source}")]
+    Bind {
+        /// `host:port`.
+        addr: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server failed while running.
+    #[error("serving: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Serves until SIGINT or SIGTERM (blocks; runs its own actix system).
+pub fn run(config: DaemonConfig) -> Result<(), UiError> {
+    actix_web::rt::System::new().block_on(serve(config))
+}
+
+/// Serves on the current actix system.
+pub async fn serve(config: DaemonConfig) -> Result<(), UiError> {
+    let addr = format!("{}:{}", config.ui_host, config.ui_port);
+    let gateway = web::Data::new(NimbusGateway::new(config));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(gateway.clone())
+            .configure(routes::configure)
+    })
+    .workers(2)
+    .bind(&addr)
+    .map_err(|source| UiError::Bind {
+        addr: addr.clone(),
+        source,
+    })?;
+    for a in server.addrs() {
+        tracing::info!(addr = %a, "storm ui listening");
+    }
+    server.run().await.map_err(UiError::Serve)
+}
