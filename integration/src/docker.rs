@@ -1,5 +1,5 @@
 //! `ComposeCluster`: the Docker compose cluster (`docker/compose.yaml`, three ZooKeeper members,
-//! two Nimbus, three supervisors) under a project name of its own, for the Docker integration
+//! two Nimbus, three supervisors, the UI) under a project name of its own, for the Docker integration
 //! runs (`src/bin/docker_scenarios.rs`). Topologies write their reports to a host folder mounted
 //! at `/results` (`docker/compose.test.yaml`). Containers are stopped, killed, cut off the
 //! network and started again by their names; `docker-compose down` removes the project's
