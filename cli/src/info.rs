@@ -1,10 +1,12 @@
 //! `storm info NAME`'s report: the topology's status, its workers with their restarts, its
-//! executors per component, and each component's last errors.
+//! executors per component, each component's stats over the last 10 minutes, and each
+//! component's last errors.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use storm_client::protocol::TopologyInfo;
+use storm_client::protocol::stats::WINDOW_10_MIN;
+use storm_client::protocol::{ComponentStats, TopologyInfo};
 
 /// The report, with times shown in UTC and as ages relative to `now_secs`.
 pub fn format_info(info: &TopologyInfo, now_secs: u64) -> String {
@@ -99,6 +101,8 @@ pub fn format_info(info: &TopologyInfo, now_secs: u64) -> String {
         );
     }
 
+    stats_section(&mut out, info);
+
     out.push_str("\nLast errors:\n");
     if info.errors.is_empty() {
         out.push_str("  (none)\n");
@@ -118,6 +122,56 @@ pub fn format_info(info: &TopologyInfo, now_secs: u64) -> String {
         }
     }
     out
+}
+
+/// One row per component (spouts first) of the last 10 minutes' stats, Storm UI's columns.
+fn stats_section(out: &mut String, info: &TopologyInfo) {
+    let _ = writeln!(
+        out,
+        "\nStats, last 10 min{}:",
+        info.stats
+            .age_secs
+            .map(|a| format!(" (as of {a}s ago)"))
+            .unwrap_or_default()
+    );
+    let Some(window) = info.stats.windows.get(WINDOW_10_MIN) else {
+        out.push_str("  (none yet)\n");
+        return;
+    };
+    let rows: Vec<(&String, &ComponentStats)> = window.spouts.iter().chain(&window.bolts).collect();
+    if rows.is_empty() {
+        out.push_str("  (none yet)\n");
+        return;
+    }
+    let w = rows.iter().map(|(c, _)| c.len()).max().unwrap_or(0).max(9);
+    let _ = writeln!(
+        out,
+        "  {:<w$}  {:>12}  {:>12}  {:>10}  {:>8}  {:>12}  {:>9}  {:>11}  {:>8}",
+        "Component",
+        "Emitted",
+        "Transferred",
+        "Acked",
+        "Failed",
+        "Executed",
+        "Exec ms",
+        "Complete ms",
+        "Capacity"
+    );
+    for (component, c) in rows {
+        let k = &c.counts;
+        let _ = writeln!(
+            out,
+            "  {component:<w$}  {:>12}  {:>12}  {:>10}  {:>8}  {:>12}  {:>9.3}  {:>11.3}  {:>8.3}",
+            k.emitted,
+            k.transferred,
+            k.acked,
+            k.failed,
+            k.executed,
+            k.execute_latency_ms,
+            k.complete_latency_ms,
+            k.capacity
+        );
+    }
 }
 
 /// `3h 2m 1s`, `4m 0s`, `12s`.
@@ -257,7 +311,49 @@ mod tests {
         i.errors.clear();
         let text = format_info(&i, 0);
         assert_eq!(text.matches("(none assigned)").count(), 2, "{text}");
+        assert!(
+            text.contains("Stats, last 10 min:\n  (none yet)\n"),
+            "{text}"
+        );
         assert!(text.ends_with("Last errors:\n  (none)\n"), "{text}");
+    }
+
+    #[test]
+    fn shows_each_components_stats_over_ten_minutes() {
+        use storm_client::protocol::{StatsCounts, WindowStats};
+        let mut i = info();
+        let mut window = WindowStats::default();
+        let counts = StatsCounts {
+            emitted: 1200,
+            transferred: 2400,
+            acked: 1100,
+            failed: 3,
+            capacity: 0.25,
+            ..Default::default()
+        };
+        window.bolts.insert(
+            "count".into(),
+            ComponentStats {
+                executors: 2,
+                tasks: 3,
+                counts,
+                restarts: 0,
+            },
+        );
+        i.stats.windows.insert(WINDOW_10_MIN.into(), window);
+        i.stats.age_secs = Some(2);
+        let text = format_info(&i, 0);
+        assert!(
+            text.contains("Stats, last 10 min (as of 2s ago):\n"),
+            "{text}"
+        );
+        let row = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("count ") && l.ends_with("0.250"))
+            .expect("the count row");
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells[..5], ["count", "1200", "2400", "1100", "3"], "{row}");
+        assert_eq!(cells.last(), Some(&"0.250"), "{row}");
     }
 
     #[test]
