@@ -105,8 +105,9 @@ async fn run(
 ) -> Result<(), WorkerProcessError> {
     let started = Instant::now();
     let parent = std::os::unix::process::parent_id();
-    let state: Arc<dyn ClusterState> =
-        Arc::new(ZkClusterState::connect(launch.config.zookeeper.clone()).await?);
+    let state: Arc<dyn ClusterState> = Arc::new(
+        ZkClusterState::connect(launch.config.zookeeper.clone().without_supervisor_watch()).await?,
+    );
     let id = &launch.topology_id;
     let slot = launch.slot();
     let executors = state

@@ -38,6 +38,64 @@ async fn assignment_watch_fires_again_after_firing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_without_the_supervisor_watch_hears_assignments_but_no_supervisor_beats() {
+    let server = server();
+    let writer = state(&server, "/storm").await;
+    let nimbus = state(&server, "/storm").await;
+    let worker = ZkClusterState::connect(server.zk_config("/storm").without_supervisor_watch())
+        .await
+        .expect("connect without the supervisor watch");
+    let mut nimbus_supervisors = nimbus.watch_supervisors();
+    let mut worker_supervisors = worker.watch_supervisors();
+    let mut worker_assignments = worker.watch_assignments();
+
+    // A supervisor beat, then an assignment: events reach a session in the order they happened.
+    writer
+        .register_supervisor(&fixtures::supervisor("s1"))
+        .await
+        .expect("register");
+    let id = TopologyId::new("unwatched-1-1700000000");
+    writer
+        .set_assignment(&id, &fixtures::assignment(&id, 6700))
+        .await
+        .expect("assign");
+
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match nimbus_supervisors.changed().await.expect("nimbus watch") {
+                storm_zk::Change::Created(k) if k == "s1" => return,
+                _ => continue,
+            }
+        }
+    })
+    .await;
+    assert!(heard.is_ok(), "a default session hears the supervisor");
+    let assigned = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            if let storm_zk::Change::Created(k) = worker_assignments.changed().await.expect("watch")
+            {
+                if k == id.as_str() {
+                    return;
+                }
+            }
+        }
+    })
+    .await;
+    assert!(
+        assigned.is_ok(),
+        "the worker's session hears the assignment"
+    );
+    // Had the supervisor been watched, its earlier event would be queued by now.
+    while let Some(change) = worker_supervisors.try_changed() {
+        let change = change.expect("watch");
+        assert!(
+            matches!(change, storm_zk::Change::Resync),
+            "no supervisor event without the watch: {change:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn supervisor_registration_vanishes_when_its_state_is_dropped() {
     let server = server();
     let observer = state(&server, "/storm").await;

@@ -43,8 +43,9 @@ pub async fn start(config: DaemonConfig) -> Result<Addr<Supervisor>, SupervisorE
     let id = local
         .supervisor_id(&config.hostname)
         .map_err(local_err("reading the supervisor id in", local.root()))?;
-    let state: Arc<dyn ClusterState> =
-        Arc::new(ZkClusterState::connect(config.zookeeper.clone()).await?);
+    let state: Arc<dyn ClusterState> = Arc::new(
+        ZkClusterState::connect(config.zookeeper.clone().without_supervisor_watch()).await?,
+    );
     state.setup().await?;
     tracing::info!(supervisor = %id, ports = ?config.supervisor_slots_ports, "supervisor starting");
     Ok(Supervisor::new(config, id, state).start())

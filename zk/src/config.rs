@@ -30,6 +30,11 @@ pub struct ZkConfig {
     /// session authenticates and every znode is created readable and writable only by the
     /// same identity (ZooKeeper's `auth` ACL with all permissions).
     pub auth: Option<ZkAuth>,
+    /// Whether the session watches `/supervisors` (ours, not a Storm key; default true). Only
+    /// Nimbus needs those changes: workers and supervisors turn it off
+    /// ([`ZkConfig::without_supervisor_watch`]), so each supervisor's heartbeat notifies the
+    /// Nimbus sessions, not every session of the cluster.
+    pub watch_supervisors: bool,
 }
 
 /// ZooKeeper authentication: a scheme and its payload.
@@ -70,11 +75,19 @@ impl Default for ZkConfig {
             session_timeout: Duration::from_millis(6_000),
             connection_timeout: Duration::from_millis(15_000),
             auth: None,
+            watch_supervisors: true,
         }
     }
 }
 
 impl ZkConfig {
+    /// The same settings for a session that does not watch `/supervisors` (workers,
+    /// supervisors).
+    pub fn without_supervisor_watch(mut self) -> Self {
+        self.watch_supervisors = false;
+        self
+    }
+
     /// Storm's defaults pointed at one connect string such as `"127.0.0.1:2181"` or
     /// `"h1:2181,h2:2181"` (no chroot: use `root`).
     pub fn for_connect_string(connect_string: &str) -> Self {

@@ -197,23 +197,29 @@ pub(crate) async fn put_ephemeral(
     })
 }
 
-/// Persistent recursive watches on the watched directories of one session.
+/// Persistent recursive watches on the watched directories of one session (`/supervisors`
+/// only where [`crate::ZkConfig::watch_supervisors`] asks for it).
 struct DirWatchers {
-    supervisors: PersistentWatcher,
+    supervisors: Option<PersistentWatcher>,
     assignments: PersistentWatcher,
     storms: PersistentWatcher,
 }
 
-/// Arms a persistent recursive watch on every watched directory.
-async fn arm_watches(client: &Client) -> Result<DirWatchers> {
+/// Arms a persistent recursive watch on every watched directory the session needs.
+async fn arm_watches(client: &Client, shared: &Shared) -> Result<DirWatchers> {
     let watch = |dir: WatchedDir| async move {
         client
             .watch(dir.path(), AddWatchMode::PersistentRecursive)
             .await
             .map_err(|e| Error::zk("watch", dir.path(), e))
     };
+    let supervisors = if shared.config.watch_supervisors {
+        Some(watch(WatchedDir::Supervisors).await?)
+    } else {
+        None
+    };
     Ok(DirWatchers {
-        supervisors: watch(WatchedDir::Supervisors).await?,
+        supervisors,
         assignments: watch(WatchedDir::Assignments).await?,
         storms: watch(WatchedDir::Storms).await?,
     })
@@ -235,7 +241,7 @@ async fn prepare(shared: &Shared, client: &Client) -> Result<DirWatchers> {
             debug!(path, "re-created ephemeral node");
         }
     }
-    arm_watches(client).await
+    arm_watches(client, shared).await
 }
 
 /// What ended serving a session.
@@ -331,7 +337,7 @@ async fn serve(
     let mut connected = true;
     loop {
         if connected && watchers.is_none() {
-            match arm_watches(client).await {
+            match arm_watches(client, shared).await {
                 Ok(w) => {
                     watchers = Some(w);
                     rearm.reset();
@@ -382,11 +388,19 @@ async fn serve(
 /// The next event of any watched directory; pending while the watches are not armed.
 async fn next_event(watchers: &mut Option<DirWatchers>) -> WatchedEvent {
     match watchers {
-        Some(w) => tokio::select! {
-            e = w.supervisors.changed() => e,
-            e = w.assignments.changed() => e,
-            e = w.storms.changed() => e,
-        },
+        Some(w) => {
+            let supervisors = async {
+                match w.supervisors.as_mut() {
+                    Some(s) => s.changed().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                e = supervisors => e,
+                e = w.assignments.changed() => e,
+                e = w.storms.changed() => e,
+            }
+        }
         None => std::future::pending().await,
     }
 }
