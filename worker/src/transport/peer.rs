@@ -458,45 +458,47 @@ fn receive(link: &Weak<PeerLink>, routes: &Weak<TaskRoutes>, message: ToClient) 
             to,
             tuples,
             epoch,
-        } => {
-            if let Some((tuples, _)) = peer.take_credit(from, to, tuples, epoch) {
-                if let Some(link) = local.directory.get(to) {
-                    link.send_credit(CreditGrant {
-                        from,
-                        to,
-                        tuples,
-                        epoch: 0,
-                        buffer: None,
-                    });
-                }
-            }
-        }
+        } => credit_back(&peer, &local, from, to, tuples, epoch, false),
         ToClient::Dropped {
             from,
             to,
             tuples,
             epoch,
-        } => {
-            if let Some((tuples, roots)) = peer.take_credit(from, to, tuples, epoch) {
-                if let Some(link) = local.directory.get(to) {
-                    link.send_credit(CreditGrant {
-                        from,
-                        to,
-                        tuples,
-                        epoch: 0,
-                        buffer: None,
-                    });
-                    if !roots.is_empty() {
-                        link.send_lost(Lost::InFlight(roots));
-                    }
-                }
-            }
-        }
+        } => credit_back(&peer, &local, from, to, tuples, epoch, true),
         ToClient::Loads(loads) => {
             for (task, load) in loads {
                 local.loads.set_remote_load(task, f64::from(load));
             }
         }
+    }
+}
+
+/// Returns an edge's credit to its sender, and for a batch the peer `dropped` the roots of its
+/// tracked tuples too, as lost. Credit of an old epoch is ignored.
+fn credit_back(
+    peer: &PeerLink,
+    local: &super::LocalSide,
+    from: TaskId,
+    to: TaskId,
+    tuples: u32,
+    epoch: u32,
+    dropped: bool,
+) {
+    let Some((tuples, roots)) = peer.take_credit(from, to, tuples, epoch) else {
+        return;
+    };
+    let Some(link) = local.directory.get(to) else {
+        return;
+    };
+    link.send_credit(CreditGrant {
+        from,
+        to,
+        tuples,
+        epoch: 0,
+        buffer: None,
+    });
+    if dropped && !roots.is_empty() {
+        link.send_lost(Lost::InFlight(roots));
     }
 }
 
