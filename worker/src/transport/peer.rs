@@ -458,13 +458,13 @@ fn receive(link: &Weak<PeerLink>, routes: &Weak<TaskRoutes>, message: ToClient) 
             to,
             tuples,
             epoch,
-        } => credit_back(&peer, &local, from, to, tuples, epoch, false),
+        } => credit_back(&peer, local, from, to, tuples, epoch, false),
         ToClient::Dropped {
             from,
             to,
             tuples,
             epoch,
-        } => credit_back(&peer, &local, from, to, tuples, epoch, true),
+        } => credit_back(&peer, local, from, to, tuples, epoch, true),
         ToClient::Loads(loads) => {
             for (task, load) in loads {
                 local.loads.set_remote_load(task, f64::from(load));
