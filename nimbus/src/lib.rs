@@ -33,6 +33,7 @@ pub mod daemon;
 pub mod error;
 pub mod heartbeats;
 pub mod login_throttle;
+mod queries;
 pub mod scheduler;
 pub mod server;
 pub mod status;
