@@ -10,6 +10,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
+use crate::wait_strategy::WaitStrategy;
+
+/// Default spins of an idle executor thread (see docs/performance.md, "Wait strategies").
+const BOLT_WAIT_SPINS: u32 = 1000;
+/// Default spins of a thread whose sender waits for credit.
+const BACKPRESSURE_WAIT_SPINS: u32 = 1000;
 
 /// Keys under `topology.` that Storm defines and that this implementation accepts but does not
 /// act on (they have no meaning here, or their behaviour is always on).
@@ -18,8 +24,10 @@ const ACCEPTED_STORM_KEYS: &[&str] = &[
     "topology.users",
     "topology.name",
     "topology.eventlogger.executors",
-    "topology.spout.wait.strategy",
-    "topology.bolt.wait.strategy",
+    // An executor thread with nothing to do blocks on its event queue (no CPU, woken at once)
+    // where Storm's executors sleep and poll: the last level has no meaning here.
+    "topology.bolt.wait.progressive.level3.sleep.millis",
+    "topology.backpressure.wait.progressive.level3.sleep.millis",
     "topology.backpressure.enable",
     "topology.backpressure.check.millis",
     "topology.worker.childopts",
@@ -98,6 +106,13 @@ pub struct Config {
     /// narrower targets are loaded below this.
     #[serde(rename = "topology.localityaware.lower.bound")]
     pub localityaware_lower_bound: f64,
+    /// `topology.spout.wait.strategy` (progressive): what a spout whose `next_tuple` emitted
+    /// nothing does before it is polled again.
+    #[serde(rename = "topology.spout.wait.strategy")]
+    pub spout_wait_strategy: WaitStrategy,
+    /// `topology.sleep.spout.wait.strategy.time.ms` (1): the sleep of the sleep strategy.
+    #[serde(rename = "topology.sleep.spout.wait.strategy.time.ms")]
+    pub sleep_spout_wait_millis: u32,
     /// `topology.spout.wait.progressive.level1.count` (16 here; Storm 0): idle turns after
     /// which a spout that emitted nothing is polled again at once, once the other tasks of its
     /// thread have run.
@@ -107,13 +122,55 @@ pub struct Config {
     /// after which it is polled again after parking its thread `topology.spout.wait.park.microsec`.
     #[serde(rename = "topology.spout.wait.progressive.level2.count")]
     pub spout_wait_level2_count: u32,
-    /// `topology.spout.wait.park.microsec` (50 here; Storm 100): one park of level 2.
+    /// `topology.spout.wait.park.microsec` (50 here; Storm 100): one park of level 2, and of
+    /// the park strategy. A park lets the spout's thread run its other tasks meanwhile.
     #[serde(rename = "topology.spout.wait.park.microsec")]
     pub spout_wait_park_micros: u32,
     /// `topology.spout.wait.progressive.level3.sleep.millis` (1): the sleep between later idle
     /// turns, until the spout emits again.
     #[serde(rename = "topology.spout.wait.progressive.level3.sleep.millis")]
     pub spout_wait_level3_sleep_millis: u32,
+    /// `topology.bolt.wait.strategy` (progressive): what an executor thread whose tasks have
+    /// nothing to do does before it blocks on its event queue (progressive: spin, then park;
+    /// park: park once). Anything arriving meanwhile ends the wait.
+    #[serde(rename = "topology.bolt.wait.strategy")]
+    pub bolt_wait_strategy: WaitStrategy,
+    /// `topology.bolt.wait.progressive.level1.count` (Storm 1): spins, each one check of the
+    /// thread's queue, before an idle executor thread parks or blocks.
+    #[serde(rename = "topology.bolt.wait.progressive.level1.count")]
+    pub bolt_wait_level1_count: u32,
+    /// `topology.bolt.wait.progressive.level2.count` (0 here; Storm 1000): parks of
+    /// `topology.bolt.wait.park.microsec` after the spins (they delay the thread's timers).
+    #[serde(rename = "topology.bolt.wait.progressive.level2.count")]
+    pub bolt_wait_level2_count: u32,
+    /// `topology.bolt.wait.park.microsec` (100): one park of an idle executor thread.
+    #[serde(rename = "topology.bolt.wait.park.microsec")]
+    pub bolt_wait_park_micros: u32,
+    /// `topology.backpressure.wait.strategy` (progressive): as the bolt strategy, used instead
+    /// while a task of the thread waits for credit from a slower consumer (its credit is
+    /// likely to come back soon).
+    #[serde(rename = "topology.backpressure.wait.strategy")]
+    pub backpressure_wait_strategy: WaitStrategy,
+    /// `topology.backpressure.wait.progressive.level1.count` (Storm 1): spins of a thread whose
+    /// sender waits for credit.
+    #[serde(rename = "topology.backpressure.wait.progressive.level1.count")]
+    pub backpressure_wait_level1_count: u32,
+    /// `topology.backpressure.wait.progressive.level2.count` (0 here; Storm 1000): its parks.
+    #[serde(rename = "topology.backpressure.wait.progressive.level2.count")]
+    pub backpressure_wait_level2_count: u32,
+    /// `topology.backpressure.wait.park.microsec` (100): one of its parks.
+    #[serde(rename = "topology.backpressure.wait.park.microsec")]
+    pub backpressure_wait_park_micros: u32,
+    /// `topology.spout.wait.progressive.level4.after.millis` (not a Storm key; 1000): how long
+    /// a spout stays idle before its progressive wait sleeps
+    /// `topology.spout.wait.progressive.level4.sleep.millis` instead of level 3's. A topology
+    /// with nothing to do then wakes ten times less often.
+    #[serde(rename = "topology.spout.wait.progressive.level4.after.millis")]
+    pub spout_wait_level4_after_millis: u32,
+    /// `topology.spout.wait.progressive.level4.sleep.millis` (not a Storm key; 10; at most
+    /// level 3's sleep turns it off): the sleep of a spout idle that long.
+    #[serde(rename = "topology.spout.wait.progressive.level4.sleep.millis")]
+    pub spout_wait_level4_sleep_millis: u32,
     /// `topology.worker.threads` (not a Storm key; null = one per CPU): the actor threads
     /// (arbiters) a worker spreads its executors over.
     #[serde(rename = "topology.worker.threads")]
@@ -145,10 +202,22 @@ impl Default for Config {
             transfer_buffer_size: 1000,
             producer_batch_size: 1000,
             batch_flush_interval_millis: 1,
+            spout_wait_strategy: WaitStrategy::Progressive,
+            sleep_spout_wait_millis: 1,
             spout_wait_level1_count: 16,
             spout_wait_level2_count: 20,
             spout_wait_park_micros: 50,
             spout_wait_level3_sleep_millis: 1,
+            spout_wait_level4_after_millis: 1000,
+            spout_wait_level4_sleep_millis: 10,
+            bolt_wait_strategy: WaitStrategy::Progressive,
+            bolt_wait_level1_count: BOLT_WAIT_SPINS,
+            bolt_wait_level2_count: 0,
+            bolt_wait_park_micros: 100,
+            backpressure_wait_strategy: WaitStrategy::Progressive,
+            backpressure_wait_level1_count: BACKPRESSURE_WAIT_SPINS,
+            backpressure_wait_level2_count: 0,
+            backpressure_wait_park_micros: 100,
             tasks: None,
             max_task_parallelism: None,
             disable_loadaware_messaging: false,
@@ -267,6 +336,26 @@ impl Config {
                 reason: "must be at least 1: an idle spout must sleep at last".into(),
             });
         }
+        if self.sleep_spout_wait_millis == 0 {
+            return Err(ConfigError::OutOfRange {
+                key: "topology.sleep.spout.wait.strategy.time.ms",
+                reason: "must be at least 1".into(),
+            });
+        }
+        for (key, strategy) in [
+            ("topology.bolt.wait.strategy", self.bolt_wait_strategy),
+            (
+                "topology.backpressure.wait.strategy",
+                self.backpressure_wait_strategy,
+            ),
+        ] {
+            if strategy == WaitStrategy::Sleep {
+                return Err(ConfigError::OutOfRange {
+                    key,
+                    reason: format!("cannot be {strategy}, a spout's strategy"),
+                });
+            }
+        }
         if self.tick_tuple_freq_secs == Some(0) {
             return Err(ConfigError::OutOfRange {
                 key: "topology.tick.tuple.freq.secs",
@@ -358,6 +447,32 @@ mod tests {
             c.validate(),
             Err(ConfigError::OutOfRange {
                 key: "topology.workers",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn wait_strategies_are_set_by_storms_class_names() {
+        let mut c = Config::new();
+        c.set(
+            "topology.spout.wait.strategy",
+            "org.apache.storm.policy.WaitStrategyPark",
+        )
+        .expect("set");
+        assert_eq!(c.spout_wait_strategy, WaitStrategy::Park);
+        let err = c
+            .set("topology.bolt.wait.strategy", "org.example.Spin")
+            .expect_err("unknown class");
+        assert!(err.to_string().contains("org.example.Spin"), "{err}");
+        let c = Config {
+            bolt_wait_strategy: WaitStrategy::Sleep,
+            ..Config::default()
+        };
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::OutOfRange {
+                key: "topology.bolt.wait.strategy",
                 ..
             })
         ));

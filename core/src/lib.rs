@@ -19,6 +19,7 @@ pub mod system;
 pub mod topology;
 pub mod tuple;
 pub mod util;
+pub mod wait_strategy;
 
 pub use component::{
     BasicBolt, BasicOutputCollector, Bolt, FailReason, OutputCollector, OutputFieldsDeclarer,
@@ -34,3 +35,4 @@ pub use topology::{
     BoltDeclarer, ExecutorInfo, SpoutDeclarer, StormTopology, Topology, TopologyBuilder,
 };
 pub use tuple::{Fields, MessageId, Text, Tuple, Value, Values};
+pub use wait_strategy::WaitStrategy;

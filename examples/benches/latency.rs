@@ -4,7 +4,8 @@
 //! time to the sink (so stalls count), p50 / p99 / p99.9 / max, and the process's CPU use in
 //! per cent of one core; then the same topology with nothing to emit, for the idle CPU. Each
 //! run measures `WC_BENCH_SECS` (10) after `WC_BENCH_WARMUP` (3) seconds. It prints figures and
-//! asserts nothing:
+//! asserts nothing (`LATENCY_RATES=100000,0` picks rates, 0 being the idle run;
+//! `LATENCY_CONF='{"topology.bolt.wait.strategy": "park"}'` sets keys):
 //!
 //!     cargo bench -p storm-starter --bench latency
 //!
@@ -70,7 +71,7 @@ fn run(
         Ok(t) => t,
         Err(e) => panic!("the paced word count is valid: {e}"),
     };
-    let mut config = Config::new();
+    let mut config = config_from_env();
     if !acked {
         config.acker_executors = Some(0);
     }
@@ -99,6 +100,37 @@ fn run(
     }
 }
 
+/// `Config::new()` with the keys of `LATENCY_CONF` (a JSON object) over it, for experiments
+/// with the wait strategies.
+fn config_from_env() -> Config {
+    let Ok(extra) = std::env::var("LATENCY_CONF") else {
+        return Config::new();
+    };
+    let mut config = match serde_json::to_value(Config::new()) {
+        Ok(v) => v,
+        Err(e) => panic!("config: {e}"),
+    };
+    match (
+        serde_json::from_str::<serde_json::Value>(&extra),
+        config.as_object_mut(),
+    ) {
+        (Ok(serde_json::Value::Object(keys)), Some(base)) => base.extend(keys),
+        _ => panic!("LATENCY_CONF must be a JSON object"),
+    }
+    match serde_json::from_value(config) {
+        Ok(c) => c,
+        Err(e) => panic!("LATENCY_CONF: {e}"),
+    }
+}
+
+/// The rates to run: `LATENCY_RATES` (a comma-separated list of words/s), or the three.
+fn rates() -> Vec<u64> {
+    std::env::var("LATENCY_RATES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|r| r.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000])
+}
+
 fn ms(micros: Option<u64>) -> String {
     micros.map_or("-".into(), |m| format!("{:.3}", m as f64 / 1000.0))
 }
@@ -116,7 +148,7 @@ fn main() {
     let (warmup, secs) = (Duration::from_secs(warmup), Duration::from_secs(secs));
     let configs: Vec<(u64, u32, bool)> = if bench {
         let mut c = Vec::new();
-        for rate in [10_000, 100_000, 1_000_000] {
+        for rate in rates().into_iter().filter(|r| *r > 0) {
             for p in [1, 2] {
                 for acked in [false, true] {
                     c.push((rate, p, acked));
@@ -145,6 +177,9 @@ fn main() {
             ms(Some(f.latency.max())),
             f.cpu_per_cent,
         );
+    }
+    if bench && !rates().contains(&0) && std::env::var("LATENCY_RATES").is_ok() {
+        return;
     }
     let idle = run(0, 2, false, warmup, secs);
     println!(

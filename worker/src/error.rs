@@ -23,6 +23,9 @@ pub enum WorkerError {
     /// The actor system could not start or has stopped.
     #[error("actor system: {0}")]
     System(String),
+    /// An executor thread could not start.
+    #[error("cannot start an executor thread: {0}")]
+    Threads(std::io::Error),
     /// Waiting for a condition timed out.
     #[error("timed out after {secs:.1}s waiting for {what}")]
     Timeout {

@@ -24,6 +24,7 @@ use storm_core::Bolt;
 use crate::acker::Acker;
 use crate::error::{Result, WorkerError};
 use crate::error_reports::ErrorSink;
+use crate::executor::idle_thread::{start_executor_thread, ThreadSignal};
 use crate::executor::{BoltTask, SetActive, Shutdown, SpoutTask, TaskEnv, Wire};
 use crate::load::LoadMap;
 use crate::progress::Progress;
@@ -138,7 +139,12 @@ impl RunningTopology {
                     .unwrap_or(1)
             })
             .max(1);
-        let arbiters: Vec<Arbiter> = (0..threads).map(|_| Arbiter::new()).collect();
+        let signals: Vec<Arc<ThreadSignal>> = (0..threads).map(|_| Arc::default()).collect();
+        let arbiters = signals
+            .iter()
+            .map(|signal| start_executor_thread(&config, signal.clone()))
+            .collect::<std::io::Result<Vec<Arbiter>>>()
+            .map_err(WorkerError::Threads)?;
 
         let placed = place_tasks(&shape, &executors, &worker_tasks, threads);
         // The tasks of each arbiter (the nearest scope of load-aware shuffles), and the acker
@@ -242,7 +248,13 @@ impl RunningTopology {
             };
             directory.insert(
                 task,
-                Arc::new(LocalLink::new(batches, credits, lost, loads.clone())),
+                Arc::new(LocalLink::new(
+                    batches,
+                    credits,
+                    lost,
+                    loads.clone(),
+                    signals[thread].clone(),
+                )),
             );
             tasks.push((task, addr));
         }

@@ -20,6 +20,7 @@ use storm_core::dataplane::OpenBatches;
 use storm_core::{MessageId, TaskId, Values};
 
 use crate::batch::{BatchTuples, TupleBatch};
+use crate::executor::idle_thread;
 use crate::progress::Progress;
 use crate::transport::{Directory, TaskLink};
 
@@ -169,8 +170,19 @@ impl Transfer {
         let was_blocked = !q.ready.is_empty();
         Self::drain(self.src, q, &self.progress, &mut self.refused);
         if was_blocked && q.ready.is_empty() {
-            self.blocked -= 1;
+            self.set_blocked(self.blocked - 1);
         }
+    }
+
+    /// Counts the queues waiting for credit, telling the executor thread when the task starts
+    /// or stops waiting (its idle wait follows `topology.backpressure.wait.strategy` then).
+    fn set_blocked(&mut self, blocked: usize) {
+        match (self.blocked, blocked) {
+            (0, 1..) => idle_thread::sender_blocked(),
+            (1.., 0) => idle_thread::sender_unblocked(),
+            _ => {}
+        }
+        self.blocked = blocked;
     }
 
     /// True while some sealed batch waits for credit.
@@ -214,8 +226,8 @@ impl Transfer {
         Self::drain(self.src, q, &self.progress, &mut self.refused);
         let now_blocked = !q.ready.is_empty();
         match (was_blocked, now_blocked) {
-            (false, true) => self.blocked += 1,
-            (true, false) => self.blocked -= 1,
+            (false, true) => self.set_blocked(self.blocked + 1),
+            (true, false) => self.set_blocked(self.blocked - 1),
             _ => {}
         }
     }
@@ -256,5 +268,12 @@ impl Transfer {
                 }
             }
         }
+    }
+}
+
+impl Drop for Transfer {
+    /// A task stopped while it waited for credit no longer counts as waiting on its thread.
+    fn drop(&mut self) {
+        self.set_blocked(0);
     }
 }

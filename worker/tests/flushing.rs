@@ -1,6 +1,7 @@
 //! No tuple waits in a part-full batch for company: a spout that emits a few tuples now and then
 //! and then goes quiet (without being exhausted) has every one of them reach the end of the
-//! pipeline, through a fields grouping, a shuffle and the acker, at parallelism 1 and 2.
+//! pipeline, through a fields grouping, a shuffle and the acker, at parallelism 1 and 2, with
+//! each of the wait strategies (spout, idle thread, blocked sender).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -49,7 +50,7 @@ impl BasicBolt for Relay {
     }
 }
 
-fn every_tuple_arrives(parallelism: u32) {
+fn every_tuple_arrives(parallelism: u32, config: Config) {
     let seen = log();
     let mut b = TopologyBuilder::new();
     b.set_spout("trickle", || Trickle { calls: 0, next: 0 }, 1);
@@ -67,7 +68,7 @@ fn every_tuple_arrives(parallelism: u32) {
     let topology = b.create_topology().expect("valid");
     let cluster = LocalCluster::new().expect("cluster");
     cluster
-        .submit_topology("trickle", Config::new(), &topology)
+        .submit_topology("trickle", config, &topology)
         .expect("submit");
     let all = wait_until(Duration::from_secs(30), || {
         entries(&seen).len() == TUPLES as usize
@@ -84,10 +85,51 @@ fn every_tuple_arrives(parallelism: u32) {
 
 #[test]
 fn a_quiet_spouts_last_tuples_reach_the_sink_at_parallelism_1() {
-    every_tuple_arrives(1);
+    every_tuple_arrives(1, Config::new());
 }
 
 #[test]
 fn a_quiet_spouts_last_tuples_reach_the_sink_at_parallelism_2() {
-    every_tuple_arrives(2);
+    every_tuple_arrives(2, Config::new());
+}
+
+#[test]
+fn every_tuple_arrives_with_the_park_strategies() {
+    every_tuple_arrives(
+        2,
+        Config {
+            spout_wait_strategy: WaitStrategy::Park,
+            bolt_wait_strategy: WaitStrategy::Park,
+            backpressure_wait_strategy: WaitStrategy::Park,
+            ..Config::new()
+        },
+    );
+}
+
+#[test]
+fn every_tuple_arrives_with_the_sleep_spout_strategy_and_no_spins() {
+    every_tuple_arrives(
+        2,
+        Config {
+            spout_wait_strategy: WaitStrategy::Sleep,
+            bolt_wait_level1_count: 0,
+            backpressure_wait_level1_count: 0,
+            ..Config::new()
+        },
+    );
+}
+
+#[test]
+fn every_tuple_arrives_when_senders_wait_for_credit_and_spin_and_park() {
+    // Windows of one batch of one tuple: every sender waits for credit after each tuple.
+    every_tuple_arrives(
+        2,
+        Config {
+            executor_receive_buffer_size: 1,
+            producer_batch_size: 1,
+            bolt_wait_level2_count: 3,
+            backpressure_wait_level2_count: 3,
+            ..Config::new()
+        },
+    );
 }

@@ -20,7 +20,7 @@ use storm_core::topology::BoltFactory;
 
 use crate::executor::guard::{call_guarded, rebuild_after_panic};
 use crate::executor::latency_sampler::LatencySampler;
-use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
+use crate::executor::{idle_thread, SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
 use crate::transport::Lost;
 use crate::StreamTable;
 
@@ -205,6 +205,7 @@ impl Handler<TupleBatch> for BoltTask {
     type Result = ();
 
     fn handle(&mut self, batch: TupleBatch, _ctx: &mut Context<Self>) {
+        idle_thread::handled();
         if self.stash.is_empty() && self.can_process() {
             self.process(batch, None);
         } else {
@@ -217,6 +218,7 @@ impl Handler<CreditGrant> for BoltTask {
     type Result = ();
 
     fn handle(&mut self, grant: CreditGrant, _ctx: &mut Context<Self>) {
+        idle_thread::handled();
         if let Some(e) = self.emitter.as_mut() {
             e.add_credit(grant.from, grant.tuples, grant.buffer);
         }
@@ -230,6 +232,7 @@ impl Handler<Lost> for BoltTask {
     /// Tracked tuples it sent were lost in flight: their trees fail at once, through their
     /// ackers. A gone peer's ackers are the spouts' concern.
     fn handle(&mut self, lost: Lost, _ctx: &mut Context<Self>) {
+        idle_thread::handled();
         if let (Lost::InFlight(roots), Some(e)) = (lost, self.emitter.as_mut()) {
             e.fail_lost(roots);
         }

@@ -5,6 +5,7 @@ mod bolt;
 pub mod emitter;
 mod env;
 mod guard;
+pub mod idle_thread;
 mod latency_sampler;
 mod messages;
 mod spout;

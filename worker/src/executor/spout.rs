@@ -3,13 +3,13 @@
 //! While the topology is active it calls `next_tuple` in turns of up to one batch of emits,
 //! flushing after each turn and re-scheduling itself. It pauses when its output waits for
 //! credit (a credit wakes it) or when `topology.max.spout.pending` trees are in flight (an ack
-//! wakes it), and backs off for a millisecond when the spout has nothing to emit, like Storm's
-//! spout wait strategy. Acks and fails from the ackers arrive as batches and are handled even
+//! wakes it), and waits as `topology.spout.wait.strategy` says when the spout has nothing to
+//! emit (`wait_strategy.rs`). Acks and fails from the ackers arrive as batches and are handled even
 //! while the spout is paused; pending trees time out after one to two message timeouts. Trees
 //! the transport lost (their tuples refused, dropped or in flight to a worker that is gone; all
 //! pending trees when a worker of the topology is gone) fail at once. Every fail reaches the spout's `fail_with_reason` with why.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::fut::ActorFutureExt;
 use actix::{Actor, ActorContext, AsyncContext, Context, Handler, Message};
@@ -24,8 +24,8 @@ use crate::batch::{CreditGrant, TupleBatch};
 use storm_core::topology::SpoutFactory;
 
 use crate::executor::guard::{call_guarded, rebuild_after_panic};
-use crate::executor::wait_strategy::{IdleWait, ProgressiveWait};
-use crate::executor::{SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
+use crate::executor::wait_strategy::{IdleWait, SpoutWait};
+use crate::executor::{idle_thread, SetActive, Shutdown, TaskEmitter, TaskEnv, Wire};
 use crate::transport::Lost;
 
 /// One spout task.
@@ -37,18 +37,26 @@ pub struct SpoutTask {
     active: bool,
     spout_active: bool,
     scheduled: bool,
-    /// Consecutive turns that emitted nothing, and what to do after each.
+    /// The number of the scheduled turn: a turn message with another number is stale.
+    turn_seq: u64,
+    /// Waiting for its thread to go idle for a park, and whether the timer that polls it if the
+    /// thread stays busy is armed (one at a time, however many parks it covers).
+    parked: bool,
+    park_fallback_armed: bool,
+    /// Consecutive turns that emitted nothing since `idle_since`, and what to do after each.
     idle_turns: u32,
-    wait: ProgressiveWait,
+    idle_since: Instant,
+    wait: SpoutWait,
     max_pending: Option<usize>,
     ack_streams: [Option<u32>; 3],
     /// A tree failed as lost since the last turn.
     lost_since_turn: bool,
 }
 
+/// Run a turn, the one numbered so.
 #[derive(Message)]
 #[rtype(result = "()")]
-struct Turn;
+struct Turn(u64);
 
 /// How long a spout waits before its next turn when trees failed as lost since its last one
 /// (a worker is unreachable): a spout that replays what fails would otherwise spin, emitting
@@ -64,7 +72,7 @@ enum TreeEnd {
 impl SpoutTask {
     /// A task running `spout`; it opens the spout when wired and runs while active.
     pub fn new(factory: SpoutFactory, env: TaskEnv, active: bool) -> Self {
-        let wait = ProgressiveWait::for_spout(&env.config);
+        let wait = SpoutWait::for_spout(&env.config);
         let stream = |s: &str| env.table.index_of(&GlobalStreamId::new(ACKER_COMPONENT, s));
         let ack_streams = [
             stream(ACKER_ACK_STREAM),
@@ -84,7 +92,11 @@ impl SpoutTask {
             active,
             spout_active: false,
             scheduled: false,
+            turn_seq: 0,
+            parked: false,
+            park_fallback_armed: false,
             idle_turns: 0,
+            idle_since: Instant::now(),
             wait,
             max_pending,
             ack_streams,
@@ -92,15 +104,24 @@ impl SpoutTask {
         }
     }
 
-    fn schedule(&mut self, ctx: &mut Context<Self>, delay: Option<Duration>) {
+    /// Numbers the next turn, unless one is scheduled already.
+    fn next_turn(&mut self) -> Option<u64> {
         if self.scheduled {
-            return;
+            return None;
         }
         self.scheduled = true;
+        self.turn_seq += 1;
+        Some(self.turn_seq)
+    }
+
+    fn schedule(&mut self, ctx: &mut Context<Self>, delay: Option<Duration>) {
+        let Some(seq) = self.next_turn() else {
+            return;
+        };
         match delay {
-            None => ctx.notify(Turn),
+            None => ctx.notify(Turn(seq)),
             Some(d) => {
-                ctx.notify_later(Turn, d);
+                ctx.notify_later(Turn(seq), d);
             }
         }
     }
@@ -110,18 +131,30 @@ impl SpoutTask {
         match wait {
             IdleWait::Sleep(d) => self.schedule(ctx, Some(d)),
             IdleWait::Park(d) => {
-                std::thread::sleep(d);
-                self.schedule(ctx, None);
+                let Some(seq) = self.next_turn() else {
+                    return;
+                };
+                let addr = ctx.address();
+                idle_thread::poll_when_idle(d, Box::new(move || addr.do_send(Turn(seq))));
+                self.parked = true;
+                if !self.park_fallback_armed {
+                    self.park_fallback_armed = true;
+                    ctx.run_later(self.wait.longest(), |act, ctx| {
+                        act.park_fallback_armed = false;
+                        if act.parked {
+                            ctx.notify(Turn(act.turn_seq));
+                        }
+                    });
+                }
             }
             IdleWait::Yield => {
-                if self.scheduled {
+                let Some(seq) = self.next_turn() else {
                     return;
-                }
-                self.scheduled = true;
+                };
                 // Through the runtime, so the other tasks of this thread run first.
                 ctx.spawn(
                     actix::fut::wrap_future::<_, Self>(tokio::task::yield_now())
-                        .map(|(), _act, ctx| ctx.notify(Turn)),
+                        .map(move |(), _act, ctx| ctx.notify(Turn(seq))),
                 );
             }
         }
@@ -342,8 +375,12 @@ impl Handler<Wire> for SpoutTask {
 impl Handler<Turn> for SpoutTask {
     type Result = ();
 
-    fn handle(&mut self, _msg: Turn, ctx: &mut Context<Self>) {
+    fn handle(&mut self, msg: Turn, ctx: &mut Context<Self>) {
+        if !self.scheduled || msg.0 != self.turn_seq {
+            return; // a park's poll or fallback after the other ran the turn
+        }
         self.scheduled = false;
+        self.parked = false;
         if !self.active {
             return;
         }
@@ -363,8 +400,13 @@ impl Handler<Turn> for SpoutTask {
             self.idle_turns = 0;
             self.schedule(ctx, None);
         } else {
+            if self.idle_turns == 0 {
+                self.idle_since = started;
+            }
             self.idle_turns = self.idle_turns.saturating_add(1);
-            let wait = self.wait.after(self.idle_turns);
+            let wait = self
+                .wait
+                .after(self.idle_turns, started.duration_since(self.idle_since));
             self.schedule_idle(ctx, wait);
         }
     }
@@ -374,6 +416,7 @@ impl Handler<TupleBatch> for SpoutTask {
     type Result = ();
 
     fn handle(&mut self, batch: TupleBatch, ctx: &mut Context<Self>) {
+        idle_thread::handled();
         let started = std::time::Instant::now();
         let n = batch.tuples.len();
         let src = batch.src;
@@ -394,6 +437,7 @@ impl Handler<CreditGrant> for SpoutTask {
     type Result = ();
 
     fn handle(&mut self, grant: CreditGrant, ctx: &mut Context<Self>) {
+        idle_thread::handled();
         if let Some(e) = self.emitter.as_mut() {
             e.add_credit(grant.from, grant.tuples, grant.buffer);
             if !e.is_blocked() {
@@ -414,6 +458,7 @@ impl Handler<Lost> for SpoutTask {
     /// Fails at once the trees the transport lost: those with tuples in flight on a connection
     /// that broke or dropped by the peer, and every pending tree when a peer worker is gone.
     fn handle(&mut self, lost: Lost, ctx: &mut Context<Self>) {
+        idle_thread::handled();
         let Some(emitter) = self.emitter.as_mut() else {
             return;
         };
