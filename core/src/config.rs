@@ -12,11 +12,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::ConfigError;
 use crate::wait_strategy::WaitStrategy;
 
-/// Default spins of an idle executor thread (see docs/performance.md, "Wait strategies").
-const BOLT_WAIT_SPINS: u32 = 1000;
-/// Default spins of a thread whose sender waits for credit.
-const BACKPRESSURE_WAIT_SPINS: u32 = 1000;
-
 /// Keys under `topology.` that Storm defines and that this implementation accepts but does not
 /// act on (they have no meaning here, or their behaviour is always on).
 const ACCEPTED_STORM_KEYS: &[&str] = &[
@@ -135,8 +130,9 @@ pub struct Config {
     /// park: park once). Anything arriving meanwhile ends the wait.
     #[serde(rename = "topology.bolt.wait.strategy")]
     pub bolt_wait_strategy: WaitStrategy,
-    /// `topology.bolt.wait.progressive.level1.count` (Storm 1): spins, each one check of the
-    /// thread's queue, before an idle executor thread parks or blocks.
+    /// `topology.bolt.wait.progressive.level1.count` (1): spins, each one check of the
+    /// thread's mailboxes, before an idle executor thread parks or blocks. More bought no
+    /// latency in the latency benchmark and cost CPU at every hop (docs/performance.md).
     #[serde(rename = "topology.bolt.wait.progressive.level1.count")]
     pub bolt_wait_level1_count: u32,
     /// `topology.bolt.wait.progressive.level2.count` (0 here; Storm 1000): parks of
@@ -151,7 +147,7 @@ pub struct Config {
     /// likely to come back soon).
     #[serde(rename = "topology.backpressure.wait.strategy")]
     pub backpressure_wait_strategy: WaitStrategy,
-    /// `topology.backpressure.wait.progressive.level1.count` (Storm 1): spins of a thread whose
+    /// `topology.backpressure.wait.progressive.level1.count` (1): spins of a thread whose
     /// sender waits for credit.
     #[serde(rename = "topology.backpressure.wait.progressive.level1.count")]
     pub backpressure_wait_level1_count: u32,
@@ -211,11 +207,11 @@ impl Default for Config {
             spout_wait_level4_after_millis: 1000,
             spout_wait_level4_sleep_millis: 10,
             bolt_wait_strategy: WaitStrategy::Progressive,
-            bolt_wait_level1_count: BOLT_WAIT_SPINS,
+            bolt_wait_level1_count: 1,
             bolt_wait_level2_count: 0,
             bolt_wait_park_micros: 100,
             backpressure_wait_strategy: WaitStrategy::Progressive,
-            backpressure_wait_level1_count: BACKPRESSURE_WAIT_SPINS,
+            backpressure_wait_level1_count: 1,
             backpressure_wait_level2_count: 0,
             backpressure_wait_park_micros: 100,
             tasks: None,
