@@ -1,9 +1,10 @@
 //! Runs the UI daemon: an actix-web server on `ui.host:ui.port` with the routes of
-//! `routes.rs`, talking to Nimbus through a [`NimbusGateway`].
+//! `routes.rs`, talking to Nimbus through a [`NimbusGateway`], within the [`UiLimits`].
 
 use actix_web::{web, App, HttpServer};
 use storm_client::DaemonConfig;
 
+use crate::limits::{UiLimits, WORKERS};
 use crate::nimbus::NimbusGateway;
 use crate::routes;
 
@@ -19,6 +20,9 @@ pub enum UiError {
         #[source]
         source: std::io::Error,
     },
+    /// `storm.yaml` has a bad UI key.
+    #[error(transparent)]
+    Config(#[from] storm_client::ConfigError),
     /// The server failed while running.
     #[error("serving: {0}")]
     Serve(#[source] std::io::Error),
@@ -32,20 +36,24 @@ pub fn run(config: DaemonConfig) -> Result<(), UiError> {
 /// Serves on the current actix system.
 pub async fn serve(config: DaemonConfig) -> Result<(), UiError> {
     let addr = format!("{}:{}", config.ui_host, config.ui_port);
+    let limits = UiLimits::from_config(&config)?;
     let gateway = web::Data::new(NimbusGateway::new(config));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(gateway.clone())
             .configure(routes::configure)
     })
-    .workers(2)
+    .workers(WORKERS)
+    .max_connections(limits.per_worker())
+    .keep_alive(limits.idle_timeout)
+    .client_request_timeout(limits.idle_timeout)
     .bind(&addr)
     .map_err(|source| UiError::Bind {
         addr: addr.clone(),
         source,
     })?;
     for a in server.addrs() {
-        tracing::info!(addr = %a, "storm ui listening");
+        tracing::info!(addr = %a, max_connections = limits.max_connections, idle_timeout = ?limits.idle_timeout, "storm ui listening");
     }
     server.run().await.map_err(UiError::Serve)
 }
