@@ -13,7 +13,6 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use serde_json::json;
 use storm_client::credentials::ClientCredentials;
 use storm_client::protocol::handshake::SharedSecret;
@@ -21,6 +20,9 @@ use storm_client::tls::{Identity, PemFile, TlsClient, TrustStore};
 use storm_client::{DaemonConfig, NimbusClient};
 use storm_integration::reports::expected_word_counts;
 use storm_integration::{wait_until, ClusterOptions, StormCluster};
+use support::certs::{write_600, Ca};
+
+mod support;
 
 const CLI: &str = env!("CARGO_BIN_EXE_storm_cli");
 const TOPOLOGY: &str = env!("CARGO_BIN_EXE_wordcount_topology");
@@ -28,51 +30,6 @@ const DEADLINE: Duration = Duration::from_secs(90);
 const MAX_FRAME: usize = 1 << 20;
 const TIMEOUT: Duration = Duration::from_secs(10);
 const SECRET: &str = "pw-sup-3f0c9a11";
-
-fn write_600(path: &Path, text: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, text).expect("write");
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-}
-
-/// A CA that writes its certificate and the keystores it signs into a directory.
-struct Ca {
-    issuer: Issuer<'static, KeyPair>,
-    pem: String,
-}
-
-impl Ca {
-    fn new(name: &str) -> Self {
-        let key = KeyPair::generate().expect("key");
-        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(DnType::CommonName, name);
-        let cert = params.self_signed(&key).expect("CA");
-        Self {
-            issuer: Issuer::new(params, key),
-            pem: cert.pem(),
-        }
-    }
-
-    fn write(&self, dir: &Path, file: &str) -> PathBuf {
-        let path = dir.join(file);
-        write_600(&path, &self.pem);
-        path
-    }
-
-    /// A PEM keystore (chain, then key) for `names`.
-    fn keystore(&self, dir: &Path, file: &str, names: &[&str]) -> PathBuf {
-        let key = KeyPair::generate().expect("key");
-        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        let cert = CertificateParams::new(names)
-            .expect("params")
-            .signed_by(&key, &self.issuer)
-            .expect("leaf");
-        let path = dir.join(file);
-        write_600(&path, &format!("{}{}", cert.pem(), key.serialize_pem()));
-        path
-    }
-}
 
 /// The certificates of one cluster: its CA, Nimbus's keystore (for 127.0.0.1 only, so
 /// `localhost` is a name it lacks), the workers' and the clients' keystores.
