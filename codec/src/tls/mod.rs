@@ -23,7 +23,7 @@ pub mod stream;
 use std::path::PathBuf;
 
 pub use pem::{Identity, PemFile, TrustStore};
-pub use setup::{host_of, TlsClient, TlsServer};
+pub use setup::{host_of, server_config, TlsClient, TlsServer};
 pub use stream::{MaybeTlsStream, ReadHalf, WriteHalf};
 
 /// Why TLS could not be set up from the configured files.

@@ -34,22 +34,7 @@ impl TlsServer {
     /// Shows `identity`; with `clients`, requires every client to show a certificate that
     /// chains to one of its CAs.
     pub fn new(identity: &Identity, clients: Option<&TrustStore>) -> Result<Self, TlsError> {
-        let builder = ServerConfig::builder_with_provider(provider())
-            .with_protocol_versions(VERSIONS)
-            .map_err(|e| identity.cert_file.rejected(e))?;
-        let builder = match clients {
-            Some(trust) => {
-                let verifier =
-                    WebPkiClientVerifier::builder_with_provider(trust.roots.clone(), provider())
-                        .build()
-                        .map_err(|e| trust.file.rejected(e))?;
-                builder.with_client_cert_verifier(verifier)
-            }
-            None => builder.with_no_client_auth(),
-        };
-        let config = builder
-            .with_single_cert(identity.chain.clone(), identity.key.clone_key())
-            .map_err(|e| identity.key_file.rejected(e))?;
+        let config = server_config(identity, clients)?;
         Ok(Self {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             mutual: clients.is_some(),
@@ -66,6 +51,31 @@ impl TlsServer {
         let tls = self.acceptor.accept(tcp).await?;
         Ok(MaybeTlsStream::Tls(Box::new(tls.into())))
     }
+}
+
+/// The rustls config of a server showing `identity`, TLS 1.3 only; with `clients`, requiring a
+/// client certificate that chains to one of its CAs. [`TlsServer`] wraps it; a server that
+/// brings its own TLS acceptor (the UI's actix-web) takes it as it is.
+pub fn server_config(
+    identity: &Identity,
+    clients: Option<&TrustStore>,
+) -> Result<ServerConfig, TlsError> {
+    let builder = ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(VERSIONS)
+        .map_err(|e| identity.cert_file.rejected(e))?;
+    let builder = match clients {
+        Some(trust) => {
+            let verifier =
+                WebPkiClientVerifier::builder_with_provider(trust.roots.clone(), provider())
+                    .build()
+                    .map_err(|e| trust.file.rejected(e))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    builder
+        .with_single_cert(identity.chain.clone(), identity.key.clone_key())
+        .map_err(|e| identity.key_file.rejected(e))
 }
 
 /// The connecting side of TLS.
