@@ -3,8 +3,9 @@
 //! over two workers is exact and a plain peer knocking on a worker port is refused while the
 //! topology runs. Nimbus refuses a client without a certificate, one whose certificate another
 //! CA signed, a client trusting another CA, one dialling a name its certificate lacks, and a
-//! plain-TCP client, and keeps serving the others. A garbage keystore stops Nimbus at start,
-//! naming the key and the file. (With TLS off, every other cluster test runs as before.)
+//! plain-TCP client, and keeps serving the others (the UI, a client by the same storm.yaml,
+//! among them); past its connection cap a TLS client is told so inside TLS. A garbage keystore
+//! stops Nimbus at start, naming the key and the file. (With TLS off, every other cluster test runs as before.)
 
 // Tests fail by panicking: unwrap and expect are how they assert.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -19,6 +20,7 @@ use storm_client::protocol::handshake::SharedSecret;
 use storm_client::tls::{Identity, PemFile, TlsClient, TrustStore};
 use storm_client::{DaemonConfig, NimbusClient};
 use storm_integration::reports::expected_word_counts;
+use storm_integration::ui_http::request;
 use storm_integration::{wait_until, ClusterOptions, StormCluster};
 use support::certs::{write_600, Ca};
 
@@ -237,6 +239,12 @@ async fn mutual_tls_nimbus_refuses_clients_without_the_right_certificate_and_kee
     let mut configured = NimbusClient::connect_seeds(&config).await.expect("seeds");
     assert!(configured.list_topologies().await.expect("list").is_empty());
     let log = cluster.nimbus.log_text();
+    // The UI reaches Nimbus through the same storm.yaml, over mutual TLS.
+    let (ui, url) = cluster.start_ui().await.expect("ui");
+    let reply = request("GET", &format!("{url}/api/v1/cluster/summary"), None)
+        .await
+        .expect("ui");
+    assert_eq!(reply.status, 200, "{}\n{}", reply.body, ui.log_text());
     let failures = log
         .lines()
         .filter(|l| l.contains("TLS handshake failed"))
@@ -244,6 +252,30 @@ async fn mutual_tls_nimbus_refuses_clients_without_the_right_certificate_and_kee
     assert!(failures >= 5, "each refusal is one line\n{log}");
     // Clients that close without TLS's close_notify leave no warning.
     assert!(!log.contains("bad frame"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_connection_cap_a_tls_client_is_told_so_inside_tls() {
+    storm_integration::init_tracing();
+    let certs = Certs::new();
+    let options = tls_cluster(&certs, 0, false).with_conf("nimbus.max.connections", json!(2));
+    let cluster = StormCluster::start(options).await.expect("cluster");
+    let addr = cluster.nimbus_addr();
+    let good = TlsClient::new(&trust(&certs.ca), Some(&identity(&certs.client))).expect("tls");
+    let creds = credentials();
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let client =
+            NimbusClient::connect_with(&addr, MAX_FRAME, TIMEOUT, Some(&good), Some(&creds))
+                .await
+                .expect("under the cap");
+        held.push(client);
+    }
+    let e = list_with(&addr, &good).await.expect_err("over the cap");
+    assert!(e.contains("nimbus.max.connections (2)"), "{e}");
+    for client in &mut held {
+        client.list_topologies().await.expect("held clients work");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
