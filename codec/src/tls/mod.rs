@@ -30,7 +30,7 @@ pub use stream::{MaybeTlsStream, ReadHalf, WriteHalf};
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     /// A key TLS needs is not set.
-    #[error("{key} must be set when {because} is on")]
+    #[error("{key} must be set: {because} needs it")]
     Unset {
         /// The missing storm.yaml key.
         key: &'static str,

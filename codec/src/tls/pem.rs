@@ -4,7 +4,7 @@
 //! certificates. Every error names the key and the file; a certificate that is expired, not
 //! yet valid or not DER is refused when the file is read.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rustls::pki_types::pem::{PemObject, SectionKind};
@@ -84,11 +84,6 @@ impl PemFile {
             .ok_or_else(|| {
                 self.invalid("holds no unencrypted private key (-----BEGIN PRIVATE KEY-----)")
             })
-    }
-
-    /// The file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }
 
