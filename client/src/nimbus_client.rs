@@ -191,10 +191,17 @@ impl NimbusClient {
                 match tokio::time::timeout(timeout, shake).await {
                     Ok(Ok(s)) => s,
                     Ok(Err(e)) => {
+                        let hint = match e.kind() {
+                            std::io::ErrorKind::UnexpectedEof
+                            | std::io::ErrorKind::ConnectionReset => {
+                                " (is nimbus.thrift.tls.enable off there?)"
+                            }
+                            _ => "",
+                        };
                         return Err(ClientError::Tls {
                             addr: addr.to_owned(),
-                            reason: e.to_string(),
-                        })
+                            reason: format!("{e}{hint}"),
+                        });
                     }
                     Err(_) => {
                         return Err(ClientError::Tls {

@@ -4,7 +4,8 @@
 //! topology runs. Nimbus refuses a client without a certificate, one whose certificate another
 //! CA signed, a client trusting another CA, one dialling a name its certificate lacks, and a
 //! plain-TCP client, and keeps serving the others (the UI, a client by the same storm.yaml,
-//! among them); past its connection cap a TLS client is told so inside TLS. A garbage keystore
+//! among them); past its connection cap a TLS client is told so inside TLS. A TLS client on a
+//! plain Nimbus is told TLS is off there. A garbage keystore
 //! stops Nimbus at start, naming the key and the file. (With TLS off, every other cluster test runs as before.)
 
 // Tests fail by panicking: unwrap and expect are how they assert.
@@ -276,6 +277,25 @@ async fn past_the_connection_cap_a_tls_client_is_told_so_inside_tls() {
     for client in &mut held {
         client.list_topologies().await.expect("held clients work");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_client_on_a_plain_nimbus_is_told_and_nimbus_keeps_serving() {
+    storm_integration::init_tracing();
+    let certs = Certs::new();
+    let mut options = ClusterOptions::new(CLI);
+    options.supervisors = 0;
+    let cluster = StormCluster::start(options).await.expect("cluster");
+    let addr = cluster.nimbus_addr();
+    let tls = TlsClient::new(&trust(&certs.ca), Some(&identity(&certs.client))).expect("tls");
+    let e = NimbusClient::connect_tls(&addr, MAX_FRAME, TIMEOUT, Some(&tls))
+        .await
+        .expect_err("plain port");
+    assert!(e.to_string().contains("nimbus.thrift.tls.enable"), "{e}");
+    let out = cluster.storm(&["list"]).await;
+    assert!(out.ok(), "{out:?}");
+    let log = cluster.nimbus.log_text();
+    assert!(log.contains("a TLS client on this plain port"), "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
