@@ -5,7 +5,8 @@
 //! CA signed, a client trusting another CA, one dialling a name its certificate lacks, and a
 //! plain-TCP client, and keeps serving the others (the UI, a client by the same storm.yaml,
 //! among them); past its connection cap a TLS client is told so inside TLS. A TLS client on a
-//! plain Nimbus is told TLS is off there. A garbage keystore
+//! plain Nimbus is told TLS is off there. A standby Nimbus copies artifacts from the leader over
+//! TLS and takes over when it dies. A garbage keystore
 //! stops Nimbus at start, naming the key and the file. (With TLS off, every other cluster test runs as before.)
 
 // Tests fail by panicking: unwrap and expect are how they assert.
@@ -20,7 +21,7 @@ use storm_client::credentials::ClientCredentials;
 use storm_client::protocol::handshake::SharedSecret;
 use storm_client::tls::{Identity, PemFile, TlsClient, TrustStore};
 use storm_client::{DaemonConfig, NimbusClient};
-use storm_integration::reports::expected_word_counts;
+use storm_integration::reports::{expected_word_counts, read_reports, SinkReport};
 use storm_integration::ui_http::request;
 use storm_integration::{wait_until, ClusterOptions, StormCluster};
 use support::certs::{write_600, Ca};
@@ -277,6 +278,51 @@ async fn past_the_connection_cap_a_tls_client_is_told_so_inside_tls() {
     for client in &mut held {
         client.list_topologies().await.expect("held clients work");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standby_nimbus_copies_artifacts_over_tls_and_takes_over() {
+    storm_integration::init_tracing();
+    let certs = Certs::new();
+    let mut options = tls_cluster(&certs, 1, true)
+        .with_conf("storm.nimbus.retry.times", json!(20))
+        .with_conf("storm.nimbus.retry.interval.millis", json!(250))
+        .with_conf("storm.nimbus.retry.intervalceiling.millis", json!(1000))
+        .with_conf("nimbus.code.sync.freq.secs", json!(1));
+    options.nimbuses = 2;
+    let mut cluster = StormCluster::start(options).await.expect("cluster");
+    assert_eq!(cluster.leader_index().await, Some(0));
+    let first = cluster.dir().join("first");
+    cluster
+        .submit(TOPOLOGY, "first", &first, &["--rate", "50"])
+        .await;
+    let copied = cluster.dir().join("nimbus-1/nimbus/stormdist");
+    wait_until(
+        "the standby copied the artifact over TLS",
+        DEADLINE,
+        || async {
+            std::fs::read_dir(&copied)
+                .map(|mut d| d.any(|e| e.is_ok_and(|e| e.path().join("dist.json").is_file())))
+                .unwrap_or(false)
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
+
+    cluster.nimbus.kill();
+    // The CLI follows the seeds over TLS until the standby leads.
+    let second = cluster.dir().join("second");
+    cluster
+        .submit(TOPOLOGY, "second", &second, &["--rate", "50"])
+        .await;
+    assert_eq!(cluster.leader_index().await, Some(1));
+    wait_until("the second topology's worker counts", DEADLINE, || async {
+        read_reports::<SinkReport>(&second, "sink")
+            .values()
+            .any(|r| r.tuples > 0)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
