@@ -15,6 +15,7 @@ use serde_json::Value;
 use storm_zk::ZkConfig;
 
 use crate::security_config::{SecurityConfig, SECURITY_KEYS};
+use crate::tls_config::{TlsConfig, TLS_KEYS};
 
 /// What is wrong with a `storm.yaml` or an override.
 #[derive(Debug, thiserror::Error)]
@@ -158,6 +159,8 @@ pub struct DaemonConfig {
     /// The Nimbus port's authentication, authorization and limits
     /// ([`crate::security_config`]).
     pub security: SecurityConfig,
+    /// TLS on the Nimbus port and worker links ([`crate::tls_config`]).
+    pub tls: TlsConfig,
     /// `ui.port` (8080): the port `storm ui` serves its page, REST API and `/metrics` on.
     pub ui_port: u16,
     /// `ui.host` (`0.0.0.0`): the address `storm ui` binds.
@@ -193,6 +196,7 @@ impl Default for DaemonConfig {
             supervisor_worker_shutdown_sleep: Duration::from_secs(3),
             worker_heartbeat_freq: Duration::from_secs(1),
             security: SecurityConfig::default(),
+            tls: TlsConfig::default(),
             ui_port: 8080,
             ui_host: "0.0.0.0".to_owned(),
             raw: BTreeMap::new(),
@@ -239,6 +243,7 @@ impl DaemonConfig {
                 && !key.starts_with("storm.zookeeper.")
                 && !KNOWN_KEYS.contains(&key.as_str())
                 && !SECURITY_KEYS.contains(&key.as_str())
+                && !TLS_KEYS.contains(&key.as_str())
             {
                 tracing::warn!(key, "storm.yaml key not used by this build");
             }
@@ -369,6 +374,7 @@ impl DaemonConfig {
             c.supervisor_slots_ports.dedup();
         }
         c.security = SecurityConfig::from_map(&map)?;
+        c.tls = TlsConfig::from_map(&map)?;
         c.raw = map;
         Ok(c)
     }

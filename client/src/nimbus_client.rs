@@ -1,12 +1,15 @@
 //! `NimbusClient`: talks to Nimbus over its port (Storm's `NimbusClient`), used by the `storm`
 //! command, `StormSubmitter` and supervisors. Every call has a timeout; errors say which
 //! Nimbus could not be reached and why. With credentials (`storm.client.user`), a connection
-//! first proves the user's secret by the challenge-response of `storm_codec::handshake`.
+//! first proves the user's secret by the challenge-response of `storm_codec::handshake`. With
+//! `nimbus.thrift.client.use.tls` the connection is TLS first ([`crate::tls_config`]), checking
+//! Nimbus's certificate against the host dialled; the handshake then runs inside it.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
+use storm_codec::tls::{host_of, MaybeTlsStream, TlsClient, TlsError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -83,6 +86,17 @@ pub enum ClientError {
         /// Why.
         reason: String,
     },
+    /// This client's TLS files could not be read (names the key and the file).
+    #[error("Nimbus client TLS: {0}")]
+    TlsConfig(#[from] TlsError),
+    /// The TLS handshake with Nimbus failed, or one end speaks TLS and the other does not.
+    #[error("TLS with Nimbus at {addr}: {reason}")]
+    Tls {
+        /// `host:port`.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
     /// Nimbus replied with something that does not answer the request.
     #[error("Nimbus answered {request} with an unexpected reply")]
     Unexpected {
@@ -134,7 +148,7 @@ fn file_err(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> C
 /// A connection to Nimbus.
 #[derive(Debug)]
 pub struct NimbusClient {
-    stream: TcpStream,
+    stream: MaybeTlsStream,
     addr: String,
     max_frame: usize,
     timeout: Duration,
@@ -143,6 +157,17 @@ pub struct NimbusClient {
 impl NimbusClient {
     /// Connects to Nimbus at `addr` (`host:port`).
     pub async fn connect(addr: &str, max_frame: usize, timeout: Duration) -> Result<Self> {
+        Self::connect_tls(addr, max_frame, timeout, None).await
+    }
+
+    /// Connects to Nimbus at `addr` (`host:port`), over TLS when `tls` is given; Nimbus's
+    /// certificate must name the host of `addr`.
+    pub async fn connect_tls(
+        addr: &str,
+        max_frame: usize,
+        timeout: Duration,
+        tls: Option<&TlsClient>,
+    ) -> Result<Self> {
         let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
             Err(_) => {
                 return Err(ClientError::Connect {
@@ -159,6 +184,34 @@ impl NimbusClient {
             Ok(Ok(s)) => s,
         };
         let _ = stream.set_nodelay(true);
+        let stream = match tls {
+            None => MaybeTlsStream::Plain(stream),
+            Some(tls) => {
+                let shake = tls.connect(host_of(addr), stream);
+                match tokio::time::timeout(timeout, shake).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => {
+                        let hint = match e.kind() {
+                            std::io::ErrorKind::UnexpectedEof
+                            | std::io::ErrorKind::ConnectionReset => {
+                                " (is nimbus.thrift.tls.enable off there?)"
+                            }
+                            _ => "",
+                        };
+                        return Err(ClientError::Tls {
+                            addr: addr.to_owned(),
+                            reason: format!("{e}{hint}"),
+                        });
+                    }
+                    Err(_) => {
+                        return Err(ClientError::Tls {
+                            addr: addr.to_owned(),
+                            reason: format!("no TLS handshake within {timeout:?}"),
+                        })
+                    }
+                }
+            }
+        };
         Ok(Self {
             stream,
             addr: addr.to_owned(),
@@ -174,7 +227,19 @@ impl NimbusClient {
         timeout: Duration,
         credentials: Option<&ClientCredentials>,
     ) -> Result<Self> {
-        let mut client = Self::connect(addr, max_frame, timeout).await?;
+        Self::connect_with(addr, max_frame, timeout, None, credentials).await
+    }
+
+    /// Connects to Nimbus at `addr`, over TLS when `tls` is given, and, given credentials,
+    /// authenticates as their user inside it.
+    pub async fn connect_with(
+        addr: &str,
+        max_frame: usize,
+        timeout: Duration,
+        tls: Option<&TlsClient>,
+        credentials: Option<&ClientCredentials>,
+    ) -> Result<Self> {
+        let mut client = Self::connect_tls(addr, max_frame, timeout, tls).await?;
         if let Some(credentials) = credentials {
             client.authenticate(credentials).await?;
         }
@@ -188,7 +253,15 @@ impl NimbusClient {
         timeout: Duration,
     ) -> Result<Self> {
         let credentials = ClientCredentials::from_config(config)?;
-        Self::connect_as(addr, config.max_frame, timeout, credentials.as_ref()).await
+        let tls = config.tls.nimbus_client()?;
+        Self::connect_with(
+            addr,
+            config.max_frame,
+            timeout,
+            tls.as_ref(),
+            credentials.as_ref(),
+        )
+        .await
     }
 
     /// Connects to the leading Nimbus through `nimbus.seeds`, following a standby's
@@ -196,8 +269,10 @@ impl NimbusClient {
     /// credentials `config` names.
     pub async fn connect_seeds(config: &DaemonConfig) -> Result<Self> {
         let credentials = ClientCredentials::from_config(config)?;
+        let tls = config.tls.nimbus_client()?;
         LeaderSearch::from_config(config)
             .with_credentials(credentials)
+            .with_tls(tls)
             .connect()
             .await
     }
@@ -226,7 +301,20 @@ impl NimbusClient {
                  (is nimbus.authentication off there?)"
                     .into(),
             )),
+            Ok(Err(storm_codec::handshake::HandshakeError::Codec(e))) if e.is_tls_record() => {
+                Err(self.tls_mismatch())
+            }
             Ok(Err(e)) => Err(failed(e.to_string())),
+        }
+    }
+
+    /// The error for a Nimbus that answered a plain connection in TLS.
+    fn tls_mismatch(&self) -> ClientError {
+        ClientError::Tls {
+            addr: self.addr.clone(),
+            reason: "Nimbus answered in TLS (nimbus.thrift.tls.enable is on there); set \
+                     nimbus.thrift.client.use.tls and nimbus.thrift.tls.client.truststore.path"
+                .into(),
         }
     }
 
@@ -257,6 +345,7 @@ impl NimbusClient {
                 request: name,
                 timeout: self.timeout,
             }),
+            Ok(Err(source)) if source.is_tls_record() => Err(self.tls_mismatch()),
             Ok(Err(source)) => Err(ClientError::Frame { addr, source }),
             Ok(Ok(None)) => Err(ClientError::Closed {
                 addr,

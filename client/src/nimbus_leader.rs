@@ -13,6 +13,7 @@ use crate::config::DaemonConfig;
 use crate::credentials::ClientCredentials;
 use crate::nimbus_client::{ClientError, NimbusClient, DEFAULT_TIMEOUT};
 use crate::protocol::{RemoteError, Request, Response};
+use storm_codec::tls::TlsClient;
 
 /// How long one address may take to connect and answer `getLeader`.
 pub const LEADER_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -32,6 +33,8 @@ pub struct LeaderSearch {
     pub ceiling: Duration,
     /// The user to authenticate as, if any.
     pub credentials: Option<ClientCredentials>,
+    /// TLS to each Nimbus, when `nimbus.thrift.client.use.tls` is on.
+    pub tls: Option<TlsClient>,
 }
 
 impl LeaderSearch {
@@ -44,7 +47,14 @@ impl LeaderSearch {
             interval: config.nimbus_retry_interval,
             ceiling: config.nimbus_retry_interval_ceiling,
             credentials: None,
+            tls: None,
         }
+    }
+
+    /// The search, connecting over TLS when `tls` is given.
+    pub fn with_tls(mut self, tls: Option<TlsClient>) -> Self {
+        self.tls = tls;
+        self
     }
 
     /// The search, authenticating each connection with `credentials`.
@@ -119,10 +129,11 @@ impl LeaderSearch {
     /// Connects to `addr` and asks whether it leads; the client it returns has the usual call
     /// timeout.
     async fn check(&self, addr: &str) -> Result<NimbusClient, ClientError> {
-        let mut client = NimbusClient::connect_as(
+        let mut client = NimbusClient::connect_with(
             addr,
             self.max_frame,
             LEADER_CHECK_TIMEOUT,
+            self.tls.as_ref(),
             self.credentials.as_ref(),
         )
         .await?;
@@ -190,6 +201,7 @@ mod tests {
             interval: Duration::from_millis(10),
             ceiling: Duration::from_millis(40),
             credentials: None,
+            tls: None,
         }
     }
 

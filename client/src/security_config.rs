@@ -169,20 +169,27 @@ impl SecurityConfig {
 }
 
 impl crate::DaemonConfig {
-    /// This config without the client's user and secret: what a supervisor hands the workers
-    /// it starts, so topology code never holds the supervisor's secret.
+    /// This config without the client's user, secret and Nimbus TLS certificate: what a
+    /// supervisor hands the workers it starts, so topology code never holds the supervisor's
+    /// identity (workers do not call Nimbus; their link keys stay).
     pub fn without_client_credentials(&self) -> Self {
         let mut c = self.clone();
         for key in [
             "storm.client.user",
             "storm.client.secret.file",
             "storm.client.secret",
+            "nimbus.thrift.tls.client.cert.path",
+            "nimbus.thrift.tls.client.key.path",
+            "nimbus.thrift.tls.client.keystore.path",
         ] {
             c.raw.remove(key);
         }
         c.security.client_user = None;
         c.security.client_secret_file = None;
         c.security.client_secret = None;
+        c.tls.client_cert = None;
+        c.tls.client_key = None;
+        c.tls.client_keystore = None;
         c
     }
 }
@@ -217,5 +224,27 @@ mod tests {
             serde_json::from_str(r#"{"nimbus.admins": "root"}"#).expect("json");
         let e = SecurityConfig::from_map(&map).expect_err("not a list");
         assert!(e.to_string().contains("nimbus.admins"), "{e}");
+    }
+
+    #[test]
+    fn workers_get_no_client_identity_but_keep_their_link_keys() {
+        let overrides: Vec<String> = [
+            "storm.client.user=sup",
+            "storm.client.secret=s3cret",
+            "nimbus.thrift.tls.client.keystore.path=/etc/storm/client.pem",
+            "storm.messaging.netty.tls.keystore.path=/etc/storm/worker.pem",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let c = crate::DaemonConfig::load(None, &overrides).expect("config");
+        let w = c.without_client_credentials();
+        assert_eq!(w.security.client_user, None);
+        assert_eq!(w.tls.client_keystore, None);
+        assert!(!w.raw.contains_key("nimbus.thrift.tls.client.keystore.path"));
+        assert_eq!(w.tls.links_keystore, c.tls.links_keystore);
+        assert!(w
+            .raw
+            .contains_key("storm.messaging.netty.tls.keystore.path"));
     }
 }

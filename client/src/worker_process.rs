@@ -74,6 +74,9 @@ pub enum WorkerProcessError {
     /// The tasks could not start or stop.
     #[error(transparent)]
     Worker(#[from] storm_worker::WorkerError),
+    /// TLS on the worker links is on but its files are unusable (names the key and the file).
+    #[error("worker links TLS: {0}")]
+    Tls(#[from] storm_codec::tls::TlsError),
 }
 
 /// Runs the worker until SIGTERM or SIGINT, or until its supervisor is gone. Blocks; starts
@@ -128,10 +131,12 @@ async fn run(
         .ok_or_else(|| WorkerProcessError::NoCredentials {
             topology_id: id.to_string(),
         })?;
+    let tls = launch.config.tls.worker_links()?;
     let mut transport = WorkerTransport::listen(
         slot.clone(),
         id.as_str(),
         WorkerSecret::new(secret.worker_secret),
+        tls,
     )
     .await
     .map_err(|e| WorkerProcessError::Listen {

@@ -2,7 +2,8 @@
 //! assignment: it listens on its slot port, connects to every worker that holds a task it does
 //! not run, re-points those tasks when the assignment moves them (it is watched, not polled),
 //! and says when every connection is up, which is when the worker activates its spouts (as
-//! Storm's `activateWorkerWhenAllConnectionsReady` does).
+//! Storm's `activateWorkerWhenAllConnectionsReady` does). With `storm.messaging.netty.tls.enable`
+//! both sides speak mutual TLS ([`crate::tls_config`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,6 +13,8 @@ use storm_core::TaskId;
 use storm_worker::transport::handshake::WorkerSecret;
 use storm_worker::transport::{serve, Inbound, PeerConfig, PeerLink, TaskRoutes};
 use storm_zk::{Assignment, NodePort};
+
+use crate::tls_config::LinkTls;
 
 /// How long binding the slot port is retried (the previous worker may still be exiting).
 const BIND_PATIENCE: Duration = Duration::from_secs(10);
@@ -28,12 +31,17 @@ pub struct WorkerTransport {
 
 impl WorkerTransport {
     /// Listens on `0.0.0.0:<port of me>` for the workers of `topology` that know `secret`, on a
-    /// thread of its own.
+    /// thread of its own; with `tls`, every connection both ways is mutual TLS.
     pub async fn listen(
         me: NodePort,
         topology: &str,
         secret: WorkerSecret,
+        tls: Option<LinkTls>,
     ) -> std::io::Result<Self> {
+        let (tls_server, tls_client) = match tls {
+            Some(LinkTls { server, client }) => (Some(server), Some(client)),
+            None => (None, None),
+        };
         let listener = bind(me.port).await?;
         let routes = TaskRoutes::new();
         let inbound = Arc::new(Inbound::default());
@@ -43,7 +51,9 @@ impl WorkerTransport {
             let (routes, inbound) = (routes.clone(), inbound.clone());
             async move {
                 match tokio::net::TcpListener::from_std(listener) {
-                    Ok(listener) => serve(listener, topology, secret, routes, inbound).await,
+                    Ok(listener) => {
+                        serve(listener, topology, secret, routes, inbound, tls_server).await
+                    }
                     Err(e) => tracing::error!(error = %e, "cannot serve the worker port"),
                 }
             }
@@ -55,6 +65,7 @@ impl WorkerTransport {
                 me: me.to_string(),
                 secret,
                 silence_limit: storm_worker::transport::SILENCE_LIMIT,
+                tls: tls_client,
             },
             me,
             routes,

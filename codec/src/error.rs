@@ -48,4 +48,16 @@ impl CodecError {
     pub fn is_malformed(&self) -> bool {
         !matches!(self, CodecError::Io(_) | CodecError::Encode(_))
     }
+
+    /// Whether this is a TLS record read as a frame: the length prefix is a TLS record header
+    /// (alert or handshake, version 3.x), so the peer speaks TLS to a plain end.
+    pub fn is_tls_record(&self) -> bool {
+        match self {
+            CodecError::TooLarge { len, .. } => {
+                let kind = (len >> 24) & 0xff;
+                (kind == 0x15 || kind == 0x16) && (len >> 16) & 0xff == 3
+            }
+            _ => false,
+        }
+    }
 }

@@ -108,7 +108,8 @@ impl FrameCodec {
         decode_body(payload)
     }
 
-    /// Reads one message. `Ok(None)` when the peer closed the connection between frames.
+    /// Reads one message. `Ok(None)` when the peer closed the connection between frames
+    /// (with or without TLS's `close_notify`).
     pub async fn read<T, R>(&self, reader: &mut R) -> Result<Option<T>, CodecError>
     where
         T: DeserializeOwned,
@@ -117,7 +118,12 @@ impl FrameCodec {
         let mut header = [0u8; HEADER_LEN + 1];
         let mut filled = 0;
         while filled < header.len() {
-            let n = reader.read(&mut header[filled..]).await?;
+            let n = match reader.read(&mut header[filled..]).await {
+                // TLS reports a peer that closed without `close_notify` so; between frames
+                // that is the same close as plain TCP's.
+                Err(e) if filled == 0 && e.kind() == std::io::ErrorKind::UnexpectedEof => 0,
+                r => r?,
+            };
             if n == 0 {
                 return if filled == 0 {
                     Ok(None)
@@ -313,5 +319,37 @@ mod tests {
             CODEC.read::<Msg, _>(&mut huge).await,
             Err(CodecError::TooLarge { .. })
         ));
+    }
+
+    /// A reader that yields `bytes`, then fails as TLS does when the peer closed without
+    /// `close_notify`.
+    fn then_unexpected_eof(bytes: &[u8]) -> impl AsyncRead + Unpin + '_ {
+        struct Eof;
+        impl AsyncRead for Eof {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+                _: &mut tokio::io::ReadBuf<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Err(std::io::ErrorKind::UnexpectedEof.into()))
+            }
+        }
+        bytes.chain(Eof)
+    }
+
+    #[tokio::test]
+    async fn a_tls_close_without_close_notify_between_frames_is_a_clean_end() {
+        let frame = CODEC.encode(&Msg::Ping(7)).expect("encodes");
+        let mut r = then_unexpected_eof(&frame);
+        assert_eq!(
+            CODEC.read::<Msg, _>(&mut r).await.expect("frame"),
+            Some(Msg::Ping(7))
+        );
+        assert_eq!(CODEC.read::<Msg, _>(&mut r).await.expect("clean end"), None);
+        let mut cut = then_unexpected_eof(&frame[..2]);
+        assert!(
+            CODEC.read::<Msg, _>(&mut cut).await.is_err(),
+            "mid-header is no clean end"
+        );
     }
 }

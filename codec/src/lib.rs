@@ -11,6 +11,9 @@
 //! * A **handshake** ([`handshake`]) opens a connection that must be authenticated: both ends
 //!   prove a shared secret by HMAC-SHA256 challenge-response (worker links, the Nimbus port).
 //!
+//! * **TLS** ([`tls`]), optional, under any of them: PEM files to rustls configs, and the
+//!   plain-or-TLS stream the connections use.
+//!
 //! Decoding never panics and never allocates more than [`MAX_BODY_CEILING`] for a length read
 //! from the bytes.
 //!
@@ -32,6 +35,7 @@ pub mod error;
 pub mod frame;
 pub mod handshake;
 pub mod record;
+pub mod tls;
 
 pub use error::CodecError;
 pub use frame::{FrameBounds, FrameCodec, HEADER_LEN};

@@ -130,7 +130,22 @@ fn port_settings(
         );
         None
     };
-    Ok(server::PortSettings::new(config.max_frame, security, users))
+    let tls = config
+        .tls
+        .nimbus_server()
+        .map_err(|e| NimbusError::Runtime(e.to_string()))?;
+    match &tls {
+        Some(tls) => tracing::info!(
+            client_certificates = if tls.is_mutual() {
+                "required"
+            } else {
+                "not asked"
+            },
+            "nimbus.thrift.tls.enable is on: the port speaks TLS 1.3 only"
+        ),
+        None => tracing::info!("nimbus.thrift.tls.enable is off: the port speaks plain TCP"),
+    }
+    Ok(server::PortSettings::new(config.max_frame, security, users).with_tls(tls))
 }
 
 /// Copies missing artifacts from the leader every `nimbus.code.sync.freq.secs`, publishing

@@ -8,6 +8,11 @@
 //! challenge-response of `storm_codec::handshake` (frames of version [`AUTH_VERSION`]); a client
 //! speaking requests at once gets `Unauthenticated`, and failed handshakes slow their address
 //! down ([`LoginThrottle`]). Every request then runs as that user, and changes are audited.
+//!
+//! With `nimbus.thrift.tls.enable` the port speaks TLS only: each connection first completes a
+//! TLS handshake (requiring a client certificate with `nimbus.thrift.tls.client.auth.required`),
+//! and everything above runs inside it. A failed TLS handshake, a plain client included, is one
+//! log line and that connection closed.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,6 +21,7 @@ use std::time::{Duration, Instant};
 use actix::Addr;
 use storm_client::credentials::UserSecrets;
 use storm_client::security_config::SecurityConfig;
+use storm_client::tls::{MaybeTlsStream, TlsServer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
@@ -43,6 +49,8 @@ pub struct PortSettings {
     pub idle_timeout: Duration,
     /// The users and their secrets when `nimbus.authentication` is on; `None` when off.
     pub users: Option<Arc<UserSecrets>>,
+    /// TLS when `nimbus.thrift.tls.enable` is on; `None` when off.
+    pub tls: Option<TlsServer>,
 }
 
 impl PortSettings {
@@ -53,6 +61,37 @@ impl PortSettings {
             max_connections: security.max_connections,
             idle_timeout: security.idle_timeout,
             users: users.map(Arc::new),
+            tls: None,
+        }
+    }
+
+    /// The port, speaking TLS when `tls` is given.
+    pub fn with_tls(mut self, tls: Option<TlsServer>) -> Self {
+        self.tls = tls;
+        self
+    }
+}
+
+/// Runs the TLS handshake when the port speaks TLS; `None` (logged) when it fails or takes
+/// longer than `limit`.
+async fn secure(
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<&TlsServer>,
+    limit: Duration,
+) -> Option<MaybeTlsStream> {
+    let Some(tls) = tls else {
+        return Some(MaybeTlsStream::Plain(stream));
+    };
+    match tokio::time::timeout(limit, tls.accept(stream)).await {
+        Ok(Ok(stream)) => Some(stream),
+        Ok(Err(e)) => {
+            tracing::warn!(%peer, error = %e, "TLS handshake failed (nimbus.thrift.tls.enable is on); closing");
+            None
+        }
+        Err(_) => {
+            tracing::info!(%peer, "TLS handshake not finished in time; closing");
+            None
         }
     }
 }
@@ -88,7 +127,7 @@ pub async fn serve_with(listener: TcpListener, nimbus: Addr<Nimbus>, settings: P
                         tracing::warn!(%peer, max = settings.max_connections, "nimbus.max.connections reached; refusing a connection");
                         if let Ok(refusing) = refusals.clone().try_acquire_owned() {
                             actix::spawn(async move {
-                                refuse_full(stream, &settings).await;
+                                refuse_full(stream, peer, &settings).await;
                                 drop(refusing);
                             });
                         }
@@ -105,7 +144,11 @@ pub async fn serve_with(listener: TcpListener, nimbus: Addr<Nimbus>, settings: P
 }
 
 /// Tells a connection past the cap why it is closed, in the frames its client reads first.
-async fn refuse_full(mut stream: TcpStream, settings: &PortSettings) {
+async fn refuse_full(stream: TcpStream, peer: SocketAddr, settings: &PortSettings) {
+    let limit = Duration::from_secs(1);
+    let Some(mut stream) = secure(stream, peer, settings.tls.as_ref(), limit).await else {
+        return;
+    };
     let reason = format!(
         "Nimbus holds nimbus.max.connections ({}) connections; try again later",
         settings.max_connections
@@ -125,7 +168,7 @@ async fn refuse_full(mut stream: TcpStream, settings: &PortSettings) {
 /// Closes a connection whose client may still be sending: ends the write side, then reads
 /// and drops what arrives until the client closes (at most a second, 64 KiB), so the reply
 /// is not lost to a reset that unread bytes would cause.
-async fn close_after_reply(stream: &mut TcpStream) {
+async fn close_after_reply(stream: &mut MaybeTlsStream) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let _ = stream.shutdown().await;
     let drain = async {
@@ -148,7 +191,7 @@ fn lock(t: &Mutex<LoginThrottle>) -> std::sync::MutexGuard<'_, LoginThrottle> {
 /// Runs the server side of the handshake; the authenticated user, or `None` (the connection
 /// is then closed; the client was told why).
 async fn authenticate(
-    stream: &mut TcpStream,
+    stream: &mut MaybeTlsStream,
     peer: SocketAddr,
     users: &UserSecrets,
     max_frame: usize,
@@ -184,6 +227,10 @@ async fn authenticate(
             tracing::info!(%peer, user = %done.identity, client = %done.name, "authenticated");
             Some(done.identity)
         }
+        Ok(Err(HandshakeError::Codec(e))) if e.is_tls_record() => {
+            tracing::warn!(%peer, "a TLS client on this plain port (nimbus.thrift.tls.enable is off here); closing");
+            None
+        }
         Ok(Err(HandshakeError::Codec(
             CodecError::UnsupportedVersion { .. } | CodecError::TooLarge { .. },
         ))) => {
@@ -209,12 +256,16 @@ async fn authenticate(
 }
 
 async fn connection(
-    mut stream: TcpStream,
+    stream: TcpStream,
     peer: SocketAddr,
     nimbus: Addr<Nimbus>,
     settings: &PortSettings,
     throttle: &Mutex<LoginThrottle>,
 ) {
+    let limit = HANDSHAKE_TIMEOUT.min(settings.idle_timeout);
+    let Some(mut stream) = secure(stream, peer, settings.tls.as_ref(), limit).await else {
+        return;
+    };
     let max_frame = settings.max_frame;
     let user = match &settings.users {
         None => None,
@@ -246,6 +297,10 @@ async fn connection(
             }
             Ok(Ok(None)) => return,
             Ok(Ok(Some(r))) => r,
+            Ok(Err(e)) if e.is_tls_record() => {
+                tracing::warn!(%peer, "a TLS client on this plain port (nimbus.thrift.tls.enable is off here); closing");
+                return;
+            }
             Ok(Err(e)) => {
                 tracing::warn!(%peer, error = %e, "bad frame; closing the connection");
                 let reply = Response::Error(RemoteError::BadRequest {

@@ -1,5 +1,5 @@
-//! Running a supervisor as a daemon (`storm supervisor`): connect to ZooKeeper, clear what an
-//! earlier run left in `storm.local.dir`, start the actor, and on SIGTERM or SIGINT stop every
+//! Running a supervisor as a daemon (`storm supervisor`): check the TLS files it and its workers
+//! will use, connect to ZooKeeper, clear what an earlier run left in `storm.local.dir`, start the actor, and on SIGTERM or SIGINT stop every
 //! worker before exiting.
 
 use std::sync::Arc;
@@ -33,6 +33,10 @@ pub async fn start(config: DaemonConfig) -> Result<Addr<Supervisor>, SupervisorE
         "resolving",
         std::path::Path::new("storm.local.dir"),
     ))?;
+    // The workers' link TLS and this supervisor's Nimbus client TLS read files at each use:
+    // a bad one stops the supervisor here, naming the key and the file.
+    config.tls.worker_links()?;
+    config.tls.nimbus_client()?;
     let local = LocalState::new(&config.local_dir);
     // Workers of an earlier run died with it (they watch their parent); their files go too.
     for dir in [local.workers_root(), local.dist_root()] {

@@ -9,6 +9,10 @@ pub enum SupervisorError {
     /// ZooKeeper could not be used.
     #[error("zookeeper: {0}")]
     ZooKeeper(#[from] storm_zk::Error),
+    /// TLS is configured for the workers it starts, or for its Nimbus client, but the files are
+    /// unusable (names the key and the file): checked at start, so no worker fails on them.
+    #[error("TLS: {0}")]
+    Tls(#[from] storm_client::tls::TlsError),
     /// `storm.local.dir` could not be used.
     #[error("{what} {path}: {source}")]
     LocalDir {

@@ -1,9 +1,11 @@
 //! Runs the UI daemon: an actix-web server on `ui.host:ui.port` with the routes of
-//! `routes.rs`, talking to Nimbus through a [`NimbusGateway`].
+//! `routes.rs`, talking to Nimbus through a [`NimbusGateway`], within the [`UiLimits`].
 
 use actix_web::{web, App, HttpServer};
 use storm_client::DaemonConfig;
 
+use crate::https::{HttpsError, UiHttps};
+use crate::limits::{UiLimits, WORKERS};
 use crate::nimbus::NimbusGateway;
 use crate::routes;
 
@@ -19,6 +21,12 @@ pub enum UiError {
         #[source]
         source: std::io::Error,
     },
+    /// HTTPS is configured but unusable.
+    #[error(transparent)]
+    Https(#[from] HttpsError),
+    /// `storm.yaml` has a bad UI key.
+    #[error(transparent)]
+    Config(#[from] storm_client::ConfigError),
     /// The server failed while running.
     #[error("serving: {0}")]
     Serve(#[source] std::io::Error),
@@ -32,20 +40,39 @@ pub fn run(config: DaemonConfig) -> Result<(), UiError> {
 /// Serves on the current actix system.
 pub async fn serve(config: DaemonConfig) -> Result<(), UiError> {
     let addr = format!("{}:{}", config.ui_host, config.ui_port);
+    let limits = UiLimits::from_config(&config)?;
+    let https = UiHttps::from_config(&config)?;
+    let config_host = config.ui_host.clone();
     let gateway = web::Data::new(NimbusGateway::new(config));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(gateway.clone())
             .configure(routes::configure)
     })
-    .workers(2)
-    .bind(&addr)
-    .map_err(|source| UiError::Bind {
-        addr: addr.clone(),
-        source,
-    })?;
+    .workers(WORKERS)
+    .max_connections(limits.per_worker())
+    .keep_alive(limits.idle_timeout)
+    .client_request_timeout(limits.idle_timeout);
+    let bind_err = |addr: &str| {
+        let addr = addr.to_owned();
+        move |source| UiError::Bind { addr, source }
+    };
+    let server = match https {
+        None => server.bind(&addr).map_err(bind_err(&addr))?,
+        Some(https) => {
+            let tls_addr = format!("{}:{}", config_host, https.port);
+            let server = server
+                .bind_rustls_0_23(&tls_addr, https.config)
+                .map_err(bind_err(&tls_addr))?;
+            if https.keep_http {
+                server.bind(&addr).map_err(bind_err(&addr))?
+            } else {
+                server
+            }
+        }
+    };
     for a in server.addrs() {
-        tracing::info!(addr = %a, "storm ui listening");
+        tracing::info!(addr = %a, max_connections = limits.max_connections, idle_timeout = ?limits.idle_timeout, "storm ui listening");
     }
     server.run().await.map_err(UiError::Serve)
 }

@@ -231,6 +231,7 @@ fn peer_config() -> PeerConfig {
         me: "this:1".into(),
         secret: WorkerSecret::new(b"shared".to_vec()),
         silence_limit: storm_worker::transport::SILENCE_LIMIT,
+        tls: None,
     }
 }
 

@@ -77,6 +77,7 @@ fn config() -> PeerConfig {
         me: "node-a:1".into(),
         secret: secret(),
         silence_limit: storm_worker::transport::SILENCE_LIMIT,
+        tls: None,
     }
 }
 

@@ -2,7 +2,8 @@
 //! that worker's tasks and brings back their credit and loads.
 //!
 //! The link connects (and, whenever the connection breaks, reconnects with Storm's back-off:
-//! 100 ms growing to 1 s, forever), proves the topology's secret in the
+//! 100 ms growing to 1 s, forever), with TLS when configured (showing this worker's
+//! certificate and checking the peer's against the host it dialled), proves the topology's secret in the
 //! [`handshake`](super::handshake), then writes every batch queued for the peer. Whatever the
 //! senders queued since the last write goes out as one write, so many tasks' batches share one
 //! connection and one system call, and a sender with nothing more to send has its batch written
@@ -29,6 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
+use storm_codec::tls::{host_of, MaybeTlsStream, TlsClient};
 use storm_core::TaskId;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -106,6 +108,8 @@ pub struct PeerConfig {
     /// How long the connected peer may stay silent before the connection counts as broken
     /// ([`SILENCE_LIMIT`] unless a test shortens it).
     pub silence_limit: Duration,
+    /// TLS to the peers (`storm.messaging.netty.tls.enable`); `None`: plain TCP.
+    pub tls: Option<TlsClient>,
 }
 
 impl PeerLink {
@@ -313,13 +317,25 @@ async fn run(
     }
 }
 
-async fn connect(addr: &str, config: &PeerConfig) -> Result<TcpStream, String> {
+async fn connect(addr: &str, config: &PeerConfig) -> Result<MaybeTlsStream, String> {
     let attempt = async {
-        let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
-        let _ = stream.set_nodelay(true);
+        let tcp = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+        let _ = tcp.set_nodelay(true);
+        let mut stream = match &config.tls {
+            None => MaybeTlsStream::Plain(tcp),
+            Some(tls) => tls
+                .connect(host_of(addr), tcp)
+                .await
+                .map_err(|e| format!("TLS handshake failed: {e}"))?,
+        };
         handshake::client(&mut stream, &config.secret, &config.topology, &config.me)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| match e {
+                handshake::HandshakeError::Codec(c) if c.is_tls_record() => {
+                    "the peer speaks TLS (storm.messaging.netty.tls.enable differs)".to_owned()
+                }
+                e => e.to_string(),
+            })?;
         Ok(stream)
     };
     tokio::time::timeout(CONNECT_TIMEOUT, attempt)
@@ -379,7 +395,7 @@ fn give_back(peer: &PeerLink, routes: &Weak<TaskRoutes>) {
 
 /// Runs one connection until it fails; returns why.
 async fn serve(
-    stream: TcpStream,
+    stream: MaybeTlsStream,
     link: &Weak<PeerLink>,
     rx: &mut UnboundedReceiver<(u32, ToServer)>,
     epoch: u32,
@@ -428,7 +444,11 @@ async fn serve(
             if buf.is_empty() {
                 continue;
             }
+            // The flush is free on plain TCP; TLS may hold the last record until it.
             if let Err(e) = writer.write_all(&buf).await {
+                return format!("writing: {e}");
+            }
+            if let Err(e) = writer.flush().await {
                 return format!("writing: {e}");
             }
             if let Some(peer) = link.upgrade() {

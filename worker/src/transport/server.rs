@@ -1,7 +1,9 @@
 //! The server side of worker connections: this worker's slot port accepts the workers of its
 //! own topology, which send batches for this worker's tasks.
 //!
-//! Each connection must pass the [`handshake`](super::handshake) first. A garbage frame, an
+//! With TLS on (`storm.messaging.netty.tls.enable`), each connection first completes a TLS
+//! handshake that requires the peer's certificate (Storm's `ClientAuth.REQUIRE`); a plain peer
+//! fails it. Each connection must then pass the [`handshake`](super::handshake). A garbage frame, an
 //! oversized length prefix, another protocol version or a failed handshake closes that one
 //! connection with one log line naming the peer's address; the worker keeps serving the others.
 //! Batches are delivered to the local tasks' links; their credit goes back on the connection
@@ -11,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use storm_codec::tls::{MaybeTlsStream, TlsServer};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -36,13 +39,14 @@ pub struct Inbound {
 }
 
 /// Accepts worker connections on `listener` until the task is dropped. `topology` and `secret`
-/// are what peers must prove.
+/// are what peers must prove; with `tls`, inside a TLS session with their certificate.
 pub async fn serve(
     listener: TcpListener,
     topology: String,
     secret: WorkerSecret,
     routes: Arc<TaskRoutes>,
     counters: Arc<Inbound>,
+    tls: Option<TlsServer>,
 ) {
     let next_id = AtomicU64::new(1);
     tokio::spawn(broadcast_loads(Arc::downgrade(&routes)));
@@ -54,11 +58,16 @@ pub async fn serve(
                 let secret = secret.clone();
                 let routes = routes.clone();
                 let counters = counters.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let addr = peer.to_string();
-                    if let Err(reason) =
-                        connection(stream, id, &topology, &secret, &routes, &counters).await
-                    {
+                    let link = Link {
+                        id,
+                        topology: &topology,
+                        secret: &secret,
+                        tls: tls.as_ref(),
+                    };
+                    if let Err(reason) = connection(stream, link, &routes, &counters).await {
                         tracing::warn!(peer = %addr, %reason, "worker connection closed");
                     }
                 });
@@ -71,18 +80,52 @@ pub async fn serve(
     }
 }
 
-async fn connection(
-    mut stream: TcpStream,
+/// What one accepted connection must pass.
+struct Link<'a> {
     id: u64,
-    topology: &str,
-    secret: &WorkerSecret,
+    topology: &'a str,
+    secret: &'a WorkerSecret,
+    tls: Option<&'a TlsServer>,
+}
+
+/// The TLS handshake when links speak TLS: the peer must show a certificate of the truststore.
+async fn secure(stream: TcpStream, tls: Option<&TlsServer>) -> Result<MaybeTlsStream, String> {
+    let Some(tls) = tls else {
+        return Ok(MaybeTlsStream::Plain(stream));
+    };
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
+        Ok(Ok(stream)) => Ok(stream),
+        Ok(Err(e)) => Err(format!(
+            "TLS handshake failed (storm.messaging.netty.tls.enable is on): {e}"
+        )),
+        Err(_) => Err(format!("no TLS handshake within {HANDSHAKE_TIMEOUT:?}")),
+    }
+}
+
+async fn connection(
+    stream: TcpStream,
+    link: Link<'_>,
     routes: &Arc<TaskRoutes>,
     counters: &Inbound,
 ) -> Result<(), String> {
     let _ = stream.set_nodelay(true);
-    let shake = handshake::server(&mut stream, secret, topology);
+    let id = link.id;
+    let mut stream = match secure(stream, link.tls).await {
+        Ok(stream) => stream,
+        Err(reason) => {
+            counters.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(reason);
+        }
+    };
+    let shake = handshake::server(&mut stream, link.secret, link.topology);
     let worker: Arc<str> = match tokio::time::timeout(HANDSHAKE_TIMEOUT, shake).await {
         Ok(Ok(worker)) => worker.into(),
+        Ok(Err(handshake::HandshakeError::Codec(e))) if e.is_tls_record() => {
+            counters.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(
+                "a TLS peer on this plain port (storm.messaging.netty.tls.enable differs)".into(),
+            );
+        }
         Ok(Err(e)) => {
             counters.refused.fetch_add(1, Ordering::Relaxed);
             return Err(format!("handshake failed: {e}"));
@@ -122,7 +165,11 @@ async fn connection(
                     next = rx.try_recv().ok();
                 }
             }
+            // The flush is free on plain TCP; TLS may hold the last record until it.
             if let Err(e) = writer.write_all(&buf).await {
+                return Err(format!("writing to {worker}: {e}"));
+            }
+            if let Err(e) = writer.flush().await {
                 return Err(format!("writing to {worker}: {e}"));
             }
         }
