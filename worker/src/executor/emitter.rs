@@ -1,10 +1,9 @@
 //! `TaskEmitter`: the [`Emitter`] behind a task's collector. It resolves the stream, checks the
 //! values, asks routing for the targets, gives each copy its tuple-tree ids and appends it to
 //! the transfer's batches. With ackers it also does the task's part of Storm's XOR algorithm:
-//! spouts start trees (`__ack_init`), bolts anchor edges and send `__ack_ack`/`__ack_fail`.
-//! Tracked tuples the transport lost (a refused batch, or one in flight on a connection that
-//! broke) fail their trees at once: a spout's own trees end here with [`FailReason::Lost`], a
-//! bolt sends a fail with that reason to each root's acker.
+//! spouts start trees (`__ack_init`), bolts anchor edges and send `__ack_ack`/`__ack_fail`:
+//! the ids are drawn and combined in `emitter/tree_ids.rs`, and the spout's trees, pending or
+//! lost by the transport, are kept in `emitter/pending_trees.rs`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,9 +14,9 @@ use storm_core::dataplane::{
 use storm_core::grouping::SingleChoice;
 use storm_core::system::{
     ACKER_ACK_STREAM, ACKER_FAIL_STREAM, ACKER_INIT_STREAM, ACKER_RESET_TIMEOUT_STREAM,
-    FAIL_BY_BOLT, FAIL_LOST,
+    FAIL_BY_BOLT,
 };
-use storm_core::util::{java_hash, FloorMod, SplitMix64};
+use storm_core::util::SplitMix64;
 use storm_core::{EmitError, MessageId, TaskId, Tuple, Value, Values};
 
 use crate::error_reports::TaskErrorReporter;
@@ -28,37 +27,10 @@ use crate::routing::{DefaultPlan, OutputRouting, Route};
 use crate::stats::TaskStats;
 use crate::transfer::Transfer;
 
-/// A spout tuple whose tree is not complete yet.
-#[derive(Debug)]
-pub struct PendingTree {
-    /// The id the spout gave the tuple.
-    pub message_id: Value,
-    /// When it was emitted (for the complete latency).
-    pub emitted_at: Instant,
-}
-
-/// Which root ids a spout draws: those whose acker (Storm's
-/// `floorMod(31 + Long.hashCode(root), ackers)`, the fields grouping on `id`) is `index`.
-#[derive(Debug, Clone, Copy)]
-pub struct RootAffinity {
-    index: u32,
-    modulo: FloorMod,
-}
-
-impl RootAffinity {
-    /// Roots owned by the acker at `index` of `ackers`.
-    pub fn new(index: u32, ackers: u32) -> Self {
-        Self {
-            index,
-            modulo: FloorMod::new(ackers),
-        }
-    }
-
-    fn owns(&self, root: u64) -> bool {
-        let hash = 31i32.wrapping_add(java_hash::long_hash(root as i64));
-        self.modulo.apply(hash) == self.index
-    }
-}
+mod pending_trees;
+mod tree_ids;
+pub use pending_trees::PendingTree;
+pub use tree_ids::RootAffinity;
 
 /// One emit, as the collector asked for it.
 struct EmitRequest<'t, 'a> {
@@ -243,30 +215,6 @@ impl TaskEmitter {
         self.emitted + self.lane.emitted()
     }
 
-    /// Spout trees emitted and not yet acked, failed or timed out.
-    pub fn pending_count(&self) -> usize {
-        self.pending.len()
-    }
-
-    /// Removes a pending spout tree (its ack or fail arrived).
-    pub fn take_pending(&mut self, root: u64) -> Option<PendingTree> {
-        let tree = self.pending.remove(&root)?;
-        self.unpublished_trees -= 1;
-        Some(tree)
-    }
-
-    /// Restarts the timeout of a pending spout tree.
-    pub fn touch_pending(&mut self, root: u64) {
-        self.pending.touch(root);
-    }
-
-    /// Rotates the pending trees; returns the ones that timed out.
-    pub fn expire_pending(&mut self) -> Vec<PendingTree> {
-        let expired: Vec<PendingTree> = self.pending.rotate().into_iter().map(|(_, t)| t).collect();
-        self.unpublished_trees -= expired.len() as i64;
-        expired
-    }
-
     /// Seals part-full batches, sends what credit allows and publishes the counters.
     pub fn flush(&mut self) {
         // Before any batch is sealed: a tree must count as pending before its tuples can be
@@ -334,36 +282,6 @@ impl TaskEmitter {
     /// Spout message ids that are complete already (no ackers).
     pub fn take_immediate_acks(&mut self) -> Vec<Value> {
         std::mem::take(&mut self.immediate_acks)
-    }
-
-    /// The tree ids of one copy of a bolt's tuple: a fresh edge per anchor, XORed into every
-    /// root of that anchor and into the anchor's `out_ack_val` (Storm's `BoltOutputCollector`).
-    /// The common case, one anchor in one tree, is inline.
-    #[inline(always)]
-    fn anchored_id(&mut self, anchors: &[&Tuple]) -> MessageId {
-        if let [anchor] = anchors {
-            if let Some(id) = anchor.anchor_in_one_tree(&mut self.rng) {
-                return id;
-            }
-        }
-        self.anchored_id_in_several(anchors)
-    }
-
-    /// [`TaskEmitter::anchored_id`] for anchors in no tree or in several.
-    #[inline(never)]
-    fn anchored_id_in_several(&mut self, anchors: &[&Tuple]) -> MessageId {
-        let mut id = MessageId::unanchored();
-        for anchor in anchors {
-            if anchor.message_id().is_unanchored() {
-                continue;
-            }
-            let edge = self.rng.next_nonzero();
-            anchor.xor_out_ack_val(edge);
-            for &(root, _) in anchor.message_id().anchors() {
-                id.xor_edge(root, edge);
-            }
-        }
-        id
     }
 
     /// Appends a tuple to the open batch of `dst` (see [`Transfer::push`]).
@@ -489,162 +407,6 @@ impl TaskEmitter {
         };
         self.emitted += 1;
         Some(dst)
-    }
-
-    /// The tree ids of one copy of an emitted tuple: a new edge of the spout tree `root`
-    /// (XORed into `init_xor` for the ack-init), the anchored edges of a tracked bolt emit, or
-    /// none.
-    #[inline]
-    fn copy_id(
-        &mut self,
-        root: Option<u64>,
-        tracked: bool,
-        anchors: &[&Tuple],
-        init_xor: &mut u64,
-    ) -> MessageId {
-        match root {
-            Some(r) => {
-                let edge = self.rng.next_nonzero();
-                *init_xor ^= edge;
-                MessageId::root(r, edge)
-            }
-            None if tracked => self.anchored_id(anchors),
-            None => MessageId::unanchored(),
-        }
-    }
-
-    /// A random root id, owned by the local acker when there is one (the draw stays uniform
-    /// over those ids; after a few misses any id will do).
-    fn draw_root(&mut self) -> u64 {
-        let mut root = self.rng.next_nonzero();
-        if let Some(affinity) = self.root_affinity {
-            for _ in 0..64 {
-                if affinity.owns(root) {
-                    break;
-                }
-                root = self.rng.next_nonzero();
-            }
-        }
-        root
-    }
-
-    /// XORs an ack value into the last combined ack if that is `root`'s; false if it is not.
-    /// Acks of one tree arrive together, so this is the common case.
-    #[inline(always)]
-    fn combine_with_last(&mut self, root: u64, value: u64) -> bool {
-        match self.unsent_acks.last_mut() {
-            Some(last) if last.0 == root => {
-                last.1 ^= value;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// Adds a tuple's ack to the combined acks of its roots. An ack that does not continue the
-    /// last one's tree starts an entry: a bolt's acks of one input batch come in runs per tree,
-    /// so searching further back found nothing but cost ~100 instructions a new tree, and a
-    /// root listed twice only means one more (still correct) tuple to its acker.
-    fn combine_ack(&mut self, tuple: &Tuple) {
-        let out = tuple.out_ack_val();
-        for &(root, value) in tuple.message_id().anchors() {
-            if !self.combine_with_last(root, value ^ out) {
-                self.unsent_acks.push((root, value ^ out));
-            }
-        }
-    }
-
-    fn send_acks(&mut self) {
-        let Some(slot) = self.acking.as_ref().and_then(|a| a.ack) else {
-            return;
-        };
-        let acks = std::mem::take(&mut self.unsent_acks);
-        for &(root, value) in &acks {
-            self.emit_system(slot, storm_core::values![root as i64, value as i64]);
-        }
-        self.unsent_acks = acks;
-        self.unsent_acks.clear();
-    }
-
-    /// Fails the trees of the tracked tuples in the batches the transport refused: their
-    /// worker is unreachable, so they will never be processed. A spout also fails the trees
-    /// whose `__ack_init` was refused (their acker never heard of them).
-    #[cold]
-    #[inline(never)]
-    fn fail_refused(&mut self) {
-        let init = self
-            .acking
-            .as_ref()
-            .and_then(|a| a.init)
-            .map(|slot| self.routing.stream(slot).index);
-        let mut roots = Vec::new();
-        for batch in self.transfer.take_refused() {
-            batch.tree_roots_into(&mut roots);
-            if let Some(init) = init {
-                batch.first_ints_of_stream(init, &mut roots);
-            }
-        }
-        self.fail_lost(roots);
-    }
-
-    /// Fails at once the trees `roots` (tuples of them were lost): a spout's own pending trees
-    /// wait in [`TaskEmitter::take_lost_trees`] for the spout task to end them; a bolt sends a
-    /// fail with the reason "lost" to each root's acker and sends it now. A fail refused in
-    /// turn (the acker is unreachable too) is dropped: the spouts hear that the acker's worker
-    /// is gone.
-    pub fn fail_lost(&mut self, mut roots: Vec<u64>) {
-        let Some(acking) = self.acking.as_ref() else {
-            return;
-        };
-        let (is_spout, fail) = (acking.init.is_some(), acking.fail);
-        roots.sort_unstable();
-        roots.dedup();
-        if is_spout {
-            for root in roots {
-                if let Some(tree) = self.take_pending(root) {
-                    self.lost_trees.push(tree);
-                }
-            }
-            if self.unpublished_trees != 0 {
-                self.progress
-                    .add_pending_trees(std::mem::take(&mut self.unpublished_trees));
-            }
-            return;
-        }
-        let Some(slot) = fail else { return };
-        // Each round fails the trees of what the previous round's flush had refused.
-        for _ in 0..3 {
-            if roots.is_empty() {
-                break;
-            }
-            for root in roots.drain(..) {
-                self.emit_system(slot, storm_core::values![root as i64, FAIL_LOST]);
-            }
-            self.transfer.flush(self.lane.open_batches());
-            for batch in self.transfer.take_refused() {
-                batch.tree_roots_into(&mut roots);
-            }
-            roots.sort_unstable();
-            roots.dedup();
-        }
-    }
-
-    /// Moves all of a spout's pending trees to the lost trees: a worker of the topology is gone
-    /// (or its connection broke), and any of them may have had tuples inside it, or their acker
-    /// there. Which ones did is known nowhere: a tree whose tuple was credited (executed) there
-    /// may still have had descendants in that worker's queues. Those that would have completed
-    /// are replayed needlessly, as at-least-once allows, at most `topology.max.spout.pending`.
-    pub fn fail_all_pending(&mut self) {
-        let lost = self.pending.take_all();
-        self.unpublished_trees -= lost.len() as i64;
-        self.lost_trees
-            .extend(lost.into_iter().map(|(_, tree)| tree));
-    }
-
-    /// A spout's trees the transport lost since the last call, to end with
-    /// [`FailReason::Lost`](storm_core::FailReason::Lost).
-    pub fn take_lost_trees(&mut self) -> Vec<PendingTree> {
-        std::mem::take(&mut self.lost_trees)
     }
 
     /// Sends `[root]` on a system stream (reset timeout) for every root of a tuple.
