@@ -7,7 +7,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
@@ -15,6 +14,9 @@ use std::time::Duration;
 use storm_integration::reports::{expected_word_counts, read_reports, SinkReport, SpoutReport};
 use storm_integration::{wait_until, ClusterOptions, StormCluster};
 use storm_zk::Assignment;
+use support::refusal::refused;
+
+mod support;
 
 const CLI: &str = env!("CARGO_BIN_EXE_storm_cli");
 const TOPOLOGY: &str = env!("CARGO_BIN_EXE_wordcount_topology");
@@ -36,23 +38,6 @@ fn assert_each_word_on_one_sink(output: &Path) {
             if let Some(other) = seen.insert(word, file) {
                 panic!("{word} reached {other} and {file}");
             }
-        }
-    }
-}
-
-/// Sends `bytes` to a worker port and tells whether the worker closed the connection.
-fn refused(addr: &str, bytes: &[u8]) -> bool {
-    let Ok(mut stream) = TcpStream::connect(addr) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
-    let _ = stream.write_all(bytes);
-    let mut buf = [0u8; 256];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return true,
-            Ok(_) => continue, // a refusal frame, then the close
-            Err(e) => return e.kind() == std::io::ErrorKind::ConnectionReset,
         }
     }
 }

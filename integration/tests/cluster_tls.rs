@@ -12,7 +12,6 @@
 // Tests fail by panicking: unwrap and expect are how they assert.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -25,6 +24,7 @@ use storm_integration::reports::{expected_word_counts, read_reports, SinkReport}
 use storm_integration::ui_http::request;
 use storm_integration::{wait_until, ClusterOptions, StormCluster};
 use support::certs::{write_600, Ca};
+use support::refusal::refused;
 
 mod support;
 
@@ -124,23 +124,6 @@ async fn list_with(addr: &str, tls: &TlsClient) -> Result<usize, String> {
         .await
         .map(|l| l.len())
         .map_err(|e| e.to_string())
-}
-
-/// Sends `bytes` in clear to `addr` and tells whether the server closed the connection.
-fn refused(addr: &str, bytes: &[u8]) -> bool {
-    let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
-    let _ = stream.write_all(bytes);
-    let mut buf = [0u8; 256];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return true,
-            Ok(_) => continue, // a TLS alert, then the close
-            Err(e) => return e.kind() == std::io::ErrorKind::ConnectionReset,
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

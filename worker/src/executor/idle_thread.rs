@@ -218,6 +218,19 @@ pub fn start_executor_thread(
 mod tests {
     use super::*;
 
+    fn waits(spins: u32, parks: u32, park: Duration) -> ThreadWait {
+        ThreadWait { spins, parks, park }
+    }
+
+    /// Waits that would last for ever if nothing ended them.
+    fn forever() -> ThreadWait {
+        waits(u32::MAX, u32::MAX, Duration::from_secs(1))
+    }
+
+    fn none() -> ThreadWait {
+        waits(0, 0, Duration::ZERO)
+    }
+
     #[test]
     fn strategies_map_to_spins_and_parks() {
         let config = Config {
@@ -230,29 +243,17 @@ mod tests {
         };
         assert_eq!(
             ThreadWait::for_idle_thread(&config),
-            ThreadWait {
-                spins: 7,
-                parks: 3,
-                park: Duration::from_micros(10)
-            }
+            waits(7, 3, Duration::from_micros(10))
         );
         assert_eq!(
             ThreadWait::for_backpressure(&config),
-            ThreadWait {
-                spins: 0,
-                parks: 1,
-                park: Duration::from_micros(40)
-            }
+            waits(0, 1, Duration::from_micros(40))
         );
     }
 
     #[test]
     fn a_wait_ends_when_work_arrives() {
-        let wait = ThreadWait {
-            spins: u32::MAX,
-            parks: u32::MAX,
-            park: Duration::from_secs(1),
-        };
+        let wait = forever();
         let checks = Cell::new(0);
         wait.wait(|| {
             checks.set(checks.get() + 1);
@@ -265,20 +266,10 @@ mod tests {
     fn no_spin_while_a_message_waits() {
         let signal = ThreadSignal::default();
         signal.arrived();
-        let forever = ThreadWait {
-            spins: u32::MAX,
-            parks: u32::MAX,
-            park: Duration::from_secs(1),
-        };
         // The message is counted and not handled: the hook returns at once, else this hangs.
-        before_park(&signal, forever, forever);
+        before_park(&signal, forever(), forever());
         handled();
-        let none = ThreadWait {
-            spins: 0,
-            parks: 0,
-            park: Duration::ZERO,
-        };
-        before_park(&signal, none, none);
+        before_park(&signal, none(), none());
     }
 
     #[test]
@@ -292,14 +283,9 @@ mod tests {
                 Box::new(move || p.set(p.get() + 1)),
             );
         }
-        let none = ThreadWait {
-            spins: 0,
-            parks: 0,
-            park: Duration::ZERO,
-        };
-        before_park(&signal, none, none);
+        before_park(&signal, none(), none());
         assert_eq!(polled.get(), 2);
-        before_park(&signal, none, none);
+        before_park(&signal, none(), none());
         assert_eq!(polled.get(), 2, "each registration polls once");
     }
 }
